@@ -1,0 +1,66 @@
+"""User profile and API keys. Users themselves are Django's `auth.User`."""
+
+from __future__ import annotations
+
+import zoneinfo
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from apps.common.models import TimeStampedModel
+
+TIMEZONE_CHOICES = sorted(zoneinfo.available_timezones())
+
+
+def default_notification_preferences() -> dict[str, object]:
+    return {
+        "email_enabled": True,
+        "scan_completed": True,
+        "scan_failed": True,
+        "finding_assigned": True,
+        "new_findings_min_severity": "high",
+    }
+
+
+class UserProfile(TimeStampedModel):
+    """What SecuLite knows about a user beyond Django's auth fields."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile"
+    )
+    timezone = models.CharField(max_length=64, default="UTC")
+    notification_preferences = models.JSONField(default=default_notification_preferences)
+
+    def __str__(self) -> str:
+        return f"profile of {self.user}"
+
+
+class ApiKey(TimeStampedModel):
+    """A per-user API key. Only a SHA-256 of the secret is stored; the key is shown once.
+
+    The public `prefix` locates the row without scanning; the hash is then compared in
+    constant time.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_keys"
+    )
+    name = models.CharField(max_length=100)
+    prefix = models.CharField(max_length=16, unique=True)
+    key_hash = models.CharField(max_length=64)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["user", "revoked_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def is_active(self) -> bool:
+        now = timezone.now()
+        return self.revoked_at is None and (self.expires_at is None or self.expires_at > now)

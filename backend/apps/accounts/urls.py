@@ -1,0 +1,5 @@
+"""API routes of the accounts app."""
+
+from django.urls import path
+
+urlpatterns: list = []

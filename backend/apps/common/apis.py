@@ -1,0 +1,36 @@
+"""Platform-level endpoints: health."""
+
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from apps.common.health import broker_health, database_health
+
+
+class HealthApi(APIView):
+    """Open to monitors; answers 503 when a dependency is down."""
+
+    permission_classes = [AllowAny]
+    authentication_classes: list = []
+
+    @extend_schema(
+        responses=inline_serializer(
+            "Health",
+            {
+                "status": serializers.CharField(),
+                "database": serializers.DictField(),
+                "broker": serializers.DictField(),
+            },
+        )
+    )
+    def get(self, request: Request) -> Response:
+        database = database_health()
+        broker = broker_health()
+        ok = bool(database["ok"]) and bool(broker["ok"])
+        return Response(
+            {"status": "ok" if ok else "degraded", "database": database, "broker": broker},
+            status=200 if ok else 503,
+        )

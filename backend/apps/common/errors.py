@@ -1,0 +1,91 @@
+"""One JSON error format for every 4xx the API returns.
+
+    {"error": {"status": 400, "code": "invalid", "message": "...", "fields": {"name": ["..."]}}}
+
+`fields` appears for validation errors and maps each field (dotted for nested ones, or
+`non_field_errors`) to its messages.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404, HttpRequest, JsonResponse
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler
+
+
+class ServiceError(exceptions.APIException):
+    """Raised by services for a rule the caller broke (409/400), with a stable code."""
+
+    status_code = status.HTTP_400_BAD_REQUEST
+    default_code = "invalid"
+
+    def __init__(self, message: str, *, code: str = "invalid", status_code: int = 400):
+        super().__init__(detail=message, code=code)
+        self.status_code = status_code
+
+
+def _flatten(detail: Any, prefix: str = "") -> dict[str, list[str]]:
+    """Turn DRF's nested error detail into {"field.sub": ["message", ...]}."""
+    out: dict[str, list[str]] = {}
+    if isinstance(detail, dict):
+        for key, value in detail.items():
+            name = f"{prefix}.{key}" if prefix else str(key)
+            out.update(_flatten(value, name))
+    elif isinstance(detail, list):
+        if all(not isinstance(item, (dict, list)) for item in detail):
+            out[prefix or "non_field_errors"] = [str(item) for item in detail]
+        else:
+            for index, item in enumerate(detail):
+                out.update(_flatten(item, f"{prefix}.{index}" if prefix else str(index)))
+    else:
+        out[prefix or "non_field_errors"] = [str(detail)]
+    return out
+
+
+def error_body(status_code: int, code: str, message: str, fields: dict | None = None) -> dict:
+    body: dict[str, Any] = {"status": status_code, "code": code, "message": message}
+    if fields:
+        body["fields"] = fields
+    return {"error": body}
+
+
+def api_exception_handler(exc: Exception, context: dict) -> Response | None:
+    if isinstance(exc, DjangoValidationError):
+        exc = exceptions.ValidationError(
+            exc.message_dict if hasattr(exc, "error_dict") else exc.messages
+        )
+    elif isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied()
+
+    response = exception_handler(exc, context)
+    if response is None or not isinstance(exc, exceptions.APIException):
+        return response
+
+    if isinstance(exc, exceptions.ValidationError):
+        fields = _flatten(exc.detail)
+        codes = exc.get_codes()
+        first_code = "invalid"
+        if isinstance(codes, dict) and list(codes.keys()) == ["non_field_errors"]:
+            first = codes["non_field_errors"]
+            first_code = str(first[0]) if isinstance(first, list) and first else first_code
+        message = "Some fields are invalid."
+        if list(fields) == ["non_field_errors"]:
+            message = fields["non_field_errors"][0]
+        response.data = error_body(response.status_code, first_code, message, fields)
+    else:
+        code = exc.get_codes()
+        code_str = code if isinstance(code, str) else getattr(exc, "default_code", "error")
+        response.data = error_body(response.status_code, str(code_str), str(exc.detail))
+    return response
+
+
+def json_not_found(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
+    """Unknown URLs under /api/ answer in the same format instead of an HTML page."""
+    return JsonResponse(error_body(404, "not_found", "Not found."), status=404)

@@ -1,0 +1,39 @@
+"""Health of what the API depends on: the database and the Celery broker."""
+
+from __future__ import annotations
+
+import time
+
+from django.db import connection
+
+
+def database_health() -> dict[str, object]:
+    started = time.monotonic()
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except Exception as exc:  # any driver error means "down"; the reason is shown to admins
+        return {"ok": False, "error": exc.__class__.__name__}
+    return {
+        "ok": True,
+        "vendor": connection.vendor,
+        "latency_ms": round((time.monotonic() - started) * 1000, 1),
+    }
+
+
+def broker_health() -> dict[str, object]:
+    from seculite_api.celery import app
+
+    started = time.monotonic()
+    try:
+        with app.connection_for_write() as conn:
+            conn.ensure_connection(max_retries=1, timeout=2)
+            transport = conn.transport_cls
+    except Exception as exc:  # kombu raises many types; any of them means unreachable
+        return {"ok": False, "error": exc.__class__.__name__}
+    return {
+        "ok": True,
+        "transport": str(transport),
+        "latency_ms": round((time.monotonic() - started) * 1000, 1),
+    }

@@ -1,0 +1,202 @@
+"""Findings (unique per project + fingerprint), their sightings and their audit trail."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from apps.common.models import TimeStampedModel
+
+
+class Severity(models.TextChoices):
+    CRITICAL = "critical", "Critical"
+    HIGH = "high", "High"
+    MEDIUM = "medium", "Medium"
+    LOW = "low", "Low"
+    INFORMATIONAL = "informational", "Informational"
+    UNKNOWN = "unknown", "Unknown"
+
+
+# Ordering key for sorting by severity (higher is worse).
+SEVERITY_RANK = {
+    Severity.CRITICAL: 5,
+    Severity.HIGH: 4,
+    Severity.MEDIUM: 3,
+    Severity.LOW: 2,
+    Severity.INFORMATIONAL: 1,
+    Severity.UNKNOWN: 0,
+}
+
+
+class Confidence(models.TextChoices):
+    HIGH = "high", "High"
+    MEDIUM = "medium", "Medium"
+    LOW = "low", "Low"
+    UNKNOWN = "unknown", "Unknown"
+
+
+class FindingStatus(models.TextChoices):
+    NEW = "new", "New"
+    CONFIRMED = "confirmed", "Confirmed"
+    FALSE_POSITIVE = "false_positive", "False positive"
+    ACCEPTED_RISK = "accepted_risk", "Accepted risk"
+    RESOLVED = "resolved", "Resolved"
+    AUTO_RESOLVED = "auto_resolved", "Auto-resolved"
+    REOPENED = "reopened", "Reopened"
+
+
+OPEN_STATUSES = (FindingStatus.NEW, FindingStatus.CONFIRMED, FindingStatus.REOPENED)
+# Statuses a person must justify.
+STATUSES_REQUIRING_REASON = (FindingStatus.FALSE_POSITIVE, FindingStatus.ACCEPTED_RISK)
+
+
+class Finding(TimeStampedModel):
+    """One issue in a project, however many times and by however many scans it is seen."""
+
+    project = models.ForeignKey(
+        "projects.Project", on_delete=models.CASCADE, related_name="findings"
+    )
+    fingerprint = models.CharField(max_length=64)
+    title = models.CharField(max_length=500)
+    description = models.TextField(blank=True)
+    severity = models.CharField(max_length=16, choices=Severity.choices, default=Severity.UNKNOWN)
+    severity_rank = models.PositiveSmallIntegerField(default=0)
+    confidence = models.CharField(
+        max_length=16, choices=Confidence.choices, default=Confidence.UNKNOWN
+    )
+    status = models.CharField(max_length=16, choices=FindingStatus.choices, default=FindingStatus.NEW)
+    status_reason = models.TextField(blank=True)
+    tool = models.ForeignKey(
+        "tools.ToolDefinition", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    rule_id = models.CharField(max_length=300, blank=True)
+    target = models.ForeignKey(
+        "targets.TargetAsset",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="findings",
+    )
+    cwe = models.PositiveIntegerField(null=True, blank=True)
+    cve = models.CharField(max_length=64, blank=True)
+    # Location: whichever of these the tool reports.
+    file_path = models.CharField(max_length=1024, blank=True)
+    line_start = models.PositiveIntegerField(null=True, blank=True)
+    line_end = models.PositiveIntegerField(null=True, blank=True)
+    url = models.CharField(max_length=2048, blank=True)
+    http_method = models.CharField(max_length=16, blank=True)
+    parameter = models.CharField(max_length=300, blank=True)
+    package_name = models.CharField(max_length=300, blank=True)
+    package_version = models.CharField(max_length=100, blank=True)
+    fixed_version = models.CharField(max_length=100, blank=True)
+    image = models.CharField(max_length=500, blank=True)
+    image_layer = models.CharField(max_length=200, blank=True)
+    snippet = models.TextField(blank=True)
+    evidence = models.JSONField(default=dict, blank=True)
+    remediation = models.TextField(blank=True)
+    references = models.JSONField(default=list, blank=True)
+    tags = models.JSONField(default=list, blank=True)
+    # Tracking across scans
+    first_seen_scan = models.ForeignKey(
+        "scans.Scan", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    last_seen_scan = models.ForeignKey(
+        "scans.Scan", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    resolved_in_scan = models.ForeignKey(
+        "scans.Scan", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    first_seen_at = models.DateTimeField(null=True, blank=True)
+    last_seen_at = models.DateTimeField(null=True, blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    # Triage
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="assigned_findings",
+    )
+    due_date = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-severity_rank", "-last_seen_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project", "fingerprint"], name="uniq_finding_fingerprint"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["project", "status", "severity_rank"]),
+            models.Index(fields=["project", "-last_seen_at"]),
+            models.Index(fields=["assignee", "status"]),
+            models.Index(fields=["tool", "target"]),
+            models.Index(fields=["cve"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"[{self.severity}] {self.title}"
+
+
+class FindingOccurrence(models.Model):
+    """One sighting of a finding by one tool result. Unique, so a retried task adds nothing."""
+
+    finding = models.ForeignKey(Finding, on_delete=models.CASCADE, related_name="occurrences")
+    tool_result = models.ForeignKey(
+        "scans.ScanToolResult", on_delete=models.CASCADE, related_name="occurrences"
+    )
+    scan = models.ForeignKey("scans.Scan", on_delete=models.CASCADE, related_name="occurrences")
+    file_path = models.CharField(max_length=1024, blank=True)
+    line_start = models.PositiveIntegerField(null=True, blank=True)
+    line_end = models.PositiveIntegerField(null=True, blank=True)
+    seen_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-seen_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["finding", "tool_result"], name="uniq_occurrence_per_tool_result"
+            ),
+        ]
+        indexes = [models.Index(fields=["scan", "finding"])]
+
+    def __str__(self) -> str:
+        return f"finding {self.finding_id} in result {self.tool_result_id}"
+
+
+class FindingEventType(models.TextChoices):
+    CREATED = "created", "Created"
+    STATUS_CHANGED = "status_changed", "Status changed"
+    ASSIGNED = "assigned", "Assigned"
+    COMMENTED = "commented", "Commented"
+    AUTO_RESOLVED = "auto_resolved", "Auto-resolved"
+    REOPENED = "reopened", "Reopened"
+    SEVERITY_CHANGED = "severity_changed", "Severity changed"
+
+
+class FindingEvent(models.Model):
+    """The audit trail: who changed what on a finding, when and why. `actor` null = system."""
+
+    finding = models.ForeignKey(Finding, on_delete=models.CASCADE, related_name="events")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    event_type = models.CharField(max_length=32, choices=FindingEventType.choices)
+    from_value = models.CharField(max_length=200, blank=True)
+    to_value = models.CharField(max_length=200, blank=True)
+    comment = models.TextField(blank=True)
+    scan = models.ForeignKey(
+        "scans.Scan", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["finding", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.event_type} on finding {self.finding_id}"

@@ -1,0 +1,5 @@
+"""API routes of the findings app."""
+
+from django.urls import path
+
+urlpatterns: list = []

@@ -1,0 +1,59 @@
+"""Organizations group users; a project may be owned by one."""
+
+from django.conf import settings
+from django.db import models
+
+from apps.common.models import TimeStampedModel
+
+
+class OrganizationRole(models.TextChoices):
+    OWNER = "owner", "Owner"
+    ADMIN = "admin", "Admin"
+    MEMBER = "member", "Member"
+
+
+class Organization(TimeStampedModel):
+    name = models.CharField(max_length=150)
+    slug = models.SlugField(max_length=150, unique=True)
+    description = models.TextField(blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        through="OrganizationMembership",
+        related_name="organizations",
+    )
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class OrganizationMembership(TimeStampedModel):
+    """Organization owners and admins act as owners of the organization's projects;
+    plain members read them (auditor) unless a project role gives more."""
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="memberships"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="organization_memberships"
+    )
+    role = models.CharField(
+        max_length=16, choices=OrganizationRole.choices, default=OrganizationRole.MEMBER
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "user"], name="uniq_org_member"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} in {self.organization} as {self.role}"

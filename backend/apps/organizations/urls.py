@@ -1,0 +1,5 @@
+"""API routes of the organizations app."""
+
+from django.urls import path
+
+urlpatterns: list = []

@@ -1,0 +1,114 @@
+"""Project and project-member endpoints."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from apps.common.roles import ProjectRole
+from apps.common.viewsets import SAFE_METHODS, ProjectScopedViewSet
+from apps.projects import services
+from apps.projects.models import Project, ProjectMembership
+from apps.projects.selectors import project_get_for_user, project_list
+from apps.projects.serializers import (
+    ProjectCreateSerializer,
+    ProjectMemberCreateSerializer,
+    ProjectMemberOutputSerializer,
+    ProjectMemberUpdateSerializer,
+    ProjectOutputSerializer,
+    ProjectUpdateSerializer,
+)
+
+
+class ProjectViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Projects the caller has a role in (all projects for staff)."""
+
+    serializer_class = ProjectOutputSerializer
+    filterset_fields = ["organization"]
+    search_fields = ["name", "description"]
+    ordering_fields = ["name", "created_at", "updated_at"]
+    ordering = ["name"]
+
+    def get_queryset(self) -> QuerySet[Project]:
+        return project_list(user=self.request.user)
+
+    def get_object(self) -> Project:
+        min_role = ProjectRole.AUDITOR if self.request.method in SAFE_METHODS else ProjectRole.OWNER
+        return project_get_for_user(
+            project_id=self.kwargs["pk"], user=self.request.user, min_role=min_role
+        )
+
+    @extend_schema(request=ProjectCreateSerializer, responses={201: ProjectOutputSerializer})
+    def create(self, request: Request) -> Response:
+        data = ProjectCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        project = services.project_create(user=request.user, **data.validated_data)
+        out = ProjectOutputSerializer(project, context=self.get_serializer_context())
+        return Response(out.data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=ProjectUpdateSerializer, responses=ProjectOutputSerializer)
+    def partial_update(self, request: Request, pk: Any = None) -> Response:
+        project = self.get_object()
+        data = ProjectUpdateSerializer(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        project = services.project_update(project=project, **data.validated_data)
+        return Response(ProjectOutputSerializer(project, context=self.get_serializer_context()).data)
+
+    def destroy(self, request: Request, pk: Any = None) -> Response:
+        services.project_delete(project=self.get_object())
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class ProjectMemberViewSet(ProjectScopedViewSet):
+    """Members of one project. Everyone with a role reads; owners change membership."""
+
+    serializer_class = ProjectMemberOutputSerializer
+    write_role = ProjectRole.OWNER
+    filterset_fields = ["role"]
+    search_fields = ["user__username", "user__email"]
+    ordering_fields = ["created_at", "role", "user__username"]
+    ordering = ["user__username"]
+
+    def get_queryset(self) -> QuerySet[ProjectMembership]:
+        return ProjectMembership.objects.filter(project=self.project).select_related("user")
+
+    def list(self, request: Request, project_pk: Any = None) -> Response:
+        queryset = self.filter_queryset(self.get_queryset())
+        page = self.paginate_queryset(queryset)
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+    def retrieve(self, request: Request, project_pk: Any = None, pk: Any = None) -> Response:
+        return Response(self.get_serializer(self.get_object()).data)
+
+    @extend_schema(request=ProjectMemberCreateSerializer,
+                   responses={201: ProjectMemberOutputSerializer})
+    def create(self, request: Request, project_pk: Any = None) -> Response:
+        data = ProjectMemberCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        membership = services.project_member_add(
+            project=self.project, user=data.validated_data["user"],
+            role=data.validated_data["role"],
+        )
+        return Response(self.get_serializer(membership).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=ProjectMemberUpdateSerializer, responses=ProjectMemberOutputSerializer)
+    def partial_update(self, request: Request, project_pk: Any = None, pk: Any = None) -> Response:
+        data = ProjectMemberUpdateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        membership = services.project_member_update(
+            membership=self.get_object(), role=data.validated_data["role"]
+        )
+        return Response(self.get_serializer(membership).data)
+
+    def destroy(self, request: Request, project_pk: Any = None, pk: Any = None) -> Response:
+        services.project_member_remove(membership=self.get_object())
+        return Response(status=status.HTTP_204_NO_CONTENT)

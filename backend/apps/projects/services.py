@@ -1,0 +1,128 @@
+"""Writes to projects and their memberships."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import IntegrityError, transaction
+
+from apps.common.errors import ServiceError
+from apps.common.roles import ProjectRole
+from apps.organizations.models import Organization, OrganizationMembership, OrganizationRole
+from apps.projects.models import Project, ProjectMembership
+
+
+def _name_taken(*, name: str, owner_user: Any, organization: Organization | None,
+                exclude_id: int | None = None) -> bool:
+    qs = Project.objects.filter(name=name)
+    qs = qs.filter(organization=organization) if organization else qs.filter(
+        owner_user=owner_user, organization__isnull=True
+    )
+    if exclude_id:
+        qs = qs.exclude(pk=exclude_id)
+    return qs.exists()
+
+
+@transaction.atomic
+def project_create(
+    *, user: Any, name: str, description: str = "", organization: Organization | None = None
+) -> Project:
+    """Create a project owned by `user`, or by `organization` if the user may act for it.
+
+    The creator always becomes an owner member of the project.
+    """
+    if organization is not None and not user.is_staff:
+        allowed = OrganizationMembership.objects.filter(
+            organization=organization,
+            user=user,
+            role__in=[OrganizationRole.OWNER, OrganizationRole.ADMIN],
+        ).exists()
+        if not allowed:
+            raise ServiceError(
+                "Only owners and admins of the organization can create its projects.",
+                code="permission_denied",
+                status_code=403,
+            )
+    owner_user = None if organization else user
+    if _name_taken(name=name, owner_user=owner_user, organization=organization):
+        raise ServiceError("A project with this name already exists for this owner.",
+                           code="name_taken", status_code=400)
+    try:
+        project = Project.objects.create(
+            name=name,
+            description=description,
+            owner_user=owner_user,
+            organization=organization,
+            created_by=user,
+        )
+    except IntegrityError as exc:  # a concurrent create of the same name
+        raise ServiceError("A project with this name already exists for this owner.",
+                           code="name_taken") from exc
+    ProjectMembership.objects.create(project=project, user=user, role=ProjectRole.OWNER)
+    return project
+
+
+def project_update(*, project: Project, name: str | None = None,
+                   description: str | None = None) -> Project:
+    if name is not None and name != project.name:
+        if _name_taken(name=name, owner_user=project.owner_user,
+                       organization=project.organization, exclude_id=project.pk):
+            raise ServiceError("A project with this name already exists for this owner.",
+                               code="name_taken")
+        project.name = name
+    if description is not None:
+        project.description = description
+    project.save()
+    return project
+
+
+def project_delete(*, project: Project) -> None:
+    project.delete()
+
+
+def _owners_left(project: Project, excluding_user_id: int) -> int:
+    return (
+        ProjectMembership.objects.filter(project=project, role=ProjectRole.OWNER)
+        .exclude(user_id=excluding_user_id)
+        .count()
+    )
+
+
+def project_member_add(*, project: Project, user: Any, role: str) -> ProjectMembership:
+    membership, created = ProjectMembership.objects.get_or_create(
+        project=project, user=user, defaults={"role": role}
+    )
+    if not created:
+        raise ServiceError("This user is already a member of the project.",
+                           code="already_member")
+    return membership
+
+
+def project_member_update(*, membership: ProjectMembership, role: str) -> ProjectMembership:
+    if (
+        membership.role == ProjectRole.OWNER
+        and role != ProjectRole.OWNER
+        and membership.project.owner_user_id is None
+        and _owners_left(membership.project, membership.user_id) == 0
+    ):
+        raise ServiceError("A project needs at least one owner.", code="last_owner")
+    if (
+        membership.role == ProjectRole.OWNER
+        and role != ProjectRole.OWNER
+        and membership.project.owner_user_id == membership.user_id
+    ):
+        raise ServiceError("The user who owns the project stays its owner.",
+                           code="project_owner")
+    membership.role = role
+    membership.save(update_fields=["role", "updated_at"])
+    return membership
+
+
+def project_member_remove(*, membership: ProjectMembership) -> None:
+    project = membership.project
+    if project.owner_user_id == membership.user_id:
+        raise ServiceError("The user who owns the project cannot be removed from it.",
+                           code="project_owner")
+    if membership.role == ProjectRole.OWNER and _owners_left(project, membership.user_id) == 0:
+        raise ServiceError("A project needs at least one owner.", code="last_owner")
+    membership.delete()

@@ -1,0 +1,5 @@
+"""API routes of the scans app."""
+
+from django.urls import path
+
+urlpatterns: list = []

@@ -1,0 +1,1 @@
+"""Settings for each third-party integration, one module each."""

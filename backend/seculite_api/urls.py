@@ -1,0 +1,27 @@
+"""URL routes: the API under /api/v1/, the Django admin, the schema and its docs page."""
+
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from apps.common.apis import HealthApi
+
+api_v1 = [
+    path("health/", HealthApi.as_view(), name="health"),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
+    path("", include("apps.accounts.urls")),
+    path("", include("apps.organizations.urls")),
+    path("", include("apps.projects.urls")),
+    path("", include("apps.targets.urls")),
+    path("", include("apps.tools.urls")),
+    path("", include("apps.scans.urls")),
+    path("", include("apps.findings.urls")),
+]
+
+urlpatterns = [
+    path("api/v1/", include(api_v1)),
+    path("admin/", admin.site.urls),
+]
+
+handler404 = "apps.common.errors.json_not_found"
