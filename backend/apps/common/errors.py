@@ -21,7 +21,7 @@ from rest_framework.views import exception_handler
 class ServiceError(exceptions.APIException):
     """Raised by services for a rule the caller broke (409/400), with a stable code."""
 
-    status_code = status.HTTP_400_BAD_REQUEST
+    status_code: int = status.HTTP_400_BAD_REQUEST
     default_code = "invalid"
 
     def __init__(self, message: str, *, code: str = "invalid", status_code: int = 400):

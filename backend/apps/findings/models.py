@@ -64,7 +64,9 @@ class Finding(TimeStampedModel):
     confidence = models.CharField(
         max_length=16, choices=Confidence.choices, default=Confidence.UNKNOWN
     )
-    status = models.CharField(max_length=16, choices=FindingStatus.choices, default=FindingStatus.NEW)
+    status = models.CharField(
+        max_length=16, choices=FindingStatus.choices, default=FindingStatus.NEW
+    )
     status_reason = models.TextField(blank=True)
     tool = models.ForeignKey(
         "tools.ToolDefinition", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

@@ -23,7 +23,7 @@ class Organization(TimeStampedModel):
         on_delete=models.SET_NULL,
         related_name="+",
     )
-    members = models.ManyToManyField(
+    members: models.ManyToManyField = models.ManyToManyField(
         settings.AUTH_USER_MODEL,
         through="OrganizationMembership",
         related_name="organizations",

@@ -61,7 +61,9 @@ class ProjectViewSet(
         data = ProjectUpdateSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
         project = services.project_update(project=project, **data.validated_data)
-        return Response(ProjectOutputSerializer(project, context=self.get_serializer_context()).data)
+        return Response(
+            ProjectOutputSerializer(project, context=self.get_serializer_context()).data
+        )
 
     def destroy(self, request: Request, pk: Any = None) -> Response:
         services.project_delete(project=self.get_object())
@@ -89,13 +91,15 @@ class ProjectMemberViewSet(ProjectScopedViewSet):
     def retrieve(self, request: Request, project_pk: Any = None, pk: Any = None) -> Response:
         return Response(self.get_serializer(self.get_object()).data)
 
-    @extend_schema(request=ProjectMemberCreateSerializer,
-                   responses={201: ProjectMemberOutputSerializer})
+    @extend_schema(
+        request=ProjectMemberCreateSerializer, responses={201: ProjectMemberOutputSerializer}
+    )
     def create(self, request: Request, project_pk: Any = None) -> Response:
         data = ProjectMemberCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         membership = services.project_member_add(
-            project=self.project, user=data.validated_data["user"],
+            project=self.project,
+            user=data.validated_data["user"],
             role=data.validated_data["role"],
         )
         return Response(self.get_serializer(membership).data, status=status.HTTP_201_CREATED)

@@ -32,7 +32,7 @@ class Project(TimeStampedModel):
         on_delete=models.SET_NULL,
         related_name="+",
     )
-    members = models.ManyToManyField(
+    members: models.ManyToManyField = models.ManyToManyField(
         settings.AUTH_USER_MODEL, through="ProjectMembership", related_name="projects"
     )
 

@@ -16,7 +16,7 @@ from apps.common.roles import ProjectRole, highest_role, role_at_least
 from apps.organizations.models import OrganizationMembership, OrganizationRole
 from apps.projects.models import Project, ProjectMembership
 
-ORG_ROLE_TO_PROJECT_ROLE = {
+ORG_ROLE_TO_PROJECT_ROLE: dict[str, str] = {
     OrganizationRole.OWNER: ProjectRole.OWNER,
     OrganizationRole.ADMIN: ProjectRole.OWNER,
     OrganizationRole.MEMBER: ProjectRole.AUDITOR,
@@ -32,7 +32,7 @@ def project_visibility_q(user: Any, prefix: str = "") -> Q:
     )
 
 
-def project_ids_for_user(user: Any) -> QuerySet[Project]:
+def project_ids_for_user(user: Any) -> QuerySet[Project, Any]:
     """A subquery of the ids of every project the user can see."""
     if user.is_staff:
         return Project.objects.values("id")
@@ -40,9 +40,7 @@ def project_ids_for_user(user: Any) -> QuerySet[Project]:
     via_org = OrganizationMembership.objects.filter(
         organization=OuterRef("organization"), user=user
     )
-    return (
-        Project.objects.filter(Exists(direct) | Exists(via_org)).values("id")
-    )
+    return Project.objects.filter(Exists(direct) | Exists(via_org)).values("id")
 
 
 def project_list(*, user: Any) -> QuerySet[Project]:

@@ -31,8 +31,14 @@ class ProjectOutputSerializer(serializers.ModelSerializer):
     class Meta:
         model = Project
         fields = [
-            "id", "name", "description", "owner_user", "organization", "role",
-            "created_at", "updated_at",
+            "id",
+            "name",
+            "description",
+            "owner_user",
+            "organization",
+            "role",
+            "created_at",
+            "updated_at",
         ]
 
     def get_organization(self, project: Project) -> dict[str, Any] | None:

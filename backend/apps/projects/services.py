@@ -12,11 +12,14 @@ from apps.organizations.models import Organization, OrganizationMembership, Orga
 from apps.projects.models import Project, ProjectMembership
 
 
-def _name_taken(*, name: str, owner_user: Any, organization: Organization | None,
-                exclude_id: int | None = None) -> bool:
+def _name_taken(
+    *, name: str, owner_user: Any, organization: Organization | None, exclude_id: int | None = None
+) -> bool:
     qs = Project.objects.filter(name=name)
-    qs = qs.filter(organization=organization) if organization else qs.filter(
-        owner_user=owner_user, organization__isnull=True
+    qs = (
+        qs.filter(organization=organization)
+        if organization
+        else qs.filter(owner_user=owner_user, organization__isnull=True)
     )
     if exclude_id:
         qs = qs.exclude(pk=exclude_id)
@@ -45,8 +48,11 @@ def project_create(
             )
     owner_user = None if organization else user
     if _name_taken(name=name, owner_user=owner_user, organization=organization):
-        raise ServiceError("A project with this name already exists for this owner.",
-                           code="name_taken", status_code=400)
+        raise ServiceError(
+            "A project with this name already exists for this owner.",
+            code="name_taken",
+            status_code=400,
+        )
     try:
         project = Project.objects.create(
             name=name,
@@ -56,19 +62,26 @@ def project_create(
             created_by=user,
         )
     except IntegrityError as exc:  # a concurrent create of the same name
-        raise ServiceError("A project with this name already exists for this owner.",
-                           code="name_taken") from exc
+        raise ServiceError(
+            "A project with this name already exists for this owner.", code="name_taken"
+        ) from exc
     ProjectMembership.objects.create(project=project, user=user, role=ProjectRole.OWNER)
     return project
 
 
-def project_update(*, project: Project, name: str | None = None,
-                   description: str | None = None) -> Project:
+def project_update(
+    *, project: Project, name: str | None = None, description: str | None = None
+) -> Project:
     if name is not None and name != project.name:
-        if _name_taken(name=name, owner_user=project.owner_user,
-                       organization=project.organization, exclude_id=project.pk):
-            raise ServiceError("A project with this name already exists for this owner.",
-                               code="name_taken")
+        if _name_taken(
+            name=name,
+            owner_user=project.owner_user,
+            organization=project.organization,
+            exclude_id=project.pk,
+        ):
+            raise ServiceError(
+                "A project with this name already exists for this owner.", code="name_taken"
+            )
         project.name = name
     if description is not None:
         project.description = description
@@ -93,8 +106,7 @@ def project_member_add(*, project: Project, user: Any, role: str) -> ProjectMemb
         project=project, user=user, defaults={"role": role}
     )
     if not created:
-        raise ServiceError("This user is already a member of the project.",
-                           code="already_member")
+        raise ServiceError("This user is already a member of the project.", code="already_member")
     return membership
 
 
@@ -111,8 +123,7 @@ def project_member_update(*, membership: ProjectMembership, role: str) -> Projec
         and role != ProjectRole.OWNER
         and membership.project.owner_user_id == membership.user_id
     ):
-        raise ServiceError("The user who owns the project stays its owner.",
-                           code="project_owner")
+        raise ServiceError("The user who owns the project stays its owner.", code="project_owner")
     membership.role = role
     membership.save(update_fields=["role", "updated_at"])
     return membership
@@ -121,8 +132,9 @@ def project_member_update(*, membership: ProjectMembership, role: str) -> Projec
 def project_member_remove(*, membership: ProjectMembership) -> None:
     project = membership.project
     if project.owner_user_id == membership.user_id:
-        raise ServiceError("The user who owns the project cannot be removed from it.",
-                           code="project_owner")
+        raise ServiceError(
+            "The user who owns the project cannot be removed from it.", code="project_owner"
+        )
     if membership.role == ProjectRole.OWNER and _owners_left(project, membership.user_id) == 0:
         raise ServiceError("A project needs at least one owner.", code="last_owner")
     membership.delete()

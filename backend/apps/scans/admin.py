@@ -22,7 +22,7 @@ class ScanConfigurationAdmin(admin.ModelAdmin):
 class ScanToolResultInline(admin.TabularInline):
     model = ScanToolResult
     extra = 0
-    fields = ["tool", "target", "status", "tool_version", "exit_code", "duration_ms"]
+    fields = ("tool", "target", "status", "tool_version", "exit_code", "duration_ms")
     readonly_fields = fields
 
 

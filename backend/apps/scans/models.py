@@ -29,7 +29,7 @@ class ScanConfiguration(TimeStampedModel):
     target_groups = models.ManyToManyField(
         "targets.TargetGroup", related_name="scan_configurations", blank=True
     )
-    tools = models.ManyToManyField(
+    tools: models.ManyToManyField = models.ManyToManyField(
         "tools.ToolDefinition", through="ScanConfigurationTool", related_name="+", blank=True
     )
     # Schedule
@@ -135,9 +135,7 @@ class Scan(TimeStampedModel):
         on_delete=models.SET_NULL,
         related_name="+",
     )
-    status = models.CharField(
-        max_length=16, choices=ScanStatus.choices, default=ScanStatus.PENDING
-    )
+    status = models.CharField(max_length=16, choices=ScanStatus.choices, default=ScanStatus.PENDING)
     progress = models.PositiveSmallIntegerField(default=0)
     current_step = models.CharField(max_length=200, blank=True)
     configuration_snapshot = models.JSONField(default=dict, blank=True)

@@ -1,5 +1,5 @@
 """API routes of the tools app."""
 
-from django.urls import path
+from django.urls import URLPattern, URLResolver
 
-urlpatterns: list = []
+urlpatterns: list[URLPattern | URLResolver] = []

@@ -20,7 +20,7 @@ from apps.scans.models import (
 from apps.targets.models import AssetType, TargetAsset, TargetGroup
 from apps.tools.models import ToolCategory, ToolDefinition
 
-DEFAULT_PASSWORD = "correct-horse-battery-staple"
+DEFAULT_PASSWORD = "correct-horse-battery-staple"  # noqa: S105 - test-only password
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -33,9 +33,9 @@ class UserFactory(factory.django.DjangoModelFactory):
     password = factory.PostGenerationMethodCall("set_password", DEFAULT_PASSWORD)
 
     @factory.post_generation
-    def _save(obj, create, extracted, **kwargs):  # noqa: N805 - factory_boy hook signature
+    def _save(obj, create, extracted, **kwargs):
         if create:
-            obj.save()
+            obj.save()  # type: ignore[attr-defined]
 
 
 class OrganizationFactory(factory.django.DjangoModelFactory):
