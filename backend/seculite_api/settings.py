@@ -119,6 +119,8 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# Largest source archive a user may upload as a target (nginx's client_max_body_size matches).
+SECULITE_UPLOAD_MAX_BYTES = env.int("SECULITE_UPLOAD_MAX_BYTES", default=200 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
 # Where the web app lives, for links in emails (password reset, invitations).

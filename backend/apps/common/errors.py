@@ -12,7 +12,8 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404, HttpRequest, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.views.defaults import page_not_found
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
@@ -86,6 +87,8 @@ def api_exception_handler(exc: Exception, context: dict) -> Response | None:
     return response
 
 
-def json_not_found(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
-    """Unknown URLs under /api/ answer in the same format instead of an HTML page."""
-    return JsonResponse(error_body(404, "not_found", "Not found."), status=404)
+def json_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """Unknown URLs under /api/ answer in the common JSON format; other paths get HTML."""
+    if request.path.startswith("/api/"):
+        return JsonResponse(error_body(404, "not_found", "Not found."), status=404)
+    return page_not_found(request, exception or Http404())

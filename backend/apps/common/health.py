@@ -22,12 +22,13 @@ def database_health() -> dict[str, object]:
     }
 
 
-def broker_health() -> dict[str, object]:
+def broker_health(url: str | None = None) -> dict[str, object]:
+    """Connect to the configured broker (or `url`) once, with a short timeout."""
     from seculite_api.celery import app
 
     started = time.monotonic()
     try:
-        with app.connection_for_write() as conn:
+        with app.connection_for_write(url=url) as conn:
             conn.ensure_connection(max_retries=1, timeout=2)
             transport = conn.transport_cls
     except Exception as exc:  # kombu raises many types; any of them means unreachable

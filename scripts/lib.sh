@@ -1,0 +1,57 @@
+# Shared helpers for the project's scripts (sourced, not run).
+# shellcheck shell=bash
+
+REPO_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+BACKEND_DIR="$REPO_DIR/backend"
+TOOLS_DIR="$REPO_DIR/.tools"
+POETRY_VERSION="2.2.1"
+POETRY="$TOOLS_DIR/poetry/bin/poetry"
+VENV_PY="$BACKEND_DIR/.venv/bin/python"
+
+log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+find_python() {
+  for candidate in python3.11 python3; do
+    if command -v "$candidate" >/dev/null 2>&1 &&
+      "$candidate" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' 2>/dev/null; then
+      command -v "$candidate"
+      return 0
+    fi
+  done
+  die "Python 3.11 is required (install Debian's python3.11 and python3.11-venv)."
+}
+
+# Installs Poetry into .tools/ and the backend's locked dependencies into backend/.venv.
+install_backend() {
+  local python
+  python="$(find_python)"
+  if ! "$python" -c 'import venv, ensurepip' >/dev/null 2>&1; then
+    log "Installing python3-venv from Debian's packages"
+    apt-get update -qq && apt-get install -y -qq python3-venv >/dev/null
+  fi
+  if [ ! -x "$POETRY" ] || ! "$POETRY" --version 2>/dev/null | grep -q "$POETRY_VERSION"; then
+    log "Installing Poetry $POETRY_VERSION into .tools/poetry"
+    rm -rf "$TOOLS_DIR/poetry"
+    "$python" -m venv "$TOOLS_DIR/poetry"
+    "$TOOLS_DIR/poetry/bin/pip" install -q "poetry==$POETRY_VERSION"
+  fi
+  log "Installing backend dependencies from poetry.lock"
+  (cd "$BACKEND_DIR" && "$POETRY" env use -q "$python" && "$POETRY" install --no-root -q)
+}
+
+# PostgreSQL and Redis on localhost: check they answer, start them if not.
+ensure_services() {
+  if ! pg_isready -q -h 127.0.0.1 -p 5432; then
+    log "Starting PostgreSQL"
+    pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql)" main start
+    for _ in $(seq 1 30); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 1; done
+  fi
+  pg_isready -q -h 127.0.0.1 -p 5432 || die "PostgreSQL does not answer on 127.0.0.1:5432"
+  if ! redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1; then
+    log "Starting Redis"
+    redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no
+    for _ in $(seq 1 30); do redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1 && break; sleep 1; done
+  fi
+  redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1 || die "Redis does not answer on 127.0.0.1:6379"
+}

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# The whole test suite: lint, types, migrations check, tests on PostgreSQL, and a smoke run
+# on the embedded SQLite default.
+set -euo pipefail
+# shellcheck source=scripts/lib.sh
+. "$(dirname "$0")/lib.sh"
+
+install_backend
+ensure_services
+
+cd "$BACKEND_DIR"
+BIN="$BACKEND_DIR/.venv/bin"
+WORK="$(mktemp -d)"
+trap 'rm -rf "$WORK"' EXIT
+
+# The suite never touches the developer's var/ folder or the `postgres` database.
+export SECULITE_VAR_DIR="$WORK/var"
+export MEDIA_ROOT="$WORK/var/media"
+export CACHE_URL="locmemcache://"
+unset DATABASE_URL CELERY_BROKER_URL DEBUG SECULITE_ENV
+
+log "ruff"
+"$BIN/ruff" check .
+"$BIN/ruff" format --check .
+log "mypy"
+"$BIN/mypy" .
+log "migrations are up to date"
+"$BIN/python" manage.py makemigrations --check --dry-run
+
+log "tests on PostgreSQL"
+DATABASE_URL="postgres://postgres@127.0.0.1:5432/seculite_test" \
+CELERY_BROKER_URL="redis://127.0.0.1:6379/15" \
+  "$BIN/pytest" -q -n 2 -m "not smoke" "$@"
+
+log "smoke tests on the embedded SQLite default"
+"$BIN/pytest" -q -m smoke -p no:xdist
