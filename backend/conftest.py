@@ -23,6 +23,15 @@ def _clear_cache() -> None:
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _plain_static_storage(settings) -> None:
+    """Tests run without collectstatic, so no hashed-name manifest exists."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
 @pytest.fixture
 def api_client() -> APIClient:
     return APIClient()

@@ -40,3 +40,6 @@ def test_docs_page_is_served(client):
     response = client.get("/api/v1/docs/")
     assert response.status_code == 200
     assert b"swagger" in response.content.lower()
+    # Assets come from our own static files, never a CDN.
+    assert b"/static/drf_spectacular_sidecar/swagger-ui-dist/" in response.content
+    assert b"cdn.jsdelivr" not in response.content
