@@ -1,11 +1,19 @@
 """Smoke run on the embedded default: SQLite and the filesystem broker, no server at all."""
 
 import pytest
+from django.conf import settings
 from django.db import connection
 
 from apps.common.testing.factories import UserFactory
 
-pytestmark = [pytest.mark.smoke, pytest.mark.django_db]
+pytestmark = [
+    pytest.mark.smoke,
+    pytest.mark.django_db,
+    pytest.mark.skipif(
+        "sqlite" not in settings.DATABASES["default"]["ENGINE"],
+        reason="the smoke run is the one on the embedded SQLite default",
+    ),
+]
 
 
 def test_embedded_default_serves_health_and_a_session_workflow(client):
