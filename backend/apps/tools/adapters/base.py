@@ -1,0 +1,232 @@
+"""The adapter contract and the shared defaults every tool adapter builds on.
+
+An adapter describes one security tool: what it scans, how to build its argv from a prepared
+target and a validated config, what its exit codes mean, and how to turn its raw output into
+`NormalizedFinding`s. Parsers never touch the ORM; persistence and fingerprints belong to the
+findings service.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar, Protocol, runtime_checkable
+
+SEVERITIES = ("critical", "high", "medium", "low", "informational", "unknown")
+CONFIDENCES = ("high", "medium", "low", "unknown")
+
+
+class ToolOutputError(Exception):
+    """Raw output that cannot be parsed; the tool result fails with this message."""
+
+
+@dataclass(frozen=True)
+class NormalizedFinding:
+    """One finding as a tool reported it, mapped onto SecuLite's fields.
+
+    `file_path` is relative to the scanned tree's root (never a checkout path);
+    `fingerprint_hint` carries a tool-provided stable id (e.g. SARIF partialFingerprints)
+    that the fingerprint prefers over location-derived data.
+    """
+
+    title: str
+    severity: str
+    rule_id: str
+    description: str = ""
+    confidence: str = "unknown"
+    cwe: int | None = None
+    cve: str = ""
+    file_path: str = ""
+    line_start: int | None = None
+    line_end: int | None = None
+    url: str = ""
+    http_method: str = ""
+    parameter: str = ""
+    package_name: str = ""
+    package_version: str = ""
+    fixed_version: str = ""
+    image: str = ""
+    image_layer: str = ""
+    host: str = ""
+    port: int | None = None
+    snippet: str = ""
+    remediation: str = ""
+    references: tuple[str, ...] = ()
+    evidence: Mapping[str, Any] = field(default_factory=dict)
+    fingerprint_hint: str = ""
+
+    def __post_init__(self) -> None:
+        if self.severity not in SEVERITIES:
+            raise ValueError(f"unknown severity {self.severity!r}")
+        if self.confidence not in CONFIDENCES:
+            raise ValueError(f"unknown confidence {self.confidence!r}")
+
+
+@dataclass(frozen=True)
+class PreparedTarget:
+    """A target made ready for tools: a local tree for code, a checked URL/host/image."""
+
+    asset_type: str
+    identifier: str
+    path: Path | None = None
+    url: str = ""
+    host: str = ""
+    image: str = ""
+    metadata: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ToolCommand:
+    """How to start the tool. Output goes to `output_path`: the tool's stdout is written there
+    unless `output_written_by_tool` (the tool writes the file itself via an argv option)."""
+
+    argv: tuple[str, ...]
+    output_path: Path
+    cwd: Path | None = None
+    env: Mapping[str, str] = field(default_factory=dict)
+    output_written_by_tool: bool = False
+
+
+@dataclass(frozen=True)
+class ExitVerdict:
+    ok: bool
+    reason: str = ""
+
+
+@runtime_checkable
+class ToolAdapter(Protocol):
+    tool_id: str
+    name: str
+    category: str
+    description: str
+    homepage: str
+    supported_asset_types: tuple[str, ...]
+    default_config: Mapping[str, Any]
+    config_schema: Mapping[str, Any]
+
+    def executable(self) -> str | None:
+        """Absolute path of the binary on this worker, or None when it is missing."""
+
+    def unavailable_reason(self) -> str:
+        """Why the tool cannot run here ("" when it can)."""
+
+    def version_command(self) -> tuple[str, ...] | None:
+        """argv printing the tool's version, or None."""
+
+    def parse_version(self, output: str) -> str:
+        """The version from `version_command`'s output."""
+
+    def build_command(
+        self, *, target: PreparedTarget, config: Mapping[str, Any], output_path: Path
+    ) -> ToolCommand:
+        """argv (never a shell string) for this target and validated config."""
+
+    def interpret_exit(self, *, exit_code: int, output_path: Path, stderr: str) -> ExitVerdict:
+        """Whether the run succeeded, whatever its findings."""
+
+    def parse(self, *, output_path: Path, target: PreparedTarget) -> Iterator[NormalizedFinding]:
+        """Findings from the raw output, streamed where the format allows."""
+
+
+def scanners_home() -> Path:
+    """Where the project's setup installs each scanner in an isolated environment."""
+    default = Path.home() / ".cache" / "seculite" / "scanners"
+    return Path(os.environ.get("SECULITE_SCANNERS_DIR", str(default)))
+
+
+class BaseAdapter:
+    """Shared defaults: binary lookup (isolated env first, then PATH), `--version`,
+    exit code 0 means success, merged config."""
+
+    tool_id: ClassVar[str]
+    name: ClassVar[str]
+    category: ClassVar[str]
+    description: ClassVar[str] = ""
+    homepage: ClassVar[str] = ""
+    supported_asset_types: ClassVar[tuple[str, ...]] = ()
+    default_config: ClassVar[Mapping[str, Any]] = {}
+    config_schema: ClassVar[Mapping[str, Any]] = {
+        "type": "object",
+        "properties": {},
+        "additionalProperties": False,
+    }
+    binary: ClassVar[str]
+    version_args: ClassVar[tuple[str, ...]] = ("--version",)
+    success_exit_codes: ClassVar[tuple[int, ...]] = (0,)
+
+    def executable(self) -> str | None:
+        isolated = scanners_home() / self.tool_id / "bin" / self.binary
+        if isolated.is_file() and os.access(isolated, os.X_OK):
+            return str(isolated)
+        return shutil.which(self.binary)
+
+    def unavailable_reason(self) -> str:
+        if self.executable() is None:
+            return f"'{self.binary}' is not installed on this worker."
+        return ""
+
+    def version_command(self) -> tuple[str, ...] | None:
+        exe = self.executable()
+        return (exe, *self.version_args) if exe else None
+
+    def parse_version(self, output: str) -> str:
+        for token in output.replace(",", " ").split():
+            stripped = token.lstrip("vV")
+            if stripped[:1].isdigit() and "." in stripped:
+                return stripped
+        return output.strip().splitlines()[0][:100] if output.strip() else ""
+
+    def config_with_defaults(self, config: Mapping[str, Any]) -> dict[str, Any]:
+        return {**self.default_config, **config}
+
+    def require_executable(self) -> str:
+        exe = self.executable()
+        if exe is None:
+            raise ToolOutputError(self.unavailable_reason())
+        return exe
+
+    def interpret_exit(self, *, exit_code: int, output_path: Path, stderr: str) -> ExitVerdict:
+        if exit_code in self.success_exit_codes:
+            return ExitVerdict(ok=True)
+        tail = stderr.strip().splitlines()[-3:] if stderr.strip() else []
+        detail = " | ".join(tail) or "no error output"
+        return ExitVerdict(ok=False, reason=f"exited with code {exit_code}: {detail}")
+
+
+def relative_path(path: str, root: Path | None) -> str:
+    """A reported path made relative to the scanned tree, so checkout locations never leak
+    into findings or fingerprints."""
+    if not path:
+        return ""
+    candidate = path.removeprefix("file://")
+    if root is not None and candidate.startswith("/"):
+        with contextlib.suppress(ValueError):
+            candidate = str(Path(candidate).relative_to(root))
+    return candidate.removeprefix("./")
+
+
+def cwe_from(value: Any) -> int | None:
+    """CWE number from 'CWE-79', 'CWE-79: Improper…', 79 or ['CWE-79', …]."""
+    if isinstance(value, (list, tuple)):
+        for item in value:
+            found = cwe_from(item)
+            if found is not None:
+                return found
+        return None
+    if isinstance(value, int):
+        return value if value > 0 else None
+    if isinstance(value, str):
+        text = value.upper().strip()
+        if text.startswith("CWE-"):
+            text = text[4:]
+        digits = ""
+        for char in text:
+            if not char.isdigit():
+                break
+            digits += char
+        return int(digits) if digits else None
+    return None
