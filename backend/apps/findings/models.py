@@ -18,7 +18,7 @@ class Severity(models.TextChoices):
 
 
 # Ordering key for sorting by severity (higher is worse).
-SEVERITY_RANK = {
+SEVERITY_RANK: dict[str, int] = {
     Severity.CRITICAL: 5,
     Severity.HIGH: 4,
     Severity.MEDIUM: 3,
