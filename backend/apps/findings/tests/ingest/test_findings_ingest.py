@@ -109,7 +109,7 @@ def test_first_ingest_creates_findings_occurrences_and_events(setting):
 
 def test_retrying_the_same_tool_result_writes_nothing_new(setting):
     project, target, tool, root = setting
-    scan, result, _ = run_scan(project, target, tool, root, code_findings())
+    _scan, result, _ = run_scan(project, target, tool, root, code_findings())
     again = findings_ingest(
         project=project,
         findings=code_findings(),
