@@ -143,4 +143,5 @@ from seculite_api.config.axes import *  # noqa: E402,F403
 from seculite_api.config.celery import *  # noqa: E402,F403
 from seculite_api.config.email import *  # noqa: E402,F403
 from seculite_api.config.rest import *  # noqa: E402,F403
+from seculite_api.config.scanning import *  # noqa: E402,F403
 from seculite_api.config.security import *  # noqa: E402,F403
