@@ -10,13 +10,10 @@ from django.http import HttpRequest, JsonResponse
 from apps.common.errors import error_body
 
 
-def lockout_response(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
+def lockout_message() -> str:
     minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
-    return JsonResponse(
-        error_body(
-            429,
-            "account_locked",
-            f"Too many failed sign-in attempts. Try again in {minutes} minutes.",
-        ),
-        status=429,
-    )
+    return f"Too many failed sign-in attempts. Try again in {minutes} minutes."
+
+
+def lockout_response(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
+    return JsonResponse(error_body(429, "account_locked", lockout_message()), status=429)

@@ -1,0 +1,225 @@
+"""Serializers for sign-in, profiles, passwords, API keys and user administration.
+
+Input serializers only check shapes and allowed values; rules that need the database (unique
+emails, password strength against the user's own attributes) live in the services.
+"""
+
+from __future__ import annotations
+
+import zoneinfo
+from typing import Any
+
+from django.contrib.auth.models import User
+from django.contrib.auth.validators import UnicodeUsernameValidator
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from apps.accounts.models import ApiKey, UserProfile, default_notification_preferences
+from apps.accounts.selectors import profile_get_for_user
+
+SEVERITY_CHOICES = ["critical", "high", "medium", "low", "informational"]
+_TIMEZONES = frozenset(zoneinfo.available_timezones())
+
+
+def _validate_timezone(value: str) -> None:
+    if value not in _TIMEZONES:
+        raise serializers.ValidationError(f'"{value}" is not a known IANA time zone.')
+
+
+def _password_field(**kwargs: Any) -> serializers.CharField:
+    return serializers.CharField(
+        write_only=True, trim_whitespace=False, style={"input_type": "password"}, **kwargs
+    )
+
+
+class NotificationPreferencesSerializer(serializers.Serializer):
+    email_enabled = serializers.BooleanField()
+    scan_completed = serializers.BooleanField()
+    scan_failed = serializers.BooleanField()
+    finding_assigned = serializers.BooleanField()
+    new_findings_min_severity = serializers.ChoiceField(choices=SEVERITY_CHOICES)
+
+
+class NotificationPreferencesUpdateSerializer(NotificationPreferencesSerializer):
+    """The same switches, each optional: the ones left out keep their stored value."""
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        fields = super().get_fields()
+        for field in fields.values():
+            field.required = False
+        return fields
+
+
+class ProfileSerializer(serializers.ModelSerializer):
+    notification_preferences = serializers.SerializerMethodField()
+
+    class Meta:
+        model = UserProfile
+        fields = ["timezone", "notification_preferences", "updated_at"]
+
+    @extend_schema_field(NotificationPreferencesSerializer)
+    def get_notification_preferences(self, profile: UserProfile) -> dict[str, Any]:
+        # Profiles stored before a preference existed show its default.
+        return {**default_notification_preferences(), **profile.notification_preferences}
+
+
+class UserOutputSerializer(serializers.ModelSerializer):
+    """The signed-in user as the web app sees it."""
+
+    profile = serializers.SerializerMethodField()
+
+    class Meta:
+        model = User
+        fields = [
+            "id",
+            "username",
+            "email",
+            "first_name",
+            "last_name",
+            "is_staff",
+            "date_joined",
+            "profile",
+        ]
+
+    @extend_schema_field(ProfileSerializer)
+    def get_profile(self, user: User) -> dict[str, Any]:
+        return dict(ProfileSerializer(profile_get_for_user(user=user)).data)
+
+
+class RegisterInputSerializer(serializers.Serializer):
+    username = serializers.CharField(max_length=150, validators=[UnicodeUsernameValidator()])
+    email = serializers.EmailField()
+    password = _password_field(max_length=4096)
+    first_name = serializers.CharField(max_length=150, required=False, default="", allow_blank=True)
+    last_name = serializers.CharField(max_length=150, required=False, default="", allow_blank=True)
+
+
+class LoginInputSerializer(serializers.Serializer):
+    username = serializers.CharField(max_length=254, help_text="Username or email address.")
+    password = _password_field(max_length=4096)
+
+
+class LoginOutputSerializer(serializers.Serializer):
+    user = UserOutputSerializer()
+    token = serializers.CharField(
+        help_text='API key for "Authorization: Token <token>"; shown only in this response.'
+    )
+    token_expires_at = serializers.DateTimeField()
+
+
+class DetailOutputSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+
+
+class ProfileOutputSerializer(serializers.Serializer):
+    username = serializers.CharField(source="user.username")
+    email = serializers.EmailField(source="user.email")
+    first_name = serializers.CharField(source="user.first_name")
+    last_name = serializers.CharField(source="user.last_name")
+    timezone = serializers.CharField()
+    notification_preferences = serializers.SerializerMethodField()
+    updated_at = serializers.DateTimeField()
+
+    @extend_schema_field(NotificationPreferencesSerializer)
+    def get_notification_preferences(self, profile: UserProfile) -> dict[str, Any]:
+        return {**default_notification_preferences(), **profile.notification_preferences}
+
+
+class ProfileUpdateInputSerializer(serializers.Serializer):
+    """All fields optional; `notification_preferences` may name only the switches to change."""
+
+    timezone = serializers.CharField(max_length=64, validators=[_validate_timezone])
+    notification_preferences = NotificationPreferencesUpdateSerializer()
+    first_name = serializers.CharField(max_length=150, allow_blank=True)
+    last_name = serializers.CharField(max_length=150, allow_blank=True)
+    email = serializers.EmailField()
+
+
+class PasswordChangeInputSerializer(serializers.Serializer):
+    old_password = _password_field(max_length=4096)
+    new_password = _password_field(max_length=4096)
+
+
+class PasswordResetRequestInputSerializer(serializers.Serializer):
+    email = serializers.EmailField()
+
+
+class PasswordResetConfirmInputSerializer(serializers.Serializer):
+    uid = serializers.CharField(max_length=64)
+    token = serializers.CharField(max_length=128)
+    new_password = _password_field(max_length=4096)
+
+
+class ApiKeyOutputSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ApiKey
+        fields = [
+            "id",
+            "name",
+            "prefix",
+            "created_at",
+            "last_used_at",
+            "expires_at",
+            "revoked_at",
+            "is_active",
+        ]
+        read_only_fields = fields
+
+
+class ApiKeyCreatedOutputSerializer(ApiKeyOutputSerializer):
+    key = serializers.CharField(
+        read_only=True, help_text="The full API key. It is shown only in this response."
+    )
+
+    class Meta(ApiKeyOutputSerializer.Meta):
+        fields = [*ApiKeyOutputSerializer.Meta.fields, "key"]
+        read_only_fields = fields
+
+
+class ApiKeyCreateInputSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=100)
+    expires_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+
+
+class AdminUserOutputSerializer(serializers.ModelSerializer):
+    has_usable_password = serializers.SerializerMethodField(
+        help_text="False until an invited user has chosen a password."
+    )
+
+    class Meta:
+        model = User
+        fields = [
+            "id",
+            "username",
+            "email",
+            "first_name",
+            "last_name",
+            "is_active",
+            "is_staff",
+            "is_superuser",
+            "date_joined",
+            "last_login",
+            "has_usable_password",
+        ]
+        read_only_fields = fields
+
+    def get_has_usable_password(self, user: User) -> bool:
+        return user.has_usable_password()
+
+
+class AdminUserInviteInputSerializer(serializers.Serializer):
+    email = serializers.EmailField()
+    username = serializers.CharField(
+        max_length=150,
+        validators=[UnicodeUsernameValidator()],
+        required=False,
+        help_text="Derived from the email address when left out.",
+    )
+    first_name = serializers.CharField(max_length=150, required=False, default="", allow_blank=True)
+    last_name = serializers.CharField(max_length=150, required=False, default="", allow_blank=True)
+    is_staff = serializers.BooleanField(required=False, default=False)
+
+
+class AdminUserUpdateInputSerializer(serializers.Serializer):
+    is_active = serializers.BooleanField(required=False)
+    is_staff = serializers.BooleanField(required=False)

@@ -1,0 +1,69 @@
+"""user_login: axes-aware authentication, email canonicalisation, a key per sign-in."""
+
+from datetime import timedelta
+
+import pytest
+from axes.models import AccessAttempt
+from django.contrib.auth.models import User
+from django.contrib.sessions.backends.db import SessionStore
+from django.test import RequestFactory
+
+from apps.accounts.models import ApiKey
+from apps.accounts.services import LOGIN_TOKEN_LIFETIME, user_login
+from apps.common.errors import ServiceError
+from apps.common.testing.factories import DEFAULT_PASSWORD
+
+pytestmark = pytest.mark.django_db
+
+
+def _request(ip: str = "192.0.2.1"):
+    request = RequestFactory().post("/api/v1/auth/login/", REMOTE_ADDR=ip)
+    request.session = SessionStore()
+    return request
+
+
+def test_login_issues_a_key_that_expires_in_thirty_days(user):
+    request = _request()
+
+    result = user_login(request=request, username="alice@EXAMPLE.com", password=DEFAULT_PASSWORD)
+
+    assert result.user == user
+    assert result.key.startswith(f"sl_{result.api_key.prefix}_")
+    assert result.api_key.expires_at - result.api_key.created_at == pytest.approx(
+        LOGIN_TOKEN_LIFETIME, abs=timedelta(seconds=1)
+    )
+    assert request.session["_auth_user_id"] == str(user.pk)
+
+
+def test_each_login_issues_a_new_key(user):
+    first = user_login(request=_request(), username="alice", password=DEFAULT_PASSWORD)
+    second = user_login(request=_request(), username="alice", password=DEFAULT_PASSWORD)
+
+    assert first.key != second.key
+    assert ApiKey.objects.filter(user=user).count() == 2
+
+
+def test_failures_are_recorded_even_though_the_call_raises(user):
+    with pytest.raises(ServiceError) as exc_info:
+        user_login(request=_request(), username="ALICE@example.com", password="nope-nope-nope")
+
+    assert exc_info.value.get_codes() == "invalid_credentials"
+    attempt = AccessAttempt.objects.get()
+    assert attempt.username == "alice"  # counted against the account, not the spelling
+    assert attempt.failures_since_start == 1
+
+
+def test_locked_out_pair_raises_account_locked(user):
+    for _ in range(4):
+        with pytest.raises(ServiceError):
+            user_login(request=_request(), username="alice", password="nope-nope-nope")
+
+    with pytest.raises(ServiceError) as exc_info:
+        user_login(request=_request(), username="alice", password=DEFAULT_PASSWORD + "x")
+    assert exc_info.value.status_code == 429
+    with pytest.raises(ServiceError) as exc_info:
+        user_login(request=_request(), username="alice", password=DEFAULT_PASSWORD)
+    assert exc_info.value.get_codes() == "account_locked"
+
+    assert user_login(request=_request("192.0.2.2"), username="alice", password=DEFAULT_PASSWORD)
+    assert User.objects.get(pk=user.pk).last_login is not None
