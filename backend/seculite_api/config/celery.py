@@ -14,9 +14,28 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "processed_folder": str(_broker_dir / "processed"),
         "store_processed": False,
     }
-CELERY_RESULT_BACKEND = env.str(
-    "CELERY_RESULT_BACKEND", default=f"db+sqlite:///{VAR_DIR / 'celery-results.sqlite3'}"
-)
+elif CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+    # An unacknowledged task (its worker died) is delivered again after this many seconds.
+    # Longer than the longest tool run, or a slow tool would be started twice.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=7200),
+    }
+# Scans fan in through the database (the last tool run to finish enqueues the aggregation),
+# so no task result is ever read back: results are not stored unless a backend is configured.
+CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default="") or None
+CELERY_TASK_IGNORE_RESULT = CELERY_RESULT_BACKEND is None
+CELERY_TASK_ROUTES = {
+    "scans.scan_run": {"queue": "scans"},
+    "scans.tool_result_run": {"queue": "scans"},
+}
+CELERY_BEAT_SCHEDULE = {
+    "scans-reaper": {
+        "task": "scans.scans_reap",
+        "schedule": 60.0,
+        "options": {"queue": "default"},
+    },
+}
+CELERY_WORKER_SEND_TASK_EVENTS = False
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True

@@ -1,0 +1,350 @@
+"""Running a scan on the workers: fan out one task per (tool, target), fan in through the
+database, then aggregate.
+
+Fan-in needs no result backend: each finished tool run counts the scan's unfinished results
+under a row lock, and the last one enqueues `scan_finalize`. Every step is idempotent, so a
+task redelivered after a worker died repeats its work without duplicating anything.
+"""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.files import File
+from django.db import transaction
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from apps.findings.ingest import findings_auto_resolve, findings_ingest
+from apps.findings.models import Finding, FindingOccurrence, Severity
+from apps.scans.models import (
+    SCAN_FINAL_STATUSES,
+    Scan,
+    ScanStatus,
+    ScanToolResult,
+    ToolResultStatus,
+)
+from apps.scans.services.scans import TOOL_RESULT_FINAL
+from apps.targets.preparation import TargetPreparationError, prepare_target
+from apps.tools.adapters.base import ToolOutputError
+from apps.tools.adapters.registry import ADAPTERS
+from apps.tools.adapters.runner import run_for_text, run_process
+
+logger = logging.getLogger(__name__)
+
+CANCEL_POLL_SECONDS = 2.0
+SUCCESSFUL = (ToolResultStatus.COMPLETED, ToolResultStatus.NO_FINDINGS)
+
+
+def scan_run(*, scan_id: int) -> list[int]:
+    """Mark the scan running and return the ids of the tool results still to run."""
+    with transaction.atomic():
+        scan = Scan.objects.select_for_update().get(pk=scan_id)
+        if scan.status in SCAN_FINAL_STATUSES:
+            return []
+        if scan.status != ScanStatus.RUNNING:
+            scan.status = ScanStatus.RUNNING
+            scan.started_at = scan.started_at or timezone.now()
+            scan.current_step = "Running tools"
+            scan.save(update_fields=["status", "started_at", "current_step", "updated_at"])
+    pending = list(
+        scan.tool_results.exclude(status__in=TOOL_RESULT_FINAL).values_list("id", flat=True)
+    )
+    if not pending:
+        scan_fan_in(scan_id=scan_id)
+    return pending
+
+
+def _cancel_probe(scan_id: int) -> Callable[[], bool]:
+    """A cheap `should_cancel` for the runner: reads the scan status every few seconds."""
+    last = {"at": 0.0, "cancelled": False}
+
+    def should_cancel() -> bool:
+        now = time.monotonic()
+        if now - last["at"] >= CANCEL_POLL_SECONDS:
+            last["at"] = now
+            status = Scan.objects.filter(pk=scan_id).values_list("status", flat=True).first()
+            last["cancelled"] = status in (ScanStatus.CANCELLED, ScanStatus.ERROR, None)
+        return bool(last["cancelled"])
+
+    return should_cancel
+
+
+def _finish(result: ScanToolResult, status: str, **fields: Any) -> None:
+    result.status = status
+    result.finished_at = timezone.now()
+    if result.started_at:
+        result.duration_ms = int((result.finished_at - result.started_at).total_seconds() * 1000)
+    for name, value in fields.items():
+        setattr(result, name, value)
+    result.save()
+
+
+def tool_result_run(*, result_id: int) -> None:
+    """Prepare the target, run the tool, keep its raw output, ingest its findings."""
+    result = ScanToolResult.objects.select_related("scan", "tool", "target").get(pk=result_id)
+    scan = result.scan
+    if result.status in TOOL_RESULT_FINAL:
+        scan_fan_in(scan_id=scan.pk)
+        return
+    if scan.status in SCAN_FINAL_STATUSES:
+        _finish(result, ToolResultStatus.CANCELLED, error_message=f"Scan {scan.status}.")
+        scan_fan_in(scan_id=scan.pk)
+        return
+    result.status = ToolResultStatus.RUNNING
+    result.started_at = timezone.now()
+    result.error_message = ""
+    result.save(update_fields=["status", "started_at", "error_message", "updated_at"])
+    try:
+        _run_and_ingest(result)
+    except Exception as exc:  # the tool result records any crash; other tools carry on
+        logger.exception("tool run %s crashed", result_id)
+        _finish(
+            result,
+            ToolResultStatus.FAILED,
+            error_message=f"Internal error: {exc.__class__.__name__}: {exc}"[:2000],
+        )
+    scan_fan_in(scan_id=scan.pk)
+
+
+def _tool_config(result: ScanToolResult) -> dict[str, Any]:
+    for tool in result.scan.configuration_snapshot.get("tools", []):
+        if tool["id"] == result.tool_id:
+            return dict(tool.get("overrides") or {})
+    return {}
+
+
+def _run_and_ingest(result: ScanToolResult) -> None:
+    scan = result.scan
+    adapter = ADAPTERS.get(result.tool.slug)
+    if adapter is None:
+        _finish(
+            result,
+            ToolResultStatus.FAILED,
+            error_message=f"No adapter for {result.tool.slug} in this SecuLite version.",
+        )
+        return
+    reason = adapter.unavailable_reason()
+    if reason:
+        _finish(result, ToolResultStatus.FAILED, error_message=reason)
+        return
+    target = result.target
+    if target is None:
+        _finish(result, ToolResultStatus.SKIPPED, error_message="The target was deleted.")
+        return
+    timeout = int(scan.configuration_snapshot.get("tool_timeout_seconds") or 1800)
+    with tempfile.TemporaryDirectory(prefix=f"seculite-{scan.pk}-{result.pk}-") as tmp:
+        workdir = Path(tmp)
+        try:
+            prepared = prepare_target(target, workdir=workdir / "target")
+        except TargetPreparationError as exc:
+            _finish(result, ToolResultStatus.FAILED, error_message=f"Target: {exc}")
+            return
+        config = adapter.config_with_defaults(_tool_config(result))  # type: ignore[attr-defined]
+        output_path = workdir / f"{adapter.tool_id}.out"
+        try:
+            command = adapter.build_command(target=prepared, config=config, output_path=output_path)
+        except (ToolOutputError, ValueError) as exc:
+            _finish(result, ToolResultStatus.FAILED, error_message=str(exc))
+            return
+        version = _tool_version(adapter)
+        outcome = run_process(
+            command.argv,
+            timeout_seconds=timeout,
+            stdout_path=None if command.output_written_by_tool else command.output_path,
+            cwd=command.cwd,
+            env=command.env,
+            max_output_bytes=settings.SECULITE_TOOL_OUTPUT_MAX_BYTES,
+            should_cancel=_cancel_probe(scan.pk),
+        )
+        if command.output_path.exists():
+            with open(command.output_path, "rb") as raw:
+                result.raw_output.save(
+                    f"scan{scan.pk}-{adapter.tool_id}-{result.pk}.out", File(raw), save=False
+                )
+        common = {"exit_code": outcome.exit_code, "tool_version": version}
+        if outcome.cancelled:
+            _finish(result, ToolResultStatus.CANCELLED, error_message="Cancelled.", **common)
+            return
+        if outcome.timed_out:
+            _finish(
+                result,
+                ToolResultStatus.TIMED_OUT,
+                error_message=f"Timed out after {timeout} s; the tool was killed.",
+                **common,
+            )
+            return
+        if outcome.start_error:
+            _finish(result, ToolResultStatus.FAILED, error_message=outcome.start_error, **common)
+            return
+        if outcome.output_truncated:
+            _finish(
+                result,
+                ToolResultStatus.FAILED,
+                **common,
+                error_message="Output exceeded SECULITE_TOOL_OUTPUT_MAX_BYTES; tool stopped.",
+            )
+            return
+        verdict = adapter.interpret_exit(
+            exit_code=outcome.exit_code or 0,
+            output_path=command.output_path,
+            stderr=outcome.stderr_tail,
+        )
+        if not verdict.ok:
+            _finish(result, ToolResultStatus.FAILED, error_message=verdict.reason[:2000], **common)
+            return
+        try:
+            ingested = findings_ingest(
+                project=scan.project,
+                findings=adapter.parse(output_path=command.output_path, target=prepared),
+                tool=result.tool,
+                tool_result=result,
+                target=target,
+                target_root=prepared.path,
+            )
+        except ToolOutputError as exc:
+            _finish(
+                result,
+                ToolResultStatus.FAILED,
+                error_message=f"Unparseable output: {exc}",
+                **common,
+            )
+            return
+        except (ValueError, KeyError, TypeError) as exc:
+            _finish(
+                result,
+                ToolResultStatus.FAILED,
+                **common,
+                error_message=f"Unparseable output: {exc.__class__.__name__}: {exc}"[:2000],
+            )
+            return
+        status = ToolResultStatus.COMPLETED if ingested.total else ToolResultStatus.NO_FINDINGS
+        _finish(result, status, findings_count=ingested.total, **common)
+
+
+_VERSIONS: dict[str, str] = {}
+
+
+def _tool_version(adapter: Any) -> str:
+    """The version of the binary on this worker, detected once per worker process."""
+    if adapter.tool_id not in _VERSIONS:
+        command = adapter.version_command()
+        version = ""
+        if command:
+            exit_code, output = run_for_text(command, timeout_seconds=60)
+            version = adapter.parse_version(output)[:100] if exit_code == 0 else ""
+        _VERSIONS[adapter.tool_id] = version
+    return _VERSIONS[adapter.tool_id]
+
+
+def scan_fan_in(*, scan_id: int) -> None:
+    """Update progress; when every tool result is final, enqueue the aggregation once."""
+    with transaction.atomic():
+        scan = Scan.objects.select_for_update().get(pk=scan_id)
+        counts = scan.tool_results.aggregate(
+            total=Count("id"), done=Count("id", filter=Q(status__in=TOOL_RESULT_FINAL))
+        )
+        total, done = counts["total"] or 0, counts["done"] or 0
+        if scan.status == ScanStatus.RUNNING:
+            scan.progress = min(99, int(done * 100 / total)) if total else 99
+            running = list(
+                scan.tool_results.filter(status=ToolResultStatus.RUNNING).values_list(
+                    "tool__name", flat=True
+                )[:3]
+            )
+            scan.current_step = f"{done}/{total} tool runs done" + (
+                f"; running {', '.join(running)}" if running else ""
+            )
+            scan.save(update_fields=["progress", "current_step", "updated_at"])
+        if total and done == total and scan.status in (ScanStatus.RUNNING, ScanStatus.CANCELLED):
+            transaction.on_commit(lambda: _enqueue_finalize(scan_id))
+
+
+def _enqueue_finalize(scan_id: int) -> None:
+    from apps.scans.tasks import scan_finalize
+
+    scan_finalize.apply_async(args=(scan_id,), queue="default")
+
+
+def scan_finalize(*, scan_id: int) -> Scan:
+    """Auto-resolve what successful runs no longer report, write the summary, end the scan."""
+    with transaction.atomic():
+        scan = Scan.objects.select_for_update().get(pk=scan_id)
+        if scan.status not in (ScanStatus.RUNNING, ScanStatus.CANCELLED) or scan.summary:
+            return scan
+        results = list(scan.tool_results.select_related("tool"))
+        if any(r.status not in TOOL_RESULT_FINAL for r in results):
+            return scan
+        resolved = 0
+        if scan.status == ScanStatus.RUNNING:
+            resolved = findings_auto_resolve(
+                scan=scan, successful_results=[r for r in results if r.status in SUCCESSFUL]
+            )
+        scan.summary = scan_summary(scan=scan, auto_resolved=resolved)
+        if scan.status == ScanStatus.RUNNING:
+            failed = [r for r in results if r.status not in SUCCESSFUL]
+            scan.status = ScanStatus.FAILED if failed else ScanStatus.COMPLETED
+            if failed:
+                scan.error_message = "; ".join(
+                    f"{r.tool.name} on {r.target_snapshot.get('name', r.target_id)}: {r.status}"
+                    for r in failed
+                )[:2000]
+            scan.current_step = "Finished"
+            scan.progress = 100
+            scan.finished_at = timezone.now()
+        scan.save()
+    return scan
+
+
+def scan_summary(*, scan: Scan, auto_resolved: int) -> dict[str, Any]:
+    """Counts by severity of the findings seen in this scan, and new / existing / resolved."""
+    seen = Finding.objects.filter(
+        pk__in=FindingOccurrence.objects.filter(scan=scan).values("finding_id")
+    )
+    by_severity = dict(
+        seen.values_list("severity").annotate(n=Count("id")).values_list("severity", "n")
+    )
+    new = seen.filter(first_seen_scan=scan).count()
+    total = sum(by_severity.values())
+    return {
+        "by_severity": {sev: by_severity.get(sev, 0) for sev in Severity.values},
+        "total": total,
+        "new": new,
+        "existing": total - new,
+        "resolved": auto_resolved,
+    }
+
+
+def scans_reap(*, now: Any = None) -> int:
+    """End scans stuck past their deadline with `error`; returns how many."""
+    now = now or timezone.now()
+    stuck = list(
+        Scan.objects.filter(
+            status__in=(ScanStatus.QUEUED, ScanStatus.RUNNING), deadline_at__lt=now
+        ).values_list("id", flat=True)
+    )
+    for scan_id in stuck:
+        with transaction.atomic():
+            scan = Scan.objects.select_for_update().get(pk=scan_id)
+            if scan.status not in (ScanStatus.QUEUED, ScanStatus.RUNNING):
+                continue
+            scan.status = ScanStatus.ERROR
+            scan.error_message = (
+                "The scan passed its deadline without finishing (a worker may have died); "
+                "it was ended by the reaper."
+            )
+            scan.finished_at = now
+            scan.current_step = "Ended by the reaper"
+            scan.save()
+            scan.tool_results.exclude(status__in=TOOL_RESULT_FINAL).update(
+                status=ToolResultStatus.CANCELLED,
+                finished_at=now,
+                error_message="Ended with the scan by the reaper.",
+            )
+    return len(stuck)
