@@ -1,0 +1,1 @@
+"""Sample Flask-style application. INTENTIONALLY VULNERABLE test data: never deploy."""
