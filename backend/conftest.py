@@ -24,6 +24,13 @@ def _clear_cache() -> None:
 
 
 @pytest.fixture(autouse=True)
+def _fast_password_hasher(settings) -> None:
+    """Every role fixture creates users; the production hasher is slow by design and no test
+    is about its strength (the validators still run)."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
 def _plain_static_storage(settings) -> None:
     """Tests run without collectstatic, so no hashed-name manifest exists."""
     settings.STORAGES = {

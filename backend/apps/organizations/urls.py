@@ -1,5 +1,15 @@
 """API routes of the organizations app."""
 
-from django.urls import URLPattern, URLResolver
+from rest_framework.routers import SimpleRouter
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from apps.organizations.apis import OrganizationMemberViewSet, OrganizationViewSet
+
+router = SimpleRouter()
+router.register("organizations", OrganizationViewSet, basename="organization")
+router.register(
+    r"organizations/(?P<org_pk>\d+)/members",
+    OrganizationMemberViewSet,
+    basename="organization-member",
+)
+
+urlpatterns = router.urls

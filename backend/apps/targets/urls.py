@@ -1,5 +1,13 @@
 """API routes of the targets app."""
 
-from django.urls import URLPattern, URLResolver
+from rest_framework.routers import SimpleRouter
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from apps.targets.apis import TargetGroupViewSet, TargetViewSet
+
+router = SimpleRouter()
+router.register(r"projects/(?P<project_pk>\d+)/targets", TargetViewSet, basename="target")
+router.register(
+    r"projects/(?P<project_pk>\d+)/target-groups", TargetGroupViewSet, basename="target-group"
+)
+
+urlpatterns = router.urls

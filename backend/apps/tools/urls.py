@@ -1,5 +1,10 @@
 """API routes of the tools app."""
 
-from django.urls import URLPattern, URLResolver
+from rest_framework.routers import SimpleRouter
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from apps.tools.apis import ToolViewSet
+
+router = SimpleRouter()
+router.register("tools", ToolViewSet, basename="tool")
+
+urlpatterns = router.urls

@@ -1,4 +1,4 @@
-"""Fixtures for the accounts tests: a fast password hasher, a regular and a staff user."""
+"""Fixtures for the accounts tests: a regular and a staff user."""
 
 from __future__ import annotations
 
@@ -7,12 +7,6 @@ from typing import Any
 import pytest
 
 from apps.common.testing.factories import UserFactory
-
-
-@pytest.fixture(autouse=True)
-def _fast_password_hasher(settings) -> None:
-    """These tests sign in hundreds of times; the production hasher is slow by design."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture

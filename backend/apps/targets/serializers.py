@@ -1,0 +1,125 @@
+"""Serializers for targets and target groups (shape only; rules live in validators/services)."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from apps.targets.models import AssetType, TargetAsset, TargetGroup
+
+METADATA_HELP = (
+    "Options for the asset type. git_repository: branch, commit (7-40 hex), include_paths, "
+    "exclude_paths; codebase_path and file_upload: include_paths, exclude_paths (lists of "
+    "relative glob patterns); other types take none. In multipart requests, a JSON string."
+)
+IDENTIFIER_HELP = (
+    "url: http(s) URL; git_repository: https://, ssh:// or git@host:path URL; codebase_path: "
+    "absolute path; container_image: image reference; ip_range: address or CIDR; domain: host "
+    "name. Ignored for file_upload, where it is set from the uploaded file's name."
+)
+UPLOAD_HELP = "file_upload only: a .zip, .tar, .tar.gz or .tgz archive (multipart request)."
+
+
+class TargetOutputSerializer(serializers.ModelSerializer):
+    created_by = serializers.SerializerMethodField()
+    has_upload = serializers.SerializerMethodField()
+
+    class Meta:
+        model = TargetAsset
+        fields = [
+            "id",
+            "project",
+            "name",
+            "asset_type",
+            "identifier",
+            "description",
+            "metadata",
+            "has_upload",
+            "is_active",
+            "created_by",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+    def get_created_by(self, target: TargetAsset) -> int | None:
+        return target.created_by_id
+
+    def get_has_upload(self, target: TargetAsset) -> bool:
+        return bool(target.upload)
+
+
+class TargetCreateSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=150)
+    asset_type = serializers.ChoiceField(choices=AssetType.choices)
+    identifier = serializers.CharField(
+        max_length=2048, required=False, allow_blank=True, default="", help_text=IDENTIFIER_HELP
+    )
+    description = serializers.CharField(required=False, allow_blank=True, default="")
+    metadata = serializers.JSONField(required=False, default=dict, help_text=METADATA_HELP)
+    upload = serializers.FileField(required=False, help_text=UPLOAD_HELP)
+    is_active = serializers.BooleanField(required=False, default=True)
+
+
+class TargetUpdateSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=150, required=False)
+    asset_type = serializers.ChoiceField(
+        choices=AssetType.choices, required=False, help_text="Cannot change; only checked."
+    )
+    identifier = serializers.CharField(max_length=2048, required=False, help_text=IDENTIFIER_HELP)
+    description = serializers.CharField(required=False, allow_blank=True)
+    metadata = serializers.JSONField(
+        required=False, help_text=METADATA_HELP + " Replaces the stored metadata."
+    )
+    upload = serializers.FileField(
+        required=False, help_text="file_upload only: a new archive replacing the stored one."
+    )
+    is_active = serializers.BooleanField(required=False)
+
+
+class TargetGroupOutputSerializer(serializers.ModelSerializer):
+    targets = serializers.SerializerMethodField(help_text="Ids of the targets in the group.")
+    target_count = serializers.SerializerMethodField()
+
+    class Meta:
+        model = TargetGroup
+        fields = [
+            "id",
+            "project",
+            "name",
+            "description",
+            "targets",
+            "target_count",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+    def get_targets(self, group: TargetGroup) -> list[int]:
+        return sorted(target.pk for target in group.targets.all())
+
+    def get_target_count(self, group: TargetGroup) -> int:
+        count = getattr(group, "target_count", None)
+        return int(count) if count is not None else group.targets.count()
+
+
+class TargetGroupCreateSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=150)
+    description = serializers.CharField(required=False, allow_blank=True, default="")
+    targets = serializers.ListField(
+        child=serializers.IntegerField(min_value=1),
+        required=False,
+        default=list,
+        max_length=1000,
+        help_text="Ids of targets of the same project.",
+    )
+
+
+class TargetGroupUpdateSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=150, required=False)
+    description = serializers.CharField(required=False, allow_blank=True)
+    targets = serializers.ListField(
+        child=serializers.IntegerField(min_value=1),
+        required=False,
+        max_length=1000,
+        help_text="Ids of targets of the same project; replaces the group's targets.",
+    )
