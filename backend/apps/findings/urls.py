@@ -1,5 +1,18 @@
 """API routes of the findings app."""
 
-from django.urls import URLPattern, URLResolver
+from rest_framework.routers import SimpleRouter
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from apps.findings.apis import FindingEventViewSet, FindingOccurrenceViewSet, FindingViewSet
+
+router = SimpleRouter()
+router.register("findings", FindingViewSet, basename="finding")
+router.register(
+    r"findings/(?P<finding_pk>\d+)/events", FindingEventViewSet, basename="finding-event"
+)
+router.register(
+    r"findings/(?P<finding_pk>\d+)/occurrences",
+    FindingOccurrenceViewSet,
+    basename="finding-occurrence",
+)
+
+urlpatterns = router.urls

@@ -112,10 +112,11 @@ class ProjectMemberViewSet(ProjectScopedViewSet):
 
     @extend_schema(request=ProjectMemberUpdateSerializer, responses=ProjectMemberOutputSerializer)
     def partial_update(self, request: Request, project_pk: Any = None, pk: Any = None) -> Response:
+        membership = self.get_object()  # 404 before any validation detail leaks
         data = ProjectMemberUpdateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         membership = services.project_member_update(
-            membership=self.get_object(), role=data.validated_data["role"]
+            membership=membership, role=data.validated_data["role"]
         )
         return Response(self.get_serializer(membership).data)
 

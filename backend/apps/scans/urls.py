@@ -1,5 +1,16 @@
 """API routes of the scans app."""
 
-from django.urls import URLPattern, URLResolver
+from rest_framework.routers import SimpleRouter
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from apps.scans.apis import ProjectScanViewSet, ScanConfigurationViewSet, ScanViewSet
+
+router = SimpleRouter()
+router.register(
+    r"projects/(?P<project_pk>\d+)/scan-configurations",
+    ScanConfigurationViewSet,
+    basename="scan-configuration",
+)
+router.register(r"projects/(?P<project_pk>\d+)/scans", ProjectScanViewSet, basename="project-scan")
+router.register("scans", ScanViewSet, basename="scan")
+
+urlpatterns = router.urls

@@ -1,0 +1,163 @@
+"""Finding endpoints: the list across visible projects, detail, triage and history.
+
+History and sightings are nested lists: /findings/{finding_pk}/events/ and
+/findings/{finding_pk}/occurrences/. Everyone with a role in a finding's project reads;
+members and owners triage (status, assignment, comments). Auditors get 403 on writes, people
+without a role get 404.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.filters import SearchFilter
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from apps.common.roles import ProjectRole
+from apps.findings import services
+from apps.findings.filters import (
+    FindingEventFilter,
+    FindingFilter,
+    FindingOccurrenceFilter,
+    StableOrderingFilter,
+)
+from apps.findings.models import Finding, FindingEvent, FindingOccurrence
+from apps.findings.selectors import (
+    finding_event_list,
+    finding_get_for_user,
+    finding_list,
+    finding_occurrence_list,
+)
+from apps.findings.serializers import (
+    FindingAssignSerializer,
+    FindingCommentSerializer,
+    FindingDetailSerializer,
+    FindingEventSerializer,
+    FindingListSerializer,
+    FindingOccurrenceSerializer,
+    FindingStatusChangeSerializer,
+)
+
+ID = OpenApiParameter("id", int, OpenApiParameter.PATH)
+FINDING_PK = OpenApiParameter("finding_pk", int, OpenApiParameter.PATH, description="Finding id.")
+
+
+@extend_schema(tags=["findings"])
+class FindingViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """Findings of every project the caller can see (all projects for staff)."""
+
+    queryset = Finding.objects.none()
+    serializer_class = FindingListSerializer
+    filter_backends = [DjangoFilterBackend, SearchFilter, StableOrderingFilter]
+    filterset_class = FindingFilter
+    search_fields = ["title", "description", "file_path", "rule_id", "cve", "package_name"]
+    ordering_fields = ["severity_rank", "last_seen_at", "first_seen_at", "status", "title"]
+    ordering = ["-severity_rank", "-last_seen_at"]
+
+    def get_queryset(self) -> QuerySet[Finding]:
+        if getattr(self, "swagger_fake_view", False):
+            return Finding.objects.none()
+        return finding_list(user=self.request.user)
+
+    def _finding(self, min_role: str = ProjectRole.AUDITOR) -> Finding:
+        return finding_get_for_user(
+            user=self.request.user, finding_id=self.kwargs["pk"], min_role=min_role
+        )
+
+    def _detail(self, finding: Finding) -> Response:
+        return Response(FindingDetailSerializer(finding).data)
+
+    @extend_schema(parameters=[ID], responses=FindingDetailSerializer)
+    def retrieve(self, request: Request, pk: Any = None) -> Response:
+        return self._detail(self._finding())
+
+    @extend_schema(
+        parameters=[ID], request=FindingStatusChangeSerializer, responses=FindingDetailSerializer
+    )
+    @action(detail=True, methods=["post"], url_path="status", filter_backends=[])
+    def change_status(self, request: Request, pk: Any = None) -> Response:
+        """Triage: set the status (members and owners). A reason is required for
+        false_positive and accepted_risk; auto_resolved is set by scans only."""
+        finding = self._finding(ProjectRole.MEMBER)
+        data = FindingStatusChangeSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        finding = services.finding_status_change(
+            finding=finding,
+            user=request.user,
+            status=data.validated_data["status"],
+            reason=data.validated_data["reason"],
+        )
+        return self._detail(finding)
+
+    @extend_schema(
+        parameters=[ID], request=FindingAssignSerializer, responses=FindingDetailSerializer
+    )
+    @action(detail=True, methods=["post"], filter_backends=[])
+    def assign(self, request: Request, pk: Any = None) -> Response:
+        """Assign to a user with a role in the project, or unassign with null."""
+        finding = self._finding(ProjectRole.MEMBER)
+        data = FindingAssignSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        finding = services.finding_assign(
+            finding=finding,
+            user=request.user,
+            assignee_id=data.validated_data["assignee"],
+            due_date=data.validated_data.get("due_date", services.KEEP),
+        )
+        return self._detail(finding)
+
+    @extend_schema(
+        parameters=[ID],
+        request=FindingCommentSerializer,
+        responses={201: FindingEventSerializer},
+    )
+    @action(detail=True, methods=["post"], filter_backends=[])
+    def comments(self, request: Request, pk: Any = None) -> Response:
+        """Add a comment to the finding's history (members and owners)."""
+        finding = self._finding(ProjectRole.MEMBER)
+        data = FindingCommentSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        event = services.finding_comment(
+            finding=finding, user=request.user, comment=data.validated_data["comment"]
+        )
+        return Response(FindingEventSerializer(event).data, status=status.HTTP_201_CREATED)
+
+
+@extend_schema(tags=["findings"], parameters=[FINDING_PK])
+class FindingEventViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """A finding's history (status changes, assignments, comments), oldest first."""
+
+    queryset = FindingEvent.objects.none()
+    serializer_class = FindingEventSerializer
+    filterset_class = FindingEventFilter
+    search_fields = ["comment", "from_value", "to_value", "actor__username"]
+    ordering_fields = ["created_at"]
+    ordering = ["created_at", "id"]
+
+    def get_queryset(self) -> QuerySet[FindingEvent]:
+        if getattr(self, "swagger_fake_view", False):
+            return FindingEvent.objects.none()
+        return finding_event_list(user=self.request.user, finding_id=self.kwargs["finding_pk"])
+
+
+@extend_schema(tags=["findings"], parameters=[FINDING_PK])
+class FindingOccurrenceViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """Every sighting of a finding by a scan's tool run, newest first."""
+
+    queryset = FindingOccurrence.objects.none()
+    serializer_class = FindingOccurrenceSerializer
+    filterset_class = FindingOccurrenceFilter
+    search_fields = ["file_path"]
+    ordering_fields = ["seen_at", "line_start"]
+    ordering = ["-seen_at", "-id"]
+
+    def get_queryset(self) -> QuerySet[FindingOccurrence]:
+        if getattr(self, "swagger_fake_view", False):
+            return FindingOccurrence.objects.none()
+        return finding_occurrence_list(user=self.request.user, finding_id=self.kwargs["finding_pk"])

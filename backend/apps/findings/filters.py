@@ -1,0 +1,130 @@
+"""Query-string filters and stable ordering for the findings list.
+
+Related objects (project, target, scan, assignee) are filtered by plain ids, so an id the
+caller cannot see yields an empty list instead of revealing that it exists.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import django_filters
+from django.db.models import Exists, OuterRef, QuerySet
+from rest_framework.exceptions import ValidationError
+from rest_framework.filters import OrderingFilter
+
+from apps.findings.models import (
+    Finding,
+    FindingEvent,
+    FindingEventType,
+    FindingOccurrence,
+    FindingStatus,
+    Severity,
+)
+from apps.scans.filters import CommaArrayWidget, IdFilter
+
+MULTI_HELP = "One or more values (repeat the parameter or separate with commas)."
+
+
+class FindingFilter(django_filters.FilterSet):
+    project = IdFilter(field_name="project_id")
+    severity = django_filters.MultipleChoiceFilter(
+        choices=Severity.choices, widget=CommaArrayWidget, label=MULTI_HELP
+    )
+    status = django_filters.MultipleChoiceFilter(
+        choices=FindingStatus.choices, widget=CommaArrayWidget, label=MULTI_HELP
+    )
+    tool = django_filters.CharFilter(method="filter_tool", label="Tool id or slug.")
+    target = IdFilter(field_name="target_id")
+    assignee = django_filters.CharFilter(
+        method="filter_assignee", label='User id, "me" or "none" (unassigned).'
+    )
+    cwe = IdFilter(label="CWE number, e.g. 79.")
+    cve = django_filters.CharFilter(lookup_expr="iexact")
+    rule_id = django_filters.CharFilter()
+    first_seen_after = django_filters.IsoDateTimeFilter(
+        field_name="first_seen_at", lookup_expr="gte"
+    )
+    first_seen_before = django_filters.IsoDateTimeFilter(
+        field_name="first_seen_at", lookup_expr="lte"
+    )
+    last_seen_after = django_filters.IsoDateTimeFilter(field_name="last_seen_at", lookup_expr="gte")
+    last_seen_before = django_filters.IsoDateTimeFilter(
+        field_name="last_seen_at", lookup_expr="lte"
+    )
+    scan = IdFilter(
+        method="filter_scan", label="Findings seen (with an occurrence) in this scan id."
+    )
+
+    class Meta:
+        model = Finding
+        fields = [
+            "project",
+            "severity",
+            "status",
+            "tool",
+            "target",
+            "assignee",
+            "cwe",
+            "cve",
+            "rule_id",
+            "first_seen_after",
+            "first_seen_before",
+            "last_seen_after",
+            "last_seen_before",
+            "scan",
+        ]
+
+    def filter_tool(self, queryset: QuerySet[Finding], name: str, value: str) -> QuerySet[Finding]:
+        value = value.strip()
+        if value.isdigit():
+            return queryset.filter(tool_id=int(value))
+        return queryset.filter(tool__slug=value)
+
+    def filter_assignee(
+        self, queryset: QuerySet[Finding], name: str, value: str
+    ) -> QuerySet[Finding]:
+        value = value.strip().lower()
+        if value == "me":
+            return queryset.filter(assignee_id=self.request.user.pk)  # type: ignore[union-attr]
+        if value == "none":
+            return queryset.filter(assignee__isnull=True)
+        if value.isdigit():
+            return queryset.filter(assignee_id=int(value))
+        raise ValidationError({"assignee": ['Use a user id, "me" or "none".']})
+
+    def filter_scan(self, queryset: QuerySet[Finding], name: str, value: int) -> QuerySet[Finding]:
+        seen = FindingOccurrence.objects.filter(finding=OuterRef("pk"), scan_id=int(value))
+        return queryset.filter(Exists(seen))
+
+
+class FindingEventFilter(django_filters.FilterSet):
+    event_type = django_filters.MultipleChoiceFilter(
+        choices=FindingEventType.choices, widget=CommaArrayWidget, label=MULTI_HELP
+    )
+    actor = IdFilter(field_name="actor_id")
+
+    class Meta:
+        model = FindingEvent
+        fields = ["event_type", "actor"]
+
+
+class FindingOccurrenceFilter(django_filters.FilterSet):
+    scan = IdFilter(field_name="scan_id")
+
+    class Meta:
+        model = FindingOccurrence
+        fields = ["scan"]
+
+
+class StableOrderingFilter(OrderingFilter):
+    """Ordering that ends with the id, so pages never repeat or skip rows that tie."""
+
+    def get_ordering(self, request: Any, queryset: Any, view: Any) -> Any:
+        ordering = super().get_ordering(request, queryset, view)
+        if ordering is None:
+            return ordering
+        ordering = list(ordering)
+        if not any(field.lstrip("-") in ("id", "pk") for field in ordering):
+            ordering.append("-id")
+        return ordering

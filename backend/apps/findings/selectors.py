@@ -1,0 +1,71 @@
+"""Reads of findings, their occurrences and their history, always through the caller's role.
+
+A finding in a project where the caller has no role is reported as missing (404); a role too
+low for the action (an auditor trying to triage) is forbidden (403).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+from django.http import Http404
+from rest_framework.exceptions import PermissionDenied
+
+from apps.common.roles import ProjectRole, role_at_least
+from apps.findings.models import Finding, FindingEvent, FindingOccurrence
+from apps.projects.selectors import project_ids_for_user, project_role_for_user
+
+# Long text the list never shows; the detail loads it.
+LIST_DEFERRED_FIELDS = ("description", "snippet", "evidence", "remediation", "references")
+
+
+def finding_list(*, user: Any) -> QuerySet[Finding]:
+    """Findings of every project `user` can see, with what the list shows joined in."""
+    return (
+        Finding.objects.filter(project_id__in=project_ids_for_user(user))
+        .select_related("project", "tool", "target", "assignee")
+        .defer(*LIST_DEFERRED_FIELDS)
+    )
+
+
+def finding_get_for_user(
+    *, user: Any, finding_id: Any, min_role: str = ProjectRole.AUDITOR
+) -> Finding:
+    """One finding with its relations loaded, if the caller holds at least `min_role` in its
+    project. No role → 404; a lower role → 403."""
+    try:
+        finding = Finding.objects.select_related(
+            "project",
+            "tool",
+            "target",
+            "assignee",
+            "first_seen_scan",
+            "last_seen_scan",
+            "resolved_in_scan",
+        ).get(pk=int(finding_id))
+    except (Finding.DoesNotExist, ValueError, TypeError) as exc:
+        raise Http404 from exc
+    role = project_role_for_user(project=finding.project, user=user)
+    if role is None:
+        raise Http404
+    if not role_at_least(role, min_role):
+        raise PermissionDenied("Your role in this project does not allow this action.")
+    return finding
+
+
+def finding_event_list(*, user: Any, finding_id: Any) -> QuerySet[FindingEvent]:
+    """The audit trail of a finding the caller can see, oldest first."""
+    finding = finding_get_for_user(user=user, finding_id=finding_id)
+    return FindingEvent.objects.filter(finding=finding).select_related("actor")
+
+
+def finding_occurrence_list(*, user: Any, finding_id: Any) -> QuerySet[FindingOccurrence]:
+    """Every sighting of a finding the caller can see, newest first, with scan, tool and
+    target loaded."""
+    finding = finding_get_for_user(user=user, finding_id=finding_id)
+    return (
+        FindingOccurrence.objects.filter(finding=finding)
+        .select_related("scan", "tool_result__tool", "tool_result__target")
+        .order_by("-seen_at", "-id")
+    )

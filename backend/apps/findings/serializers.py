@@ -1,0 +1,175 @@
+"""Serializers for findings, their occurrences and events, and the triage requests."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from apps.findings.models import (
+    Confidence,
+    Finding,
+    FindingEvent,
+    FindingEventType,
+    FindingOccurrence,
+    FindingStatus,
+)
+from apps.projects.serializers import UserSummarySerializer
+from apps.scans.enums import named_choice_field
+from apps.scans.models import Scan
+from apps.scans.serializers import (
+    NamedRefSerializer,
+    ScanStatusField,
+    SeverityField,
+    TargetSummarySerializer,
+    ToolSummarySerializer,
+)
+
+ConfidenceField = named_choice_field(Confidence, "ConfidenceEnum")
+FindingStatusField = named_choice_field(FindingStatus, "FindingStatusEnum")
+SettableFindingStatusField = named_choice_field(
+    FindingStatus, "SettableFindingStatusEnum", exclude=(FindingStatus.AUTO_RESOLVED,)
+)
+FindingEventTypeField = named_choice_field(FindingEventType, "FindingEventTypeEnum")
+
+
+class ScanRefSerializer(serializers.ModelSerializer):
+    status = ScanStatusField(read_only=True)
+
+    class Meta:
+        model = Scan
+        fields = ["id", "status", "created_at", "finished_at"]
+        read_only_fields = fields
+
+
+class FindingListSerializer(serializers.ModelSerializer):
+    project = NamedRefSerializer(read_only=True)
+    tool = ToolSummarySerializer(read_only=True, allow_null=True)
+    target = TargetSummarySerializer(read_only=True, allow_null=True)
+    assignee = UserSummarySerializer(read_only=True, allow_null=True)
+    severity = SeverityField(read_only=True)
+    confidence = ConfidenceField(read_only=True)
+    status = FindingStatusField(read_only=True)
+
+    class Meta:
+        model = Finding
+        fields = [
+            "id",
+            "project",
+            "title",
+            "severity",
+            "severity_rank",
+            "confidence",
+            "status",
+            "tool",
+            "rule_id",
+            "target",
+            "cwe",
+            "cve",
+            "file_path",
+            "line_start",
+            "line_end",
+            "url",
+            "parameter",
+            "package_name",
+            "package_version",
+            "image",
+            "first_seen_at",
+            "last_seen_at",
+            "resolved_at",
+            "assignee",
+            "due_date",
+            "tags",
+        ]
+        read_only_fields = fields
+
+
+class FindingDetailSerializer(FindingListSerializer):
+    first_seen_scan = ScanRefSerializer(read_only=True, allow_null=True)
+    last_seen_scan = ScanRefSerializer(read_only=True, allow_null=True)
+    resolved_in_scan = ScanRefSerializer(read_only=True, allow_null=True)
+
+    class Meta(FindingListSerializer.Meta):
+        fields = [
+            *FindingListSerializer.Meta.fields,
+            "fingerprint",
+            "description",
+            "status_reason",
+            "http_method",
+            "fixed_version",
+            "image_layer",
+            "snippet",
+            "evidence",
+            "remediation",
+            "references",
+            "first_seen_scan",
+            "last_seen_scan",
+            "resolved_in_scan",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+
+class FindingStatusChangeSerializer(serializers.Serializer):
+    status = SettableFindingStatusField(
+        error_messages={"invalid_choice": '"{input}" is not a status a person can set.'}
+    )
+    reason = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=5000,
+        help_text="Why; required for false_positive and accepted_risk.",
+    )
+
+
+class FindingAssignSerializer(serializers.Serializer):
+    assignee = serializers.IntegerField(
+        allow_null=True, help_text="User id with a role in the project, or null to unassign."
+    )
+    due_date = serializers.DateField(
+        required=False, allow_null=True, help_text="Leave out to keep; null clears it."
+    )
+
+
+class FindingCommentSerializer(serializers.Serializer):
+    comment = serializers.CharField(max_length=10000)
+
+
+class FindingEventSerializer(serializers.ModelSerializer):
+    actor = UserSummarySerializer(read_only=True, allow_null=True)
+    event_type = FindingEventTypeField(read_only=True)
+
+    class Meta:
+        model = FindingEvent
+        fields = [
+            "id",
+            "event_type",
+            "actor",
+            "from_value",
+            "to_value",
+            "comment",
+            "scan",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+
+class FindingOccurrenceSerializer(serializers.ModelSerializer):
+    scan = ScanRefSerializer(read_only=True)
+    tool = ToolSummarySerializer(source="tool_result.tool", read_only=True)
+    target = TargetSummarySerializer(source="tool_result.target", read_only=True, allow_null=True)
+
+    class Meta:
+        model = FindingOccurrence
+        fields = [
+            "id",
+            "scan",
+            "tool_result",
+            "tool",
+            "target",
+            "file_path",
+            "line_start",
+            "line_end",
+            "seen_at",
+        ]
+        read_only_fields = fields

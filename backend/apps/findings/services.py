@@ -1,0 +1,156 @@
+"""Triage of findings by people: status changes, assignment and comments.
+
+Every change writes its `FindingEvent` in the same transaction, so the audit trail can never
+miss a change or record one that did not happen. The row is locked while it changes, so two
+people triaging at once are applied one after the other.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import date
+from typing import Any, Literal
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.utils import timezone
+from rest_framework.exceptions import ValidationError
+
+from apps.common.errors import ServiceError
+from apps.findings.models import (
+    STATUSES_REQUIRING_REASON,
+    Finding,
+    FindingEvent,
+    FindingEventType,
+    FindingStatus,
+)
+from apps.projects.selectors import project_role_for_user
+
+# Statuses only the scan pipeline sets.
+SYSTEM_ONLY_STATUSES = (FindingStatus.AUTO_RESOLVED,)
+RESOLVED_STATUSES = (FindingStatus.RESOLVED, FindingStatus.AUTO_RESOLVED)
+
+
+class Keep(enum.Enum):
+    """Marks an optional argument the caller did not give: keep the current value."""
+
+    KEEP = "keep"
+
+
+KEEP = Keep.KEEP
+
+
+def _lock(finding: Finding) -> Finding:
+    """Lock the row and refresh the triage fields on `finding` from it."""
+    locked = (
+        Finding.objects.select_for_update()
+        .only("status", "status_reason", "assignee_id", "due_date", "resolved_at")
+        .get(pk=finding.pk)
+    )
+    finding.status = locked.status
+    finding.status_reason = locked.status_reason
+    finding.assignee_id = locked.assignee_id
+    finding.due_date = locked.due_date
+    finding.resolved_at = locked.resolved_at
+    return finding
+
+
+@transaction.atomic
+def finding_status_change(*, finding: Finding, user: Any, status: str, reason: str = "") -> Finding:
+    """Move a finding to `status` on behalf of `user`, recording why.
+
+    False positives and accepted risks need a reason. `auto_resolved` belongs to the scan
+    pipeline and is refused here. Resolving stamps `resolved_at`; any other status clears it.
+    Setting the status a finding already has is refused with code "unchanged", so the trail
+    holds only real changes.
+    """
+    reason = reason.strip()
+    if status in SYSTEM_ONLY_STATUSES:
+        raise ValidationError({"status": [f'"{status}" is set by scans only.']})
+    if status not in FindingStatus.values:
+        raise ValidationError({"status": [f'"{status}" is not a finding status.']})
+    if status in STATUSES_REQUIRING_REASON and not reason:
+        label = FindingStatus(status).label.lower()
+        raise ValidationError({"reason": [f"Say why this finding is a {label}."]})
+    _lock(finding)
+    previous = finding.status
+    if status == previous:
+        raise ServiceError(
+            f"The finding is already {FindingStatus(status).label.lower()}.", code="unchanged"
+        )
+    finding.status = status
+    finding.status_reason = reason
+    if status == FindingStatus.RESOLVED:
+        finding.resolved_at = timezone.now()
+    elif status not in RESOLVED_STATUSES:
+        finding.resolved_at = None
+    finding.save(update_fields=["status", "status_reason", "resolved_at", "updated_at"])
+    FindingEvent.objects.create(
+        finding=finding,
+        actor=user,
+        event_type=FindingEventType.STATUS_CHANGED,
+        from_value=previous,
+        to_value=status,
+        comment=reason,
+    )
+    return finding
+
+
+def _username(user: Any) -> str:
+    return str(user.get_username()) if user is not None else ""
+
+
+@transaction.atomic
+def finding_assign(
+    *,
+    finding: Finding,
+    user: Any,
+    assignee_id: int | None,
+    due_date: date | Literal[Keep.KEEP] | None = KEEP,
+) -> Finding:
+    """Give a finding to `assignee_id` (None unassigns), optionally with a due date.
+
+    The assignee must be an active user with a role in the finding's project; anyone else is
+    refused on the "assignee" field without saying whether the user exists. A request that
+    changes nothing is refused with code "unchanged".
+    """
+    assignee = None
+    if assignee_id is not None:
+        assignee = get_user_model().objects.filter(pk=assignee_id, is_active=True).first()
+        if (
+            assignee is None
+            or project_role_for_user(project=finding.project, user=assignee) is None
+        ):
+            raise ValidationError({"assignee": ["This user has no role in the finding's project."]})
+    _lock(finding)
+    previous_assignee = finding.assignee if finding.assignee_id else None
+    previous_due = finding.due_date
+    new_due = previous_due if due_date is KEEP else due_date
+    if finding.assignee_id == assignee_id and new_due == previous_due:
+        raise ServiceError("Nothing to change: same assignee and due date.", code="unchanged")
+    finding.assignee = assignee
+    finding.due_date = new_due
+    finding.save(update_fields=["assignee", "due_date", "updated_at"])
+    comment = ""
+    if new_due != previous_due:
+        comment = f"Due date: {previous_due or 'none'} → {new_due or 'none'}"
+    FindingEvent.objects.create(
+        finding=finding,
+        actor=user,
+        event_type=FindingEventType.ASSIGNED,
+        from_value=_username(previous_assignee),
+        to_value=_username(assignee),
+        comment=comment,
+    )
+    return finding
+
+
+@transaction.atomic
+def finding_comment(*, finding: Finding, user: Any, comment: str) -> FindingEvent:
+    """Add `user`'s comment to the finding's history."""
+    comment = comment.strip()
+    if not comment:
+        raise ValidationError({"comment": ["A comment cannot be empty."]})
+    return FindingEvent.objects.create(
+        finding=finding, actor=user, event_type=FindingEventType.COMMENTED, comment=comment
+    )

@@ -1,0 +1,177 @@
+"""Scan configuration and scan endpoints.
+
+Configurations live under /projects/{project_pk}/scan-configurations/ (auditors read, members
+write). Scans are read at /scans/ across every visible project and at
+/projects/{project_pk}/scans/ for one project; starting and cancelling them comes later.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from apps.common.viewsets import ProjectScopedViewSet
+from apps.scans import services
+from apps.scans.filters import ScanConfigurationFilter, ScanFilter
+from apps.scans.models import Scan, ScanConfiguration
+from apps.scans.selectors import (
+    scan_configuration_get,
+    scan_configuration_list,
+    scan_get_for_user,
+    scan_list,
+)
+from apps.scans.serializers import (
+    ScanConfigurationCloneSerializer,
+    ScanConfigurationInputSerializer,
+    ScanConfigurationOutputSerializer,
+    ScanDetailSerializer,
+    ScanListSerializer,
+)
+
+PROJECT_PK = OpenApiParameter("project_pk", int, OpenApiParameter.PATH, description="Project id.")
+ID = OpenApiParameter("id", int, OpenApiParameter.PATH)
+
+
+@extend_schema(tags=["scan-configurations"])
+@extend_schema_view(
+    list=extend_schema(parameters=[PROJECT_PK]),
+    retrieve=extend_schema(parameters=[PROJECT_PK, ID]),
+    destroy=extend_schema(parameters=[PROJECT_PK, ID]),
+)
+class ScanConfigurationViewSet(ProjectScopedViewSet):
+    """Scan configurations of one project: auditors and up read, members and up write."""
+
+    queryset = ScanConfiguration.objects.none()
+    serializer_class = ScanConfigurationOutputSerializer
+    filterset_class = ScanConfigurationFilter
+    search_fields = ["name", "description"]
+    ordering_fields = ["name", "created_at", "updated_at", "schedule_type"]
+    ordering = ["name"]
+
+    def get_queryset(self) -> QuerySet[ScanConfiguration]:
+        if getattr(self, "swagger_fake_view", False):
+            return ScanConfiguration.objects.none()
+        return scan_configuration_list(user=self.request.user, project=self.project)
+
+    def get_object(self) -> ScanConfiguration:
+        return scan_configuration_get(
+            user=self.request.user, project=self.project, configuration_id=self.kwargs["pk"]
+        )
+
+    def _output(self, configuration: ScanConfiguration, webhook_token: str | None = None) -> Any:
+        """Serialise a freshly written configuration, re-read so its relations are current."""
+        fresh = scan_configuration_get(
+            user=self.request.user, project=self.project, configuration_id=configuration.pk
+        )
+        context = {**self.get_serializer_context(), "webhook_token": webhook_token}
+        return ScanConfigurationOutputSerializer(fresh, context=context).data
+
+    def list(self, request: Request, project_pk: Any = None) -> Response:
+        queryset = self.filter_queryset(self.get_queryset())
+        page = self.paginate_queryset(queryset)
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+    def retrieve(self, request: Request, project_pk: Any = None, pk: Any = None) -> Response:
+        return Response(self.get_serializer(self.get_object()).data)
+
+    @extend_schema(
+        parameters=[PROJECT_PK],
+        request=ScanConfigurationInputSerializer,
+        responses={201: ScanConfigurationOutputSerializer},
+    )
+    def create(self, request: Request, project_pk: Any = None) -> Response:
+        data = ScanConfigurationInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        result = services.scan_configuration_create(
+            project=self.project, user=request.user, **data.validated_data
+        )
+        return Response(
+            self._output(result.configuration, result.webhook_token),
+            status=status.HTTP_201_CREATED,
+        )
+
+    @extend_schema(
+        parameters=[PROJECT_PK, ID],
+        request=ScanConfigurationInputSerializer,
+        responses=ScanConfigurationOutputSerializer,
+    )
+    def partial_update(self, request: Request, project_pk: Any = None, pk: Any = None) -> Response:
+        configuration = self.get_object()
+        data = ScanConfigurationInputSerializer(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        result = services.scan_configuration_update(
+            configuration=configuration, data=data.validated_data
+        )
+        return Response(self._output(result.configuration, result.webhook_token))
+
+    def destroy(self, request: Request, project_pk: Any = None, pk: Any = None) -> Response:
+        services.scan_configuration_delete(configuration=self.get_object())
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(
+        parameters=[PROJECT_PK, ID],
+        request=ScanConfigurationCloneSerializer,
+        responses={201: ScanConfigurationOutputSerializer},
+    )
+    @action(detail=True, methods=["post"], filter_backends=[])
+    def clone(self, request: Request, project_pk: Any = None, pk: Any = None) -> Response:
+        """Copy the configuration; the copy's schedule and webhook start switched off."""
+        data = ScanConfigurationCloneSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        clone = services.scan_configuration_clone(
+            configuration=self.get_object(),
+            user=request.user,
+            name=data.validated_data.get("name"),
+        )
+        return Response(self._output(clone), status=status.HTTP_201_CREATED)
+
+
+@extend_schema(tags=["scans"])
+class ScanViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Scans of every project the caller can see (all projects for staff)."""
+
+    queryset = Scan.objects.none()
+    serializer_class = ScanListSerializer
+    filterset_class = ScanFilter
+    search_fields = ["configuration__name"]
+    ordering_fields = ["created_at", "started_at", "finished_at", "status"]
+    ordering = ["-created_at"]
+
+    def get_queryset(self) -> QuerySet[Scan]:
+        if getattr(self, "swagger_fake_view", False):
+            return Scan.objects.none()
+        return scan_list(user=self.request.user)
+
+    def get_serializer_class(self) -> type[ScanListSerializer]:
+        return ScanDetailSerializer if self.action == "retrieve" else ScanListSerializer
+
+    def get_object(self) -> Scan:
+        return scan_get_for_user(user=self.request.user, scan_id=self.kwargs["pk"])
+
+    @extend_schema(parameters=[ID])
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return Response(ScanDetailSerializer(self.get_object()).data)
+
+
+@extend_schema(tags=["scans"])
+@extend_schema_view(list=extend_schema(parameters=[PROJECT_PK]))
+class ProjectScanViewSet(mixins.ListModelMixin, ProjectScopedViewSet):
+    """Scans of one project."""
+
+    queryset = Scan.objects.none()
+    serializer_class = ScanListSerializer
+    filterset_class = ScanFilter
+    search_fields = ["configuration__name"]
+    ordering_fields = ["created_at", "started_at", "finished_at", "status"]
+    ordering = ["-created_at"]
+
+    def get_queryset(self) -> QuerySet[Scan]:
+        if getattr(self, "swagger_fake_view", False):
+            return Scan.objects.none()
+        return scan_list(user=self.request.user, project=self.project)

@@ -1,0 +1,72 @@
+"""Reads of scan configurations and scans, always limited to projects the caller can see.
+
+A scan or configuration in a project where the caller has no role is reported as missing
+(404), like the project itself.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Prefetch, QuerySet
+from django.http import Http404
+
+from apps.projects.models import Project
+from apps.projects.selectors import project_ids_for_user
+from apps.scans.models import Scan, ScanConfiguration, ScanConfigurationTool, ScanToolResult
+
+
+def scan_configuration_list(*, user: Any, project: Project) -> QuerySet[ScanConfiguration]:
+    """Configurations of `project`, if `user` can see it, with everything the API shows
+    loaded in a fixed number of queries."""
+    return (
+        ScanConfiguration.objects.filter(project=project, project_id__in=project_ids_for_user(user))
+        .select_related("created_by")
+        .prefetch_related(
+            "targets",
+            "target_groups",
+            Prefetch("tool_entries", queryset=ScanConfigurationTool.objects.select_related("tool")),
+        )
+    )
+
+
+def scan_configuration_get(
+    *, user: Any, project: Project, configuration_id: Any
+) -> ScanConfiguration:
+    """One configuration of `project` with its relations loaded; 404 when not visible."""
+    try:
+        return scan_configuration_list(user=user, project=project).get(pk=int(configuration_id))
+    except (ScanConfiguration.DoesNotExist, ValueError, TypeError) as exc:
+        raise Http404 from exc
+
+
+def scan_list(*, user: Any, project: Project | None = None) -> QuerySet[Scan]:
+    """Scans of every project `user` can see (or of `project` only), newest first.
+
+    The configuration snapshot is deferred: lists never show it.
+    """
+    scans = Scan.objects.filter(project_id__in=project_ids_for_user(user))
+    if project is not None:
+        scans = scans.filter(project=project)
+    return (
+        scans.select_related("project", "configuration", "triggered_by")
+        .defer("configuration_snapshot")
+        .order_by("-created_at", "-id")
+    )
+
+
+def scan_get_for_user(*, user: Any, scan_id: Any) -> Scan:
+    """One scan with its tool results (tool and target loaded); 404 when the caller has no
+    role in its project."""
+    tool_results = ScanToolResult.objects.select_related("tool", "target").order_by(
+        "tool__name", "target__name", "id"
+    )
+    try:
+        return (
+            Scan.objects.filter(project_id__in=project_ids_for_user(user))
+            .select_related("project", "configuration", "triggered_by")
+            .prefetch_related(Prefetch("tool_results", queryset=tool_results))
+            .get(pk=int(scan_id))
+        )
+    except (Scan.DoesNotExist, ValueError, TypeError) as exc:
+        raise Http404 from exc

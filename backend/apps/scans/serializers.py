@@ -1,0 +1,288 @@
+"""Serializers for scan configurations, scans and tool results.
+
+Input serializers check the shape of each field; the configuration services check what needs
+the database or several fields at once.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.validators import URLValidator
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from apps.findings.models import Severity
+from apps.projects.serializers import UserSummarySerializer
+from apps.scans.enums import named_choice_field
+from apps.scans.models import (
+    Scan,
+    ScanConfiguration,
+    ScanConfigurationTool,
+    ScanStatus,
+    ScanToolResult,
+    ScanTrigger,
+    ScheduleType,
+    ToolResultStatus,
+)
+from apps.scans.schedule import configuration_next_run_at, timezone_error
+from apps.targets.models import TargetAsset, TargetGroup
+from apps.tools.models import ToolDefinition
+
+MAX_NOTIFY_EMAILS = 20
+
+ScanStatusField = named_choice_field(ScanStatus, "ScanStatusEnum")
+ScanTriggerField = named_choice_field(ScanTrigger, "ScanTriggerEnum")
+ToolResultStatusField = named_choice_field(ToolResultStatus, "ToolResultStatusEnum")
+SeverityField = named_choice_field(Severity, "SeverityEnum")
+
+
+# --- Summaries shared with other apps' serializers -------------------------------------------
+
+
+class ToolSummarySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ToolDefinition
+        fields = ["id", "slug", "name"]
+        read_only_fields = fields
+
+
+class TargetSummarySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = TargetAsset
+        fields = ["id", "name", "asset_type"]
+        read_only_fields = fields
+
+
+class TargetGroupSummarySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = TargetGroup
+        fields = ["id", "name"]
+        read_only_fields = fields
+
+
+class NamedRefSerializer(serializers.Serializer):
+    """{id, name} of a related object (a project, a configuration)."""
+
+    id = serializers.IntegerField(read_only=True)
+    name = serializers.CharField(read_only=True)
+
+
+# --- Scan configurations ---------------------------------------------------------------------
+
+
+@extend_schema_field({"oneOf": [{"type": "integer"}, {"type": "string"}]})
+class ToolReferenceField(serializers.Field):
+    """A tool given by id (integer) or slug (string)."""
+
+    default_error_messages = {"invalid": "Give a tool id or slug."}
+
+    def to_internal_value(self, data: Any) -> int | str:
+        if isinstance(data, bool) or not isinstance(data, int | str) or data == "":
+            self.fail("invalid")
+        return data
+
+    def to_representation(self, value: Any) -> Any:
+        return value
+
+
+class ScanConfigurationToolInputSerializer(serializers.Serializer):
+    tool = ToolReferenceField(help_text="Tool id or slug.")
+    overrides = serializers.DictField(
+        required=False,
+        default=dict,
+        help_text="Options for this tool, validated against the tool's config_schema.",
+    )
+
+
+def _timezone_exists(name: str) -> None:
+    problem = timezone_error(name)
+    if problem:
+        raise serializers.ValidationError(problem)
+
+
+class ScanConfigurationInputSerializer(serializers.Serializer):
+    """Create (all fields but `name` optional) and PATCH (every field optional)."""
+
+    name = serializers.CharField(max_length=150)
+    description = serializers.CharField(required=False, allow_blank=True)
+    targets = serializers.ListField(
+        child=serializers.IntegerField(min_value=1),
+        required=False,
+        help_text="Ids of targets of this project.",
+    )
+    target_groups = serializers.ListField(
+        child=serializers.IntegerField(min_value=1),
+        required=False,
+        help_text="Ids of target groups of this project.",
+    )
+    tools = ScanConfigurationToolInputSerializer(many=True, required=False)
+    schedule_type = serializers.ChoiceField(choices=ScheduleType.choices, required=False)
+    schedule_enabled = serializers.BooleanField(required=False)
+    schedule_once_at = serializers.DateTimeField(
+        required=False, allow_null=True, help_text="Required for a one-off schedule."
+    )
+    schedule_cron = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=120,
+        help_text='Five-field cron expression, e.g. "0 3 * * 1-5". Required for cron.',
+    )
+    schedule_timezone = serializers.CharField(
+        required=False,
+        max_length=64,
+        validators=[_timezone_exists],
+        help_text='IANA timezone name the cron expression is read in, e.g. "Europe/Berlin".',
+    )
+    webhook_enabled = serializers.BooleanField(
+        required=False,
+        help_text="Turning this on issues a webhook token, shown once in the response.",
+    )
+    notify_on_completion = serializers.BooleanField(required=False)
+    notify_on_failure = serializers.BooleanField(required=False)
+    notify_min_severity = SeverityField(required=False)
+    notify_emails = serializers.ListField(
+        child=serializers.EmailField(), required=False, max_length=MAX_NOTIFY_EMAILS
+    )
+    notify_webhook_url = serializers.URLField(
+        required=False,
+        allow_blank=True,
+        max_length=2048,
+        validators=[URLValidator(schemes=["http", "https"])],
+    )
+    tool_timeout_seconds = serializers.IntegerField(required=False, min_value=30, max_value=86400)
+
+
+class ScanConfigurationCloneSerializer(serializers.Serializer):
+    name = serializers.CharField(
+        max_length=150,
+        required=False,
+        help_text='Name of the copy; defaults to "<name> (copy)", numbered until unique.',
+    )
+
+
+class ScanConfigurationToolOutputSerializer(serializers.ModelSerializer):
+    tool = ToolSummarySerializer(read_only=True)
+
+    class Meta:
+        model = ScanConfigurationTool
+        fields = ["tool", "overrides"]
+        read_only_fields = fields
+
+
+class ScanConfigurationOutputSerializer(serializers.ModelSerializer):
+    targets = TargetSummarySerializer(many=True, read_only=True)
+    target_groups = TargetGroupSummarySerializer(many=True, read_only=True)
+    tools = ScanConfigurationToolOutputSerializer(source="tool_entries", many=True, read_only=True)
+    next_run_at = serializers.SerializerMethodField(
+        help_text="When the schedule next starts a scan, in the configuration's timezone; "
+        "null for manual or disabled schedules."
+    )
+    webhook_token = serializers.SerializerMethodField(
+        help_text="The webhook token, only in the response of the request that turned the "
+        "webhook on. It is never shown again."
+    )
+    created_by = UserSummarySerializer(read_only=True, allow_null=True)
+    notify_min_severity = SeverityField(read_only=True)
+
+    class Meta:
+        model = ScanConfiguration
+        fields = [
+            "id",
+            "project",
+            "name",
+            "description",
+            "targets",
+            "target_groups",
+            "tools",
+            "schedule_type",
+            "schedule_enabled",
+            "schedule_once_at",
+            "schedule_cron",
+            "schedule_timezone",
+            "next_run_at",
+            "webhook_enabled",
+            "webhook_token",
+            "notify_on_completion",
+            "notify_on_failure",
+            "notify_min_severity",
+            "notify_emails",
+            "notify_webhook_url",
+            "tool_timeout_seconds",
+            "created_by",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.DateTimeField(allow_null=True))
+    def get_next_run_at(self, configuration: ScanConfiguration) -> str | None:
+        next_run = configuration_next_run_at(configuration=configuration)
+        return next_run.isoformat() if next_run else None
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_webhook_token(self, configuration: ScanConfiguration) -> str | None:
+        token = self.context.get("webhook_token")
+        return str(token) if token else None
+
+
+# --- Scans -----------------------------------------------------------------------------------
+
+
+class ScanToolResultSerializer(serializers.ModelSerializer):
+    tool = ToolSummarySerializer(read_only=True)
+    target = TargetSummarySerializer(read_only=True, allow_null=True)
+    status = ToolResultStatusField(read_only=True)
+
+    class Meta:
+        model = ScanToolResult
+        fields = [
+            "id",
+            "tool",
+            "target",
+            "status",
+            "tool_version",
+            "exit_code",
+            "started_at",
+            "finished_at",
+            "duration_ms",
+            "findings_count",
+            "error_message",
+        ]
+        read_only_fields = fields
+
+
+class ScanListSerializer(serializers.ModelSerializer):
+    project = NamedRefSerializer(read_only=True)
+    configuration = NamedRefSerializer(read_only=True, allow_null=True)
+    triggered_by = UserSummarySerializer(read_only=True, allow_null=True)
+    trigger = ScanTriggerField(read_only=True)
+    status = ScanStatusField(read_only=True)
+
+    class Meta:
+        model = Scan
+        fields = [
+            "id",
+            "project",
+            "configuration",
+            "trigger",
+            "triggered_by",
+            "status",
+            "progress",
+            "current_step",
+            "summary",
+            "error_message",
+            "created_at",
+            "queued_at",
+            "started_at",
+            "finished_at",
+        ]
+        read_only_fields = fields
+
+
+class ScanDetailSerializer(ScanListSerializer):
+    tool_results = ScanToolResultSerializer(many=True, read_only=True)
+
+    class Meta(ScanListSerializer.Meta):
+        fields = [*ScanListSerializer.Meta.fields, "configuration_snapshot", "tool_results"]
+        read_only_fields = fields
