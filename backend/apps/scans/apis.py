@@ -2,7 +2,8 @@
 
 Configurations live under /projects/{project_pk}/scan-configurations/ (auditors read, members
 write). Scans are read at /scans/ across every visible project and at
-/projects/{project_pk}/scans/ for one project; starting and cancelling them comes later.
+/projects/{project_pk}/scans/ for one project. Members start scans from a configuration, cancel
+and re-run them; everyone with a role reads tool results and downloads raw tool output.
 """
 
 from __future__ import annotations
@@ -10,16 +11,20 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
+from django.http import FileResponse, Http404
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from apps.accounts.models import ApiKey
+from apps.common.roles import ProjectRole
 from apps.common.viewsets import ProjectScopedViewSet
+from apps.projects.selectors import project_get_for_user
 from apps.scans import services
 from apps.scans.filters import ScanConfigurationFilter, ScanFilter
-from apps.scans.models import Scan, ScanConfiguration
+from apps.scans.models import Scan, ScanConfiguration, ScanToolResult, ScanTrigger
 from apps.scans.selectors import (
     scan_configuration_get,
     scan_configuration_list,
@@ -32,10 +37,30 @@ from apps.scans.serializers import (
     ScanConfigurationOutputSerializer,
     ScanDetailSerializer,
     ScanListSerializer,
+    ScanToolResultSerializer,
 )
+from apps.scans.services.scans import scan_cancel, scan_rescan, scan_start
 
 PROJECT_PK = OpenApiParameter("project_pk", int, OpenApiParameter.PATH, description="Project id.")
 ID = OpenApiParameter("id", int, OpenApiParameter.PATH)
+
+
+def _trigger_for(request: Request) -> str:
+    """Calls made with an API key are `api` scans; the web app's are `manual`."""
+    return ScanTrigger.API if isinstance(request.auth, ApiKey) else ScanTrigger.MANUAL
+
+
+class ScanStartMixin:
+    @extend_schema(parameters=[PROJECT_PK, ID], request=None, responses={202: ScanDetailSerializer})
+    @action(detail=True, methods=["post"], filter_backends=[])
+    def start(self, request: Request, project_pk: Any = None, pk: Any = None) -> Response:
+        """Start a scan of this configuration now; answers 202 with the queued scan."""
+        scan = scan_start(
+            configuration=self.get_object(),  # type: ignore[attr-defined]
+            trigger=_trigger_for(request),
+            user=request.user,
+        )
+        return Response(ScanDetailSerializer(scan).data, status=status.HTTP_202_ACCEPTED)
 
 
 @extend_schema(tags=["scan-configurations"])
@@ -44,7 +69,7 @@ ID = OpenApiParameter("id", int, OpenApiParameter.PATH)
     retrieve=extend_schema(parameters=[PROJECT_PK, ID]),
     destroy=extend_schema(parameters=[PROJECT_PK, ID]),
 )
-class ScanConfigurationViewSet(ProjectScopedViewSet):
+class ScanConfigurationViewSet(ScanStartMixin, ProjectScopedViewSet):
     """Scan configurations of one project: auditors and up read, members and up write."""
 
     queryset = ScanConfiguration.objects.none()
@@ -157,6 +182,65 @@ class ScanViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     @extend_schema(parameters=[ID])
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return Response(ScanDetailSerializer(self.get_object()).data)
+
+    def _scan_for_member(self) -> Scan:
+        scan = self.get_object()
+        project_get_for_user(
+            project_id=scan.project_id, user=self.request.user, min_role=ProjectRole.MEMBER
+        )
+        return scan
+
+    @extend_schema(parameters=[ID], request=None, responses=ScanDetailSerializer)
+    @action(detail=True, methods=["post"], filter_backends=[])
+    def cancel(self, request: Request, pk: Any = None) -> Response:
+        """Cancel the scan; running tools are killed within a few seconds."""
+        scan_cancel(scan=self._scan_for_member())
+        return Response(ScanDetailSerializer(self.get_object()).data)
+
+    @extend_schema(parameters=[ID], request=None, responses={202: ScanDetailSerializer})
+    @action(detail=True, methods=["post"], filter_backends=[])
+    def rescan(self, request: Request, pk: Any = None) -> Response:
+        """Run the scan's configuration again."""
+        scan = scan_rescan(
+            scan=self._scan_for_member(), user=request.user, trigger=_trigger_for(request)
+        )
+        return Response(ScanDetailSerializer(scan).data, status=status.HTTP_202_ACCEPTED)
+
+    @extend_schema(parameters=[ID], responses=ScanToolResultSerializer(many=True))
+    @action(
+        detail=True,
+        methods=["get"],
+        url_path="tool-results",
+        filter_backends=[],
+        pagination_class=None,
+    )
+    def tool_results(self, request: Request, pk: Any = None) -> Response:
+        """Every tool run of the scan, with status, version, exit code, timings and errors."""
+        scan = self.get_object()
+        return Response(ScanToolResultSerializer(scan.tool_results.all(), many=True).data)
+
+    @extend_schema(
+        parameters=[ID, OpenApiParameter("result_id", int, OpenApiParameter.PATH)],
+        responses={(200, "application/octet-stream"): bytes},
+    )
+    @action(
+        detail=True,
+        methods=["get"],
+        filter_backends=[],
+        url_path=r"tool-results/(?P<result_id>\d+)/raw",
+    )
+    def raw_output(self, request: Request, pk: Any = None, result_id: Any = None) -> Any:
+        """Download one tool run's raw output, exactly as the tool wrote it."""
+        scan = self.get_object()
+        result = ScanToolResult.objects.filter(scan=scan, pk=result_id).first()
+        if result is None or not result.raw_output:
+            raise Http404
+        return FileResponse(
+            result.raw_output.open("rb"),
+            as_attachment=True,
+            filename=f"scan-{scan.pk}-{result.tool.slug}-{result.pk}.out",
+            content_type="application/octet-stream",
+        )
 
 
 @extend_schema(tags=["scans"])

@@ -248,8 +248,14 @@ class ScanToolResultSerializer(serializers.ModelSerializer):
             "duration_ms",
             "findings_count",
             "error_message",
+            "raw_output_available",
         ]
         read_only_fields = fields
+
+    raw_output_available = serializers.SerializerMethodField()
+
+    def get_raw_output_available(self, result: ScanToolResult) -> bool:
+        return bool(result.raw_output)
 
 
 class ScanListSerializer(serializers.ModelSerializer):

@@ -19,7 +19,9 @@ def test_health_answers_503_when_the_broker_is_down(api_client, monkeypatch):
     from apps.common import apis, health
 
     # Nothing listens on port 1: a real failed connection, not a faked result.
-    monkeypatch.setattr(apis, "broker_health", lambda: health.broker_health("redis://127.0.0.1:1/0"))
+    monkeypatch.setattr(
+        apis, "broker_health", lambda: health.broker_health("redis://127.0.0.1:1/0")
+    )
     response = api_client.get("/api/v1/health/")
     assert response.status_code == 503
     assert response.json()["status"] == "degraded"

@@ -26,9 +26,7 @@ def test_embedded_default_serves_health_and_a_session_workflow(client):
 
     user = UserFactory()
     client.force_login(user)
-    created = client.post(
-        "/api/v1/projects/", {"name": "Smoke"}, content_type="application/json"
-    )
+    created = client.post("/api/v1/projects/", {"name": "Smoke"}, content_type="application/json")
     assert created.status_code == 201, created.json()
     listed = client.get("/api/v1/projects/").json()
     assert [p["name"] for p in listed["results"]] == ["Smoke"]

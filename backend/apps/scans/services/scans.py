@@ -143,12 +143,8 @@ def scan_cancel(*, scan: Scan) -> Scan:
     return scan
 
 
-def scan_rescan(*, scan: Scan, user: Any = None) -> Scan:
-    """Start the scan's configuration again (its current settings)."""
+def scan_rescan(*, scan: Scan, user: Any = None, trigger: str = ScanTrigger.MANUAL) -> Scan:
+    """Start the scan's configuration again, with its current settings."""
     if scan.configuration is None:
         raise ServiceError("The configuration of this scan was deleted.", code="no_configuration")
-    return scan_start(
-        configuration=scan.configuration,
-        trigger=scan.trigger if scan.trigger != ScanTrigger.SCHEDULED else ScanTrigger.MANUAL,
-        user=user,
-    )
+    return scan_start(configuration=scan.configuration, trigger=trigger, user=user)
