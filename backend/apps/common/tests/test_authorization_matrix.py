@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from django.core.files.base import ContentFile
 from rest_framework.test import APIClient
 
 from apps.common.roles import ProjectRole
@@ -55,8 +56,9 @@ def _project_objects(owner: Any, tool: Any) -> dict[str, Any]:
     configuration = ScanConfigurationFactory(project=project)
     configuration.targets.add(target)
     ScanConfigurationToolFactory(configuration=configuration, tool=tool)
-    scan = ScanFactory(project=project, configuration=configuration)
+    scan = ScanFactory(project=project, configuration=configuration, status="running")
     result = ScanToolResultFactory(scan=scan, tool=tool, target=target)
+    result.raw_output.save(f"raw-{scan.pk}.json", ContentFile(b"{}"))
     finding = FindingFactory(
         project=project, tool=tool, target=target, first_seen_scan=scan, last_seen_scan=scan
     )
@@ -71,7 +73,11 @@ def _project_objects(owner: Any, tool: Any) -> dict[str, Any]:
 
 
 @pytest.fixture
-def world(db) -> World:
+def world(db, settings, tmp_path, monkeypatch) -> World:
+    settings.MEDIA_ROOT = str(tmp_path)
+    from apps.scans.services import scans as scan_services
+
+    monkeypatch.setattr(scan_services, "_enqueue_scan", lambda scan_id: None)
     tool = ToolDefinitionFactory(slug="bandit", supported_asset_types=["git_repository"])
     owner, outsider = UserFactory(), UserFactory()
     a = _project_objects(owner, tool)
@@ -273,6 +279,36 @@ CASES = [
     ),
     # Scans
     Case("scans list (project)", "get", lambda w: f"/api/v1/projects/{P(w)}/scans/", READ),
+    Case(
+        "configuration start",
+        "post",
+        lambda w: f"/api/v1/projects/{P(w)}/scan-configurations/{w.a['configuration'].pk}/start/",
+        write(202),
+        lambda w: {},
+    ),
+    Case(
+        "scan cancel",
+        "post",
+        lambda w: f"/api/v1/scans/{w.a['scan'].pk}/cancel/",
+        write(OK_R),
+        lambda w: {},
+    ),
+    Case(
+        "scan rescan",
+        "post",
+        lambda w: f"/api/v1/scans/{w.a['scan'].pk}/rescan/",
+        write(202),
+        lambda w: {},
+    ),
+    Case(
+        "scan tool results", "get", lambda w: f"/api/v1/scans/{w.a['scan'].pk}/tool-results/", READ
+    ),
+    Case(
+        "scan raw output",
+        "get",
+        lambda w: f"/api/v1/scans/{w.a['scan'].pk}/tool-results/{w.a['result'].pk}/raw/",
+        READ,
+    ),
     Case("scans list", "get", lambda w: "/api/v1/scans/", any_user(OK_R)),
     Case("scan detail", "get", lambda w: f"/api/v1/scans/{w.a['scan'].pk}/", READ),
     # Findings
@@ -366,7 +402,14 @@ def test_endpoint_answers_each_role(world, case, role):
         error = response.json()["error"]
         assert error["status"] == expected
         assert error["code"] in {"not_found", "permission_denied", "not_authenticated"}
-    elif expected != OK_D and case.method == "get" and "results" not in response.json():
+    elif case.name == "scan raw output":
+        assert b"".join(response.streaming_content) == b"{}"
+    elif (
+        expected != OK_D
+        and case.method == "get"
+        and isinstance(response.json(), dict)
+        and "results" not in response.json()
+    ):
         # A detail read returns the object asked for, not another one.
         assert response.json()["id"] == int(case.path(world).rstrip("/").rsplit("/", 1)[-1])
 
