@@ -173,6 +173,7 @@ def test_detail_shows_tool_results_and_snapshot(client_for, scans):
             "duration_ms": 1234,
             "findings_count": 2,
             "error_message": "",
+            "raw_output_available": False,
         }
     ]
     for field in (
