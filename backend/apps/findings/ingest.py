@@ -3,17 +3,23 @@
 normalise → fingerprint → bulk upsert into the project's findings (a few queries per batch,
 never one per finding) → one FindingOccurrence per sighting. Idempotent: re-ingesting the same
 tool result (a retried task) adds no finding, occurrence or event.
+
+On PostgreSQL a batch is COPYed into a temporary table and upserted with one
+INSERT … ON CONFLICT, which is an order of magnitude faster than compiling a multi-row INSERT
+(see bench/ingest.py); other databases (the embedded SQLite default) use bulk_create.
 """
 
 from __future__ import annotations
 
 import itertools
+import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import Field
 from django.utils import timezone
 
 from apps.findings.fingerprints import SourceReader, fingerprints_for
@@ -27,7 +33,7 @@ from apps.findings.models import (
 )
 from apps.tools.adapters.base import NormalizedFinding
 
-BATCH_SIZE = 2000
+BATCH_SIZE = 10_000
 REOPENABLE = (FindingStatus.RESOLVED, FindingStatus.AUTO_RESOLVED)
 
 # Fields a new sighting refreshes on an existing finding. Triage fields (status, assignee,
@@ -121,10 +127,12 @@ def findings_ingest(
         "last_seen_at": now,
     }
     result = IngestResult()
+    upsert = _upsert_postgres if connection.vendor == "postgresql" else _upsert_orm
     for batch in _batches(pairs, batch_size):
         unique = dict(batch)  # a report may repeat the same finding; keep one
         result.total += len(batch)
         _ingest_batch(
+            upsert=upsert,
             project=project, unique=unique, context=context, tool_result=tool_result,
             scan=scan, now=now, result=result,
         )  # fmt: skip
@@ -134,6 +142,7 @@ def findings_ingest(
 @transaction.atomic
 def _ingest_batch(
     *,
+    upsert: Any,
     project: Any,
     unique: dict[str, NormalizedFinding],
     context: dict[str, Any],
@@ -142,9 +151,93 @@ def _ingest_batch(
     now: Any,
     result: IngestResult,
 ) -> None:
-    existing = dict(
+    if connection.vendor == "postgresql":
+        # Safe: the tool result's final status is committed synchronously right after
+        # ingestion, and that commit flushes this transaction's WAL with it.
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL synchronous_commit TO OFF")
+    reopenable = _reopenable(project=project, fingerprints=list(unique))
+    ids, created = upsert(unique=unique, context=context, project=project, now=now)
+    created_ids = [ids[fp] for fp in created]
+    reopened_ids = [ids[fp] for fp in reopenable]
+    result.created += len(created_ids)
+    result.existing += len(unique) - len(created_ids)
+    result.reopened += len(reopened_ids)
+
+    if reopened_ids:
+        Finding.objects.filter(pk__in=reopened_ids, status__in=REOPENABLE).update(
+            status=FindingStatus.REOPENED, resolved_at=None, resolved_in_scan=None, updated_at=now
+        )
+    _events_created(ids=created_ids, scan=scan, now=now)
+    FindingEvent.objects.bulk_create(
+        FindingEvent(finding_id=ids[fp], event_type=FindingEventType.REOPENED, scan=scan,
+                     from_value=status, to_value=FindingStatus.REOPENED,
+                     comment="Reported again by a scan.")
+        for fp, status in reopenable.items()
+    )  # fmt: skip
+    if connection.vendor == "postgresql":
+        _occurrences_postgres(ids=ids, unique=unique, tool_result=tool_result, scan=scan, now=now)
+    else:
+        FindingOccurrence.objects.bulk_create(
+            [
+                FindingOccurrence(
+                    finding_id=ids[fp],
+                    tool_result=tool_result,
+                    scan=scan,
+                    file_path=_clip(nf.file_path, 1024),
+                    line_start=nf.line_start,
+                    line_end=nf.line_end,
+                )
+                for fp, nf in unique.items()
+            ],
+            ignore_conflicts=True,
+        )
+
+
+def _reopenable(*, project: Any, fingerprints: list[str]) -> dict[str, str]:
+    """fingerprint → status of this batch's findings that are resolved and would reopen."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT fingerprint, status FROM findings_finding "
+                "WHERE project_id = %s AND status = ANY(%s) AND fingerprint = ANY(%s)",
+                [project.pk, list(REOPENABLE), fingerprints],
+            )
+            return dict(cursor.fetchall())
+    return dict(
+        Finding.objects.filter(
+            project=project, fingerprint__in=fingerprints, status__in=REOPENABLE
+        ).values_list("fingerprint", "status")
+    )
+
+
+def _events_created(*, ids: list[int], scan: Any, now: Any) -> None:
+    """One `created` event per new finding, in one statement."""
+    if not ids:
+        return
+    if connection.vendor != "postgresql":
+        FindingEvent.objects.bulk_create(
+            FindingEvent(finding_id=pk, event_type=FindingEventType.CREATED, scan=scan,
+                         to_value=FindingStatus.NEW)
+            for pk in ids
+        )  # fmt: skip
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO findings_findingevent "
+            "(finding_id, event_type, from_value, to_value, comment, scan_id, created_at) "
+            "SELECT unnest(%s::bigint[]), %s, '', %s, '', %s, %s",
+            [ids, FindingEventType.CREATED, FindingStatus.NEW, scan.pk, now],
+        )
+
+
+def _upsert_orm(
+    *, unique: dict[str, NormalizedFinding], context: dict[str, Any], project: Any, now: Any
+) -> tuple[dict[str, int], list[str]]:
+    """(fingerprint → id, fingerprints created) through bulk_create."""
+    existing = set(
         Finding.objects.filter(project=project, fingerprint__in=list(unique)).values_list(
-            "fingerprint", "status"
+            "fingerprint", flat=True
         )
     )
     rows = [
@@ -159,47 +252,111 @@ def _ingest_batch(
     ids = {row.fingerprint: row.pk for row in rows}
     if any(pk is None for pk in ids.values()):  # backends that do not return ids on upsert
         ids = dict(
-            Finding.objects.filter(project=project, fingerprint__in=list(unique)).values_list(
+            Finding.objects.filter(project=project, fingerprint__in=list(ids)).values_list(
                 "fingerprint", "id"
             )
         )
-    created_ids = [ids[fp] for fp in unique if fp not in existing]
-    reopened_ids = [ids[fp] for fp, status in existing.items() if status in REOPENABLE]
-    result.created += len(created_ids)
-    result.existing += len(unique) - len(created_ids)
-    result.reopened += len(reopened_ids)
+    return ids, [fp for fp in unique if fp not in existing]
 
-    if reopened_ids:
-        Finding.objects.filter(pk__in=reopened_ids, status__in=REOPENABLE).update(
-            status=FindingStatus.REOPENED, resolved_at=None, resolved_in_scan=None, updated_at=now
+
+_STAGE = "_seculite_finding_stage"
+
+
+# Finding columns written by the COPY path, in the order `_copy_row` produces them.
+_COPY_COLUMNS = (
+    "project_id", "fingerprint", "title", "description", "severity", "severity_rank",
+    "confidence", "status", "status_reason", "tool_id", "rule_id", "target_id", "cwe", "cve",
+    "file_path", "line_start", "line_end", "url", "http_method", "parameter", "package_name",
+    "package_version", "fixed_version", "image", "image_layer", "snippet", "evidence",
+    "remediation", "references", "tags", "first_seen_scan_id", "last_seen_scan_id",
+    "first_seen_at", "last_seen_at", "created_at", "updated_at",
+)  # fmt: skip
+
+
+def _copy_row(fingerprint: str, nf: NormalizedFinding, ids: tuple[Any, ...], now: Any) -> tuple:
+    project_id, tool_id, target_id, scan_id = ids
+    evidence = dict(nf.evidence)
+    if nf.host:
+        evidence.setdefault("host", nf.host)
+    if nf.port is not None:
+        evidence.setdefault("port", nf.port)
+    limits = _TEXT_LIMITS
+    return (
+        project_id, fingerprint, _clip(nf.title, limits["title"]), nf.description,
+        nf.severity, SEVERITY_RANK[nf.severity], nf.confidence, FindingStatus.NEW, "", tool_id,
+        _clip(nf.rule_id, limits["rule_id"]), target_id, nf.cwe, _clip(nf.cve, limits["cve"]),
+        _clip(nf.file_path, limits["file_path"]), nf.line_start, nf.line_end,
+        _clip(nf.url, limits["url"]), _clip(nf.http_method, limits["http_method"]),
+        _clip(nf.parameter, limits["parameter"]),
+        _clip(nf.package_name, limits["package_name"]),
+        _clip(nf.package_version, limits["package_version"]),
+        _clip(nf.fixed_version, limits["fixed_version"]), _clip(nf.image, limits["image"]),
+        _clip(nf.image_layer, limits["image_layer"]), _clip(nf.snippet, _SNIPPET_LIMIT),
+        json.dumps(evidence), nf.remediation, json.dumps(list(nf.references)), "[]",
+        scan_id, scan_id, now, now, now, now,
+    )  # fmt: skip
+
+
+def _upsert_postgres(
+    *, unique: dict[str, NormalizedFinding], context: dict[str, Any], project: Any, now: Any
+) -> tuple[dict[str, int], list[str]]:
+    """COPY the batch into a temporary table, then one INSERT … ON CONFLICT DO UPDATE.
+
+    Only constants of this module are formatted into the SQL; all data travels through COPY.
+    """
+    names = ", ".join(f'"{column}"' for column in _COPY_COLUMNS)
+    refreshed = {cast(Field, Finding._meta.get_field(name)).column for name in REFRESHED_FIELDS}
+    updates = ", ".join(f'"{c}" = EXCLUDED."{c}"' for c in _COPY_COLUMNS if c in refreshed)
+    target = context["target"]
+    row_ids = (project.pk, context["tool"].pk, target.pk if target else None,
+               context["last_seen_scan"].pk)  # fmt: skip
+    with connection.cursor() as cursor:
+        # Dropped explicitly too: inside an outer transaction ON COMMIT comes too late.
+        cursor.execute(f"DROP TABLE IF EXISTS {_STAGE}")
+        cursor.execute(
+            f"CREATE TEMP TABLE {_STAGE} ON COMMIT DROP AS "  # noqa: S608 - module constants
+            f"SELECT {names} FROM findings_finding WITH NO DATA"
         )
-    events = [
-        FindingEvent(finding_id=pk, event_type=FindingEventType.CREATED, scan=scan,
-                     to_value=FindingStatus.NEW)
-        for pk in created_ids
-    ] + [
-        FindingEvent(finding_id=pk, event_type=FindingEventType.REOPENED, scan=scan,
-                     from_value=existing_status, to_value=FindingStatus.REOPENED,
-                     comment="Reported again by a scan.")
-        for pk, existing_status in (
-            (ids[fp], status) for fp, status in existing.items() if status in REOPENABLE
+        raw = cursor.cursor  # psycopg's own cursor, for COPY
+        with raw.copy(f"COPY {_STAGE} ({names}) FROM STDIN") as copy:
+            for fingerprint, nf in unique.items():
+                copy.write_row(_copy_row(fingerprint, nf, row_ids, now))
+        cursor.execute(
+            f"INSERT INTO findings_finding ({names}) SELECT {names} FROM {_STAGE} "  # noqa: S608
+            f"ON CONFLICT (project_id, fingerprint) DO UPDATE SET {updates} "
+            # xmax is 0 only on rows this statement inserted (not updated).
+            f"RETURNING fingerprint, id, (xmax = 0)"
         )
-    ]  # fmt: skip
-    FindingEvent.objects.bulk_create(events)
-    FindingOccurrence.objects.bulk_create(
-        [
-            FindingOccurrence(
-                finding_id=ids[fp],
-                tool_result=tool_result,
-                scan=scan,
-                file_path=_clip(nf.file_path, 1024),
-                line_start=nf.line_start,
-                line_end=nf.line_end,
-            )
-            for fp, nf in unique.items()
-        ],
-        ignore_conflicts=True,
-    )
+        rows = cursor.fetchall()
+        cursor.execute(f"DROP TABLE {_STAGE}")
+    return {fp: pk for fp, pk, _ in rows}, [fp for fp, _, inserted in rows if inserted]
+
+
+def _occurrences_postgres(
+    *,
+    ids: dict[str, int],
+    unique: dict[str, NormalizedFinding],
+    tool_result: Any,
+    scan: Any,
+    now: Any,
+) -> None:
+    fingerprints = list(unique)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO findings_findingoccurrence "
+            "(finding_id, tool_result_id, scan_id, file_path, line_start, line_end, seen_at) "
+            "SELECT s.finding_id, %s, %s, s.file_path, s.line_start, s.line_end, %s "
+            "FROM unnest(%s::bigint[], %s::text[], %s::int[], %s::int[]) "
+            "AS s(finding_id, file_path, line_start, line_end) "
+            "ON CONFLICT (finding_id, tool_result_id) DO NOTHING",
+            [
+                tool_result.pk, scan.pk, now,
+                [ids[fp] for fp in fingerprints],
+                [_clip(unique[fp].file_path, 1024) for fp in fingerprints],
+                [unique[fp].line_start for fp in fingerprints],
+                [unique[fp].line_end for fp in fingerprints],
+            ],
+        )  # fmt: skip
 
 
 def findings_auto_resolve(*, scan: Any, successful_results: Iterable[Any]) -> int:

@@ -51,10 +51,18 @@ STATUSES_REQUIRING_REASON = (FindingStatus.FALSE_POSITIVE, FindingStatus.ACCEPTE
 
 
 class Finding(TimeStampedModel):
-    """One issue in a project, however many times and by however many scans it is seen."""
+    """One issue in a project, however many times and by however many scans it is seen.
+
+    Indexes are chosen for the list filters; every extra one slows each scan's upsert.
+    """
+
+    created_at = models.DateTimeField(auto_now_add=True)
 
     project = models.ForeignKey(
-        "projects.Project", on_delete=models.CASCADE, related_name="findings"
+        "projects.Project",
+        on_delete=models.CASCADE,
+        related_name="findings",
+        db_index=False,  # the (project, fingerprint) unique index leads with it
     )
     fingerprint = models.CharField(max_length=64)
     title = models.CharField(max_length=500)
@@ -69,7 +77,12 @@ class Finding(TimeStampedModel):
     )
     status_reason = models.TextField(blank=True)
     tool = models.ForeignKey(
-        "tools.ToolDefinition", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "tools.ToolDefinition",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,  # the (tool, target) index leads with it
     )
     rule_id = models.CharField(max_length=300, blank=True)
     target = models.ForeignKey(
@@ -118,6 +131,7 @@ class Finding(TimeStampedModel):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="assigned_findings",
+        db_index=False,  # the (assignee, status) index leads with it
     )
     due_date = models.DateField(null=True, blank=True)
 
@@ -143,11 +157,21 @@ class Finding(TimeStampedModel):
 class FindingOccurrence(models.Model):
     """One sighting of a finding by one tool result. Unique, so a retried task adds nothing."""
 
-    finding = models.ForeignKey(Finding, on_delete=models.CASCADE, related_name="occurrences")
+    finding = models.ForeignKey(
+        Finding,
+        on_delete=models.CASCADE,
+        related_name="occurrences",
+        db_index=False,  # the (finding, tool_result) unique index leads with it
+    )
     tool_result = models.ForeignKey(
         "scans.ScanToolResult", on_delete=models.CASCADE, related_name="occurrences"
     )
-    scan = models.ForeignKey("scans.Scan", on_delete=models.CASCADE, related_name="occurrences")
+    scan = models.ForeignKey(
+        "scans.Scan",
+        on_delete=models.CASCADE,
+        related_name="occurrences",
+        db_index=False,  # the (scan, finding) index leads with it
+    )
     file_path = models.CharField(max_length=1024, blank=True)
     line_start = models.PositiveIntegerField(null=True, blank=True)
     line_end = models.PositiveIntegerField(null=True, blank=True)
@@ -179,7 +203,12 @@ class FindingEventType(models.TextChoices):
 class FindingEvent(models.Model):
     """The audit trail: who changed what on a finding, when and why. `actor` null = system."""
 
-    finding = models.ForeignKey(Finding, on_delete=models.CASCADE, related_name="events")
+    finding = models.ForeignKey(
+        Finding,
+        on_delete=models.CASCADE,
+        related_name="events",
+        db_index=False,  # the (finding, created_at) index leads with it
+    )
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
