@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# The whole test suite: lint, types, migrations check, tests on PostgreSQL, and a smoke run
-# on the embedded SQLite default.
+# The whole test suite: lint, types, migrations check, unit and end-to-end tests on PostgreSQL
+# and Redis (real Celery workers, real scanners), and a smoke run on the embedded SQLite
+# default.
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 . "$(dirname "$0")/lib.sh"
 
 install_backend
+"$REPO_DIR/scripts/install-scanners.sh"
 ensure_services
 
 cd "$BACKEND_DIR"

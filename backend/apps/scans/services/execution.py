@@ -146,7 +146,7 @@ def _run_and_ingest(result: ScanToolResult) -> None:
         except TargetPreparationError as exc:
             _finish(result, ToolResultStatus.FAILED, error_message=f"Target: {exc}")
             return
-        config = adapter.config_with_defaults(_tool_config(result))  # type: ignore[attr-defined]
+        config = adapter.config_with_defaults(_tool_config(result))
         output_path = workdir / f"{adapter.tool_id}.out"
         try:
             command = adapter.build_command(target=prepared, config=config, output_path=output_path)

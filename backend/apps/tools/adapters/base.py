@@ -99,14 +99,26 @@ class ExitVerdict:
 
 @runtime_checkable
 class ToolAdapter(Protocol):
-    tool_id: str
-    name: str
-    category: str
-    description: str
-    homepage: str
-    supported_asset_types: tuple[str, ...]
-    default_config: Mapping[str, Any]
-    config_schema: Mapping[str, Any]
+    # Read-only members, so adapters may declare them as class attributes.
+    @property
+    def tool_id(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def category(self) -> str: ...
+    @property
+    def description(self) -> str: ...
+    @property
+    def homepage(self) -> str: ...
+    @property
+    def supported_asset_types(self) -> tuple[str, ...]: ...
+    @property
+    def default_config(self) -> Mapping[str, Any]: ...
+    @property
+    def config_schema(self) -> Mapping[str, Any]: ...
+
+    def config_with_defaults(self, config: Mapping[str, Any]) -> dict[str, Any]:
+        """The adapter's default config overlaid with a configuration's overrides."""
 
     def executable(self) -> str | None:
         """Absolute path of the binary on this worker, or None when it is missing."""

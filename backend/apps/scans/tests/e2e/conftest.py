@@ -22,6 +22,15 @@ BACKEND_DIR = Path(__file__).resolve().parents[4]
 CELERY_BIN = str(Path(sys.executable).with_name("celery"))
 
 
+def _reset_broker_pools() -> None:
+    """Drop cached broker connections so the next publish uses the current broker_url."""
+    pool = celery_app._pool  # type: ignore[attr-defined]
+    if pool is not None:
+        pool.force_close_all()
+        celery_app._pool = None  # type: ignore[attr-defined]
+    celery_app.amqp._producer_pool = None
+
+
 def _redis_db_for_this_process() -> int:
     """One Redis database per xdist worker, so parallel test processes never share a queue."""
     worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
@@ -98,7 +107,7 @@ def celery_workers(transactional_db, tmp_path, settings) -> Iterator[WorkerHandl
     original_broker = celery_app.conf.broker_url
     celery_app.conf.broker_url = broker_url
     celery_app.conf.broker_transport_options = {"visibility_timeout": 15}
-    celery_app.pool.force_close_all()
+    _reset_broker_pools()
     media = tmp_path / "media"
     env = {
         **os.environ,
@@ -106,7 +115,7 @@ def celery_workers(transactional_db, tmp_path, settings) -> Iterator[WorkerHandl
         "CELERY_BROKER_URL": broker_url,
         "CELERY_VISIBILITY_TIMEOUT": "15",
         "MEDIA_ROOT": str(media),
-        "SECULITE_ALLOWED_PATHS": ",".join(settings.SECULITE_ALLOWED_PATHS),
+        "SECULITE_ALLOWED_PATHS": str(tmp_path),
         "PYTHONUNBUFFERED": "1",
     }
     settings.MEDIA_ROOT = str(media)
@@ -116,7 +125,7 @@ def celery_workers(transactional_db, tmp_path, settings) -> Iterator[WorkerHandl
     finally:
         handle.stop_all()
         celery_app.conf.broker_url = original_broker
-        celery_app.pool.force_close_all()
+        _reset_broker_pools()
 
 
 def wait_for(

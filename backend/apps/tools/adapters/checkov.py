@@ -1,0 +1,275 @@
+"""Checkov: misconfigurations in infrastructure-as-code (Terraform, Kubernetes, Dockerfiles…)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any, ClassVar
+
+from apps.tools.adapters.base import (
+    BaseAdapter,
+    NormalizedFinding,
+    PreparedTarget,
+    ToolCommand,
+    ToolOutputError,
+    relative_path,
+)
+from apps.tools.adapters.common import (
+    CODE_ASSET_TYPES,
+    as_int,
+    expect,
+    load_json,
+    mapping,
+    tree_root,
+)
+
+FRAMEWORKS: tuple[str, ...] = (
+    "ansible",
+    "argo_workflows",
+    "arm",
+    "azure_pipelines",
+    "bicep",
+    "bitbucket_pipelines",
+    "circleci_pipelines",
+    "cloudformation",
+    "dockerfile",
+    "github_actions",
+    "gitlab_ci",
+    "helm",
+    "json",
+    "kubernetes",
+    "kustomize",
+    "openapi",
+    "secrets",
+    "serverless",
+    "terraform",
+    "terraform_json",
+    "yaml",
+)
+CHECK_ID_PATTERN = r"^CKV2?_[A-Z0-9_]+$"
+SEVERITIES = {
+    "CRITICAL": "critical",
+    "HIGH": "high",
+    "MEDIUM": "medium",
+    "LOW": "low",
+    "INFO": "informational",
+}
+# Without a vendor API key Checkov reports no severity; these prefixes stand in for it.
+PREFIX_SEVERITY: tuple[tuple[str, str], ...] = (
+    ("CKV_SECRET_", "high"),
+    ("CKV_DOCKER_", "low"),
+    ("CKV2_DOCKER_", "low"),
+    ("CKV_GHA_", "medium"),
+    ("CKV_GLB_", "medium"),
+    ("CKV_K8S_", "medium"),
+    ("CKV_OPENAPI_", "medium"),
+)
+DEFAULT_SEVERITY = "medium"
+
+
+def checkov_severity(check_id: str, reported: Any) -> str:
+    if isinstance(reported, str) and reported.upper() in SEVERITIES:
+        return SEVERITIES[reported.upper()]
+    for prefix, severity in PREFIX_SEVERITY:
+        if check_id.startswith(prefix):
+            return severity
+    return DEFAULT_SEVERITY
+
+
+class CheckovAdapter(BaseAdapter):
+    """Checkov (`checkov --directory=<tree> -o json --skip-download`), with
+    `BC_SKIP_MAPPING=TRUE` so it never calls its vendor's API.
+
+    The directory is passed as `--directory=<path>` and the process runs outside the tree, so
+    a scanned repository's `.checkov.yaml` (which could load external Python checks) is never
+    read. Secrets and package scanning are skipped by default: detect-secrets and the SCA
+    tools cover them.
+
+    Output is one report object, a list of them (one per framework), or a bare summary when
+    nothing was scanned. Mapping of each `results.failed_checks[]` entry:
+    - rule_id ← `check_id`; title ← `check_name`
+    - severity ← `severity` when Checkov reports one, else by check id prefix
+      (PREFIX_SEVERITY; default medium)
+    - file_path ← `file_abs_path` (or `file_path`) relative to the tree; line_start/line_end
+      ← `file_line_range`
+    - description ← check name, resource and evaluated keys; references ← `guideline`
+    - snippet ← `code_block` lines when present
+    - evidence ← `resource`, `check_type`, `check_class`
+    - fingerprint_hint ← check type, file, `resource` and check id, so a finding survives the
+      resource moving within its file.
+
+    Exit codes: 0 (all checks passed) and 1 (some checks failed) are success.
+    """
+
+    tool_id: ClassVar[str] = "checkov"
+    name: ClassVar[str] = "Checkov"
+    category: ClassVar[str] = "iac"
+    description: ClassVar[str] = (
+        "Finds misconfigurations in Terraform, CloudFormation, Kubernetes, Helm, Dockerfiles "
+        "and CI pipelines."
+    )
+    homepage: ClassVar[str] = "https://www.checkov.io"
+    supported_asset_types: ClassVar[tuple[str, ...]] = CODE_ASSET_TYPES
+    binary: ClassVar[str] = "checkov"
+    success_exit_codes: ClassVar[tuple[int, ...]] = (0, 1)
+    default_config: ClassVar[Mapping[str, Any]] = {
+        "frameworks": [],
+        "skip_frameworks": ["secrets"],
+        "checks": [],
+        "skip_checks": [],
+    }
+    config_schema: ClassVar[Mapping[str, Any]] = {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "type": "object",
+        "properties": {
+            "frameworks": {
+                "type": "array",
+                "description": "Only these frameworks (empty: all).",
+                "items": {"enum": list(FRAMEWORKS)},
+                "uniqueItems": True,
+            },
+            "skip_frameworks": {
+                "type": "array",
+                "description": "Frameworks to skip.",
+                "items": {"enum": list(FRAMEWORKS)},
+                "uniqueItems": True,
+            },
+            "checks": {
+                "type": "array",
+                "description": "Only these check ids (empty: all).",
+                "items": {"type": "string", "pattern": CHECK_ID_PATTERN, "maxLength": 64},
+                "uniqueItems": True,
+                "maxItems": 500,
+            },
+            "skip_checks": {
+                "type": "array",
+                "description": "Check ids to skip.",
+                "items": {"type": "string", "pattern": CHECK_ID_PATTERN, "maxLength": 64},
+                "uniqueItems": True,
+                "maxItems": 500,
+            },
+        },
+        "additionalProperties": False,
+    }
+
+    def build_command(
+        self, *, target: PreparedTarget, config: Mapping[str, Any], output_path: Path
+    ) -> ToolCommand:
+        root = tree_root(target, tool=self.name)
+        cfg = self.config_with_defaults(config)
+        argv = [
+            self.require_executable(),
+            f"--directory={root}",
+            "--output=json",
+            "--skip-download",
+            "--quiet",
+            "--compact",
+        ]
+        frameworks = self._names(cfg["frameworks"], FRAMEWORKS, "framework")
+        skipped = [
+            "sca_package",
+            "sca_image",
+            *self._names(cfg["skip_frameworks"], FRAMEWORKS, "framework"),
+        ]
+        if frameworks:
+            argv.append(f"--framework={','.join(frameworks)}")
+        argv.append(f"--skip-framework={','.join(dict.fromkeys(skipped))}")
+        checks = self._check_ids(cfg["checks"])
+        if checks:
+            argv.append(f"--check={','.join(checks)}")
+        skip_checks = self._check_ids(cfg["skip_checks"])
+        if skip_checks:
+            argv.append(f"--skip-check={','.join(skip_checks)}")
+        return ToolCommand(
+            argv=tuple(argv),
+            output_path=output_path,
+            cwd=output_path.parent,
+            env={"BC_SKIP_MAPPING": "TRUE"},
+        )
+
+    @staticmethod
+    def _names(values: Any, allowed: tuple[str, ...], what: str) -> list[str]:
+        names = list(values or [])
+        for name in names:
+            if name not in allowed:
+                raise ValueError(f"unknown Checkov {what} {name!r}")
+        return names
+
+    @staticmethod
+    def _check_ids(values: Any) -> list[str]:
+        ids = list(values or [])
+        for check_id in ids:
+            if not isinstance(check_id, str) or not re.fullmatch(CHECK_ID_PATTERN, check_id):
+                raise ValueError(f"invalid Checkov check id {check_id!r}")
+        return ids
+
+    def parse(self, *, output_path: Path, target: PreparedTarget) -> Iterator[NormalizedFinding]:
+        document = load_json(output_path, tool=self.name)
+        reports = document if isinstance(document, list) else [document]
+        for report in reports:
+            expect(report, dict, tool=self.name, what="each report")
+            if "results" not in report:
+                if "summary" in report or "passed" in report or not report:
+                    continue  # nothing of this kind was scanned
+                raise ToolOutputError(f"{self.name} output has a report without 'results'.")
+            results = expect(report["results"], dict, tool=self.name, what="'results'")
+            check_type = str(report.get("check_type") or "")
+            failed = expect(
+                results.get("failed_checks") or [], list, tool=self.name, what="'failed_checks'"
+            )
+            for check in failed:
+                expect(check, dict, tool=self.name, what="each failed check")
+                yield self._finding(check, check_type, target.path)
+
+    def _finding(
+        self, check: Mapping[str, Any], check_type: str, root: Path | None
+    ) -> NormalizedFinding:
+        check_id = str(check.get("check_id") or "unknown")
+        check_name = str(check.get("check_name") or check_id)
+        absolute = check.get("file_abs_path")
+        if isinstance(absolute, str) and absolute:
+            file_path = relative_path(absolute, root)
+        else:
+            file_path = str(check.get("file_path") or "").lstrip("/")
+        lines = [n for n in check.get("file_line_range") or [] if as_int(n)]
+        line_start = as_int(lines[0]) if lines else None
+        line_end = as_int(lines[-1]) if lines else line_start
+        resource = str(check.get("resource") or "")
+        result = mapping(check.get("check_result"))
+        keys = [str(k) for k in result.get("evaluated_keys") or []]
+        description = check_name
+        if resource:
+            description += f"\nResource: {resource}"
+        if keys:
+            description += f"\nEvaluated keys: {', '.join(keys)}"
+        code_block = check.get("code_block")
+        snippet = ""
+        if isinstance(code_block, list):
+            snippet = "".join(
+                str(item[1]) for item in code_block if isinstance(item, list) and len(item) == 2
+            ).rstrip("\n")[:4000]
+        guideline = check.get("guideline")
+        return NormalizedFinding(
+            title=check_name[:300],
+            severity=checkov_severity(check_id, check.get("severity")),
+            rule_id=check_id,
+            description=description,
+            confidence="high",
+            file_path=file_path,
+            line_start=line_start,
+            line_end=line_end,
+            snippet=snippet,
+            references=(guideline,) if isinstance(guideline, str) and guideline else (),
+            evidence={
+                "resource": resource,
+                "check_type": check_type,
+                "check_class": str(check.get("check_class") or ""),
+            },
+            fingerprint_hint=(
+                f"{check_type}:{file_path}:{resource}:{check_id}" if resource else ""
+            ),
+        )
+
+
+checkov = CheckovAdapter()

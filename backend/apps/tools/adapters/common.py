@@ -1,0 +1,225 @@
+"""Helpers shared by the code-scanner adapters: loading JSON output with a clear error and a
+memory bound, walking a prepared tree without following links out of it, reading source
+lines for snippets, masking secrets and mapping tool severities.
+
+Memory bound: JSON and SARIF reports are single documents, so `load_json` reads them whole.
+It refuses a file above `MAX_JSON_BYTES` (well under what the worker's memory holds once
+parsed); the runner already caps raw output at SECULITE_TOOL_OUTPUT_MAX_BYTES.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Callable, Iterable, Mapping
+from itertools import islice
+from pathlib import Path
+from typing import Any
+
+from apps.tools.adapters.base import PreparedTarget, ToolOutputError
+
+CODE_ASSET_TYPES: tuple[str, ...] = ("git_repository", "codebase_path", "file_upload")
+
+MAX_JSON_BYTES = 256 * 1024 * 1024
+
+# Directories never worth handing to a per-file linter: VCS metadata and installed packages.
+SKIP_DIRS = frozenset({".git", ".hg", ".svn", "node_modules", "__pycache__", ".tox", ".venv"})
+
+# A JSON Schema string that cannot be read as a command-line option or hold control characters.
+SAFE_TOKEN_PATTERN = r"^[^-\s][^\x00-\x1f]*$"  # noqa: S105 - a regex, not a password
+
+MASK = "********"
+
+
+def load_json(path: Path, *, tool: str, max_bytes: int = MAX_JSON_BYTES) -> Any:
+    """The whole JSON document a tool wrote, or a ToolOutputError saying what is wrong."""
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError as exc:
+        raise ToolOutputError(f"{tool} wrote no output file.") from exc
+    if size == 0:
+        raise ToolOutputError(f"{tool} wrote no output (empty file).")
+    if size > max_bytes:
+        raise ToolOutputError(
+            f"{tool} output is {size // (1024 * 1024)} MiB, above the "
+            f"{max_bytes // (1024 * 1024)} MiB this parser loads at once."
+        )
+    raw = path.read_bytes()
+    try:
+        return json.loads(raw)
+    except json.JSONDecodeError as exc:
+        start = raw[:80].decode("utf-8", "replace").strip()
+        raise ToolOutputError(
+            f"{tool} output is not valid JSON ({exc.msg} at line {exc.lineno} column "
+            f"{exc.colno}); it starts with {start!r}."
+        ) from exc
+    except UnicodeDecodeError as exc:
+        raise ToolOutputError(f"{tool} output is not UTF-8 text: {exc.reason}.") from exc
+
+
+def expect(value: Any, kind: type | tuple[type, ...], *, tool: str, what: str) -> Any:
+    """`value` if it is of `kind`, else a ToolOutputError naming what was expected."""
+    if not isinstance(value, kind):
+        names = kind.__name__ if isinstance(kind, type) else "/".join(k.__name__ for k in kind)
+        raise ToolOutputError(
+            f"{tool} output has an unexpected shape: {what} should be {_article(names)}, "
+            f"not {type(value).__name__}."
+        )
+    return value
+
+
+def _article(name: str) -> str:
+    return f"an {name}" if name[:1] in "aeiou" else f"a {name}"
+
+
+def tree_root(target: PreparedTarget, *, tool: str) -> Path:
+    """The prepared tree a code scanner reads; a ValueError when the target has none."""
+    if target.path is None:
+        raise ValueError(f"{tool} scans a source tree, but this target has no prepared path.")
+    root = Path(target.path)
+    if not root.is_absolute():
+        raise ValueError(f"{tool} needs an absolute path for the prepared tree, got {root}.")
+    if not root.is_dir():
+        raise ValueError(f"{tool} cannot scan {root}: it is not a directory.")
+    return root
+
+
+def walk_files(
+    root: Path,
+    matches: Callable[[Path], bool],
+    *,
+    max_files: int,
+    max_bytes: int = 2 * 1024 * 1024,
+) -> list[str]:
+    """Relative paths (sorted, POSIX) of regular files under `root` that `matches` accepts.
+
+    Symbolic links are never followed or returned, so a tool cannot be pointed outside the
+    tree; VCS and dependency directories are skipped; files above `max_bytes` are skipped.
+    At most `max_files` paths are returned (the first ones in sorted walk order).
+    """
+    found: list[str] = []
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+        dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS)
+        for filename in sorted(filenames):
+            path = Path(dirpath) / filename
+            try:
+                if path.is_symlink() or not path.is_file() or path.stat().st_size > max_bytes:
+                    continue
+            except OSError:
+                continue
+            if matches(path):
+                found.append(path.relative_to(root).as_posix())
+                if len(found) >= max_files:
+                    return found
+    return found
+
+
+def read_head(path: Path, size: int = 256) -> bytes:
+    try:
+        with open(path, "rb") as handle:
+            return handle.read(size)
+    except OSError:
+        return b""
+
+
+def source_lines(
+    root: Path | None,
+    relative: str,
+    start: int | None,
+    end: int | None = None,
+    *,
+    max_lines: int = 12,
+    max_chars: int = 2000,
+) -> str:
+    """Lines `start`..`end` (1-based) of a file inside the scanned tree, or "" when the tree,
+    the file or the lines are not there. Never reads outside `root`."""
+    if root is None or not relative or not start or start < 1:
+        return ""
+    end = max(start, end or start)
+    end = min(end, start + max_lines - 1)
+    try:
+        base = root.resolve(strict=True)
+        path = (base / relative).resolve(strict=True)
+        path.relative_to(base)
+        if not path.is_file():
+            return ""
+        with open(path, encoding="utf-8", errors="replace") as handle:
+            lines = list(islice(handle, start - 1, end))
+    except (OSError, ValueError):
+        return ""
+    return "".join(lines).rstrip("\n")[:max_chars]
+
+
+def mask_secret(value: str) -> str:
+    """A fixed-width mask that keeps at most a 4-character prefix of a long secret (enough to
+    recognise e.g. an AWS key id prefix), never its length or the rest."""
+    if len(value) >= 16:
+        return value[:4] + MASK
+    return MASK
+
+
+def first_sentence(text: str, limit: int = 200) -> str:
+    """A title from a message: its first sentence or line, cut to `limit` characters."""
+    text = " ".join(text.split())
+    match = re.search(r"(?<=[.!?])\s", text)
+    if match and match.start() >= 12:
+        text = text[: match.start()]
+    if len(text) > limit:
+        text = text[: limit - 1].rstrip() + "…"
+    return text
+
+
+def severity_from_score(score: Any) -> str | None:
+    """A CVSS-like number (SARIF `security-severity`) as a SecuLite severity."""
+    try:
+        value = float(score)
+    except (TypeError, ValueError):
+        return None
+    if value != value or value < 0:  # NaN or negative
+        return None
+    if value >= 9.0:
+        return "critical"
+    if value >= 7.0:
+        return "high"
+    if value >= 4.0:
+        return "medium"
+    if value > 0:
+        return "low"
+    return "informational"
+
+
+def mapping(value: Any) -> Mapping[str, Any]:
+    """`value` if it is a JSON object, else an empty one."""
+    return value if isinstance(value, Mapping) else {}
+
+
+def as_int(value: Any) -> int | None:
+    """A positive line number or None."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value if value > 0 else None
+    if isinstance(value, str) and value.isdigit():
+        return int(value) or None
+    return None
+
+
+def as_str_tuple(value: Any) -> tuple[str, ...]:
+    if isinstance(value, str):
+        return (value,) if value else ()
+    if isinstance(value, Iterable) and not isinstance(value, (bytes, dict)):
+        return tuple(str(item) for item in value if isinstance(item, str) and item)
+    return ()
+
+
+def confidence_of(value: Any) -> str:
+    """high/medium/low from a tool's confidence or SARIF precision, else unknown."""
+    text = str(value or "").strip().lower().replace("_", "-")
+    if text in {"high", "very-high", "certain"}:
+        return "high"
+    if text in {"medium", "moderate"}:
+        return "medium"
+    if text in {"low", "very-low"}:
+        return "low"
+    return "unknown"

@@ -1,0 +1,221 @@
+"""pip-audit: known vulnerabilities in a Python project's dependencies."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any, ClassVar
+
+from apps.tools.adapters.base import (
+    BaseAdapter,
+    ExitVerdict,
+    NormalizedFinding,
+    PreparedTarget,
+    ToolCommand,
+    ToolOutputError,
+)
+from apps.tools.adapters.toolkit import (
+    clip,
+    dependency_hint,
+    load_json,
+    require_relative_file,
+    require_tree,
+    split_advisory_ids,
+    text_list,
+    validated_config,
+)
+
+PROJECT_FILES = ("pyproject.toml", "setup.py", "setup.cfg")
+
+
+def _audit_problem(report: Any) -> str:
+    """Why the report proves nothing was checked ("" when at least one package was audited).
+
+    Without network access pip-audit prints "No known vulnerabilities found" and exits 0 while
+    every dependency carries a `skip_reason`; that must never read as a clean result."""
+    if not isinstance(report, dict) or not isinstance(report.get("dependencies"), list):
+        return "pip-audit report has no 'dependencies' list: not pip-audit JSON"
+    deps = [d for d in report["dependencies"] if isinstance(d, dict)]
+    if not deps:
+        return "pip-audit found no dependencies to audit (empty requirements or project)"
+    skipped = [d for d in deps if d.get("skip_reason")]
+    if len(skipped) == len(deps):
+        first = str(skipped[0].get("skip_reason"))
+        return (
+            f"pip-audit could not audit any of the {len(deps)} dependencies, so the result "
+            f"says nothing (vulnerability service unreachable?): {clip(first, 300)}"
+        )
+    return ""
+
+
+class PipAuditAdapter(BaseAdapter):
+    """pip-audit JSON (`--format json --desc on --aliases on`) → one finding per
+    (dependency, vulnerability).
+
+    Field mapping: `dependencies[].name`/`version` → `package_name`/`package_version`;
+    `vulns[].id` → `rule_id`; the first `CVE-` id among `id` + `aliases` → `cve` (else the
+    PYSEC/GHSA id); `fix_versions[0]` → `fixed_version` (all of them in evidence);
+    `description` → `description`. pip-audit reports no severity, so severity is `unknown`.
+
+    Fingerprint: `fingerprint_hint` = "pypi:<package>:<version>:<advisory id>".
+
+    Silent skips: dependencies pip-audit could not check carry `skip_reason` instead of
+    `vulns`. When every dependency was skipped (typical without network: pip-audit still
+    prints "No known vulnerabilities found" and exits 0) or none was found, `interpret_exit`
+    fails the run with the reason and `parse` raises ToolOutputError — never "no findings".
+    pip-audit exits 1 when it found vulnerabilities; that is a success when the report is
+    readable. The report is json.load-ed (bounded to 256 MiB; it is small).
+
+    Note: auditing a requirements file resolves it with pip in a throwaway virtualenv, which
+    can build sdists (running their setup code); `no_deps` with fully pinned requirements
+    avoids resolution.
+    """
+
+    tool_id: ClassVar[str] = "pip_audit"
+    name: ClassVar[str] = "pip-audit"
+    category: ClassVar[str] = "sca"
+    description: ClassVar[str] = (
+        "Audits Python requirements files or projects against the PyPI/OSV vulnerability databases."
+    )
+    homepage: ClassVar[str] = "https://github.com/pypa/pip-audit"
+    supported_asset_types: ClassVar[tuple[str, ...]] = (
+        "git_repository",
+        "codebase_path",
+        "file_upload",
+    )
+    binary: ClassVar[str] = "pip-audit"
+    default_config: ClassVar[Mapping[str, Any]] = {
+        "requirement_files": [],
+        "vulnerability_service": "pypi",
+        "osv_url": "",
+        "no_deps": False,
+        "request_timeout_seconds": 15,
+    }
+    config_schema: ClassVar[Mapping[str, Any]] = {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "type": "object",
+        "additionalProperties": False,
+        "properties": {
+            "requirement_files": {
+                "type": "array",
+                "maxItems": 20,
+                "uniqueItems": True,
+                "items": {
+                    "type": "string",
+                    "pattern": "^[A-Za-z0-9_][A-Za-z0-9_./-]{0,254}$",
+                    "not": {"pattern": "(^|/)\\.\\.(/|$)"},
+                },
+                "description": "Requirements files relative to the tree; empty = "
+                "requirements.txt if present, else the project (pyproject.toml/setup.py).",
+            },
+            "vulnerability_service": {"type": "string", "enum": ["pypi", "osv"]},
+            "osv_url": {
+                "type": "string",
+                "pattern": "^$|^https?://[^\\s]+$",
+                "maxLength": 500,
+                "description": "OSV query endpoint (e.g. an internal mirror) when "
+                "vulnerability_service is osv; empty = https://api.osv.dev/v1/query.",
+            },
+            "no_deps": {
+                "type": "boolean",
+                "description": "Do not resolve dependencies (requires pinned requirements).",
+            },
+            "request_timeout_seconds": {"type": "integer", "minimum": 1, "maximum": 120},
+        },
+    }
+
+    def build_command(
+        self, *, target: PreparedTarget, config: Mapping[str, Any], output_path: Path
+    ) -> ToolCommand:
+        cfg = validated_config(self, config)
+        root = require_tree(target)
+        argv = [
+            self.require_executable(),
+            "--format",
+            "json",
+            "--output",
+            str(output_path),
+            "--progress-spinner",
+            "off",
+            "--desc",
+            "on",
+            "--aliases",
+            "on",
+            "--vulnerability-service",
+            cfg["vulnerability_service"],
+            "--timeout",
+            str(cfg["request_timeout_seconds"]),
+        ]
+        if cfg["vulnerability_service"] == "osv" and cfg["osv_url"]:
+            argv.append(f"--osv-url={cfg['osv_url']}")
+        if cfg["no_deps"]:
+            argv.append("--no-deps")
+        files = [require_relative_file(root, name) for name in cfg["requirement_files"]]
+        if not files and (root / "requirements.txt").is_file():
+            files = [root / "requirements.txt"]
+        if files:
+            for file in files:
+                if not file.is_file():
+                    raise ValueError(f"requirements file {file.relative_to(root)} does not exist")
+                argv += ["--requirement", str(file)]
+        elif any((root / name).is_file() for name in PROJECT_FILES):
+            argv += ["--", str(root)]
+        else:
+            raise ValueError(
+                "nothing for pip-audit to audit: no requirements.txt, pyproject.toml or setup.py "
+                "at the top of the tree (set requirement_files)"
+            )
+        return ToolCommand(
+            argv=tuple(argv), output_path=output_path, cwd=root, output_written_by_tool=True
+        )
+
+    def interpret_exit(self, *, exit_code: int, output_path: Path, stderr: str) -> ExitVerdict:
+        try:
+            report = json.loads(output_path.read_text("utf-8", "replace"))
+        except (OSError, ValueError):
+            report = None
+        if exit_code not in (0, 1) or report is None:
+            tail = " | ".join(stderr.strip().splitlines()[-3:]) or "no error output"
+            return ExitVerdict(
+                ok=False, reason=f"pip-audit exited with code {exit_code} without a report: {tail}"
+            )
+        problem = _audit_problem(report)
+        return ExitVerdict(ok=False, reason=problem) if problem else ExitVerdict(ok=True)
+
+    def parse(self, *, output_path: Path, target: PreparedTarget) -> Iterator[NormalizedFinding]:
+        report = load_json(output_path, "pip-audit")
+        problem = _audit_problem(report)
+        if problem:
+            raise ToolOutputError(problem)
+        for dep in report["dependencies"]:
+            if not isinstance(dep, dict) or dep.get("skip_reason"):
+                continue
+            name, version = str(dep.get("name") or ""), str(dep.get("version") or "")
+            for vuln in dep.get("vulns") or []:
+                advisory = str(vuln.get("id") or "")
+                if not advisory:
+                    raise ToolOutputError(f"pip-audit report: a vulnerability of {name} has no id")
+                aliases = text_list(vuln.get("aliases"))
+                cve, advisory = split_advisory_ids(advisory, aliases)
+                fixes = text_list(vuln.get("fix_versions"))
+                yield NormalizedFinding(
+                    title=f"{advisory} in {name} {version}",
+                    severity="unknown",
+                    rule_id=advisory,
+                    description=str(vuln.get("description") or ""),
+                    confidence="high",
+                    cve=cve,
+                    package_name=name,
+                    package_version=version,
+                    fixed_version=fixes[0] if fixes else "",
+                    remediation=(
+                        f"Upgrade {name} to {' or '.join(fixes)}." if fixes else "No fix released."
+                    ),
+                    references=(f"https://osv.dev/vulnerability/{advisory}",),
+                    evidence={"aliases": aliases, "fix_versions": fixes},
+                    fingerprint_hint=dependency_hint("pypi", name, version, advisory),
+                )
+
+
+pip_audit = PipAuditAdapter()

@@ -1,0 +1,219 @@
+"""Semgrep with SecuLite's own rule files (`semgrep_rules/`), offline and without telemetry."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any, ClassVar
+
+from apps.tools.adapters.base import (
+    BaseAdapter,
+    NormalizedFinding,
+    PreparedTarget,
+    ToolCommand,
+    ToolOutputError,
+    cwe_from,
+    relative_path,
+)
+from apps.tools.adapters.common import (
+    CODE_ASSET_TYPES,
+    SAFE_TOKEN_PATTERN,
+    as_int,
+    as_str_tuple,
+    confidence_of,
+    expect,
+    first_sentence,
+    load_json,
+    mapping,
+    source_lines,
+    tree_root,
+)
+
+RULES_DIR = Path(__file__).resolve().with_name("semgrep_rules")
+RULESETS: tuple[str, ...] = ("python", "javascript", "dockerfile", "secrets")
+
+SEVERITY = {
+    "CRITICAL": "critical",
+    "ERROR": "high",
+    "HIGH": "high",
+    "WARNING": "medium",
+    "MEDIUM": "medium",
+    "INFO": "low",
+    "LOW": "low",
+    "INVENTORY": "informational",
+    "EXPERIMENT": "informational",
+}
+# Semgrep OSS replaces these fields with this text unless logged in to its cloud service.
+REDACTED = "requires login"
+# Rules about committed credentials: their matched text is never copied into a finding.
+SECRET_CWES = frozenset({259, 321, 798})
+
+
+def ruleset_path(name: str) -> Path:
+    """The shipped rule file for `name`; anything but a shipped name is refused."""
+    if name not in RULESETS:
+        raise ValueError(f"unknown Semgrep ruleset {name!r}; choose from {', '.join(RULESETS)}")
+    return RULES_DIR / f"{name}.yml"
+
+
+class SemgrepAdapter(BaseAdapter):
+    """Semgrep (`semgrep scan --json`) with the rule files shipped in `semgrep_rules/`.
+
+    Config `rulesets` picks shipped files by name only (never a path or registry id); the
+    scan runs with `--metrics=off --disable-version-check` so it stays offline. Inside a git
+    checkout Semgrep scans tracked files only and honours `.semgrepignore`.
+
+    Mapping of each `results[]` entry:
+    - rule_id ← `check_id` (`--no-rewrite-rule-ids`, so it is the id written in the rule file)
+    - severity ← `extra.severity`: ERROR/HIGH→high, WARNING/MEDIUM→medium, INFO/LOW→low,
+      CRITICAL→critical, INVENTORY/EXPERIMENT→informational
+    - title ← first sentence of `extra.message`; description ← the whole message
+    - cwe ← `extra.metadata.cwe`; confidence ← `extra.metadata.confidence`;
+      references ← `extra.metadata.references` and `source`
+    - file_path ← `path` relative to the tree; line_start/line_end ← `start.line`/`end.line`
+    - snippet ← `extra.lines`, or the lines read from the tree when Semgrep redacts them;
+      never for credential rules (CWE-259/321/798)
+    - evidence ← start/end columns and `extra.metadata.category`
+    - fingerprint_hint ← `extra.fingerprint` when Semgrep provides a real one (not the OSS
+      "requires login" placeholder); otherwise the findings service uses the location.
+
+    Exit codes: 0 (with or without findings) and 1 (findings with `--error`) are success;
+    anything else is a Semgrep error. Per-file parse errors in `errors[]` do not fail the run.
+    """
+
+    tool_id: ClassVar[str] = "semgrep"
+    name: ClassVar[str] = "Semgrep"
+    category: ClassVar[str] = "sast"
+    description: ClassVar[str] = (
+        "Pattern-based static analysis for Python, JavaScript/TypeScript, Dockerfiles and "
+        "committed secrets, using SecuLite's shipped rules."
+    )
+    homepage: ClassVar[str] = "https://semgrep.dev"
+    supported_asset_types: ClassVar[tuple[str, ...]] = CODE_ASSET_TYPES
+    binary: ClassVar[str] = "semgrep"
+    version_args: ClassVar[tuple[str, ...]] = ("--version", "--disable-version-check")
+    success_exit_codes: ClassVar[tuple[int, ...]] = (0, 1)
+    default_config: ClassVar[Mapping[str, Any]] = {
+        "rulesets": list(RULESETS),
+        "exclude": [],
+        "max_target_bytes": 1_000_000,
+        "timeout_per_file": 30,
+    }
+    config_schema: ClassVar[Mapping[str, Any]] = {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "type": "object",
+        "properties": {
+            "rulesets": {
+                "type": "array",
+                "description": "Shipped rule files to run (by name).",
+                "items": {"enum": list(RULESETS)},
+                "minItems": 1,
+                "uniqueItems": True,
+            },
+            "exclude": {
+                "type": "array",
+                "description": "Path globs to skip (Semgrep --exclude).",
+                "items": {"type": "string", "pattern": SAFE_TOKEN_PATTERN, "maxLength": 200},
+                "maxItems": 50,
+            },
+            "max_target_bytes": {
+                "type": "integer",
+                "description": "Skip files larger than this many bytes.",
+                "minimum": 1000,
+                "maximum": 50_000_000,
+            },
+            "timeout_per_file": {
+                "type": "integer",
+                "description": "Seconds Semgrep spends on one rule and file before giving up.",
+                "minimum": 1,
+                "maximum": 600,
+            },
+        },
+        "additionalProperties": False,
+    }
+
+    def build_command(
+        self, *, target: PreparedTarget, config: Mapping[str, Any], output_path: Path
+    ) -> ToolCommand:
+        root = tree_root(target, tool=self.name)
+        cfg = self.config_with_defaults(config)
+        argv = [
+            self.require_executable(),
+            "scan",
+            "--json",
+            "--metrics=off",
+            "--disable-version-check",
+            "--no-rewrite-rule-ids",
+            "--quiet",
+            f"--max-target-bytes={int(cfg['max_target_bytes'])}",
+            f"--timeout={int(cfg['timeout_per_file'])}",
+        ]
+        for name in cfg["rulesets"]:
+            argv += ["--config", str(ruleset_path(name))]
+        for pattern in cfg["exclude"]:
+            if not isinstance(pattern, str) or not pattern or pattern.startswith("-"):
+                raise ValueError(f"invalid exclude pattern {pattern!r}")
+            argv.append(f"--exclude={pattern}")
+        argv += ["--", str(root)]
+        return ToolCommand(
+            argv=tuple(argv),
+            output_path=output_path,
+            env={"SEMGREP_ENABLE_VERSION_CHECK": "0", "SEMGREP_SEND_METRICS": "off"},
+        )
+
+    def parse(self, *, output_path: Path, target: PreparedTarget) -> Iterator[NormalizedFinding]:
+        document = expect(load_json(output_path, tool=self.name), dict, tool=self.name, what="")
+        if "results" not in document:
+            raise ToolOutputError(f"{self.name} output has no 'results' list.")
+        results = expect(document["results"], list, tool=self.name, what="'results'")
+        root = target.path
+        for result in results:
+            expect(result, dict, tool=self.name, what="each result")
+            yield self._finding(result, root)
+
+    def _finding(self, result: Mapping[str, Any], root: Path | None) -> NormalizedFinding:
+        extra = mapping(result.get("extra"))
+        metadata = mapping(extra.get("metadata"))
+        start = mapping(result.get("start"))
+        end = mapping(result.get("end"))
+        rule_id = str(result.get("check_id") or "unknown")
+        message = str(extra.get("message") or "").strip()
+        cwe = cwe_from(metadata.get("cwe"))
+        file_path = relative_path(str(result.get("path") or ""), root)
+        line_start = as_int(start.get("line"))
+        line_end = as_int(end.get("line")) or line_start
+        snippet = ""
+        if cwe not in SECRET_CWES:
+            lines = extra.get("lines")
+            if isinstance(lines, str) and lines and lines != REDACTED:
+                snippet = lines.rstrip("\n")
+            else:
+                snippet = source_lines(root, file_path, line_start, line_end)
+        fingerprint = extra.get("fingerprint")
+        references = as_str_tuple(metadata.get("references")) + as_str_tuple(metadata.get("source"))
+        evidence: dict[str, Any] = {
+            "column_start": start.get("col"),
+            "column_end": end.get("col"),
+        }
+        if metadata.get("category"):
+            evidence["category"] = str(metadata["category"])
+        return NormalizedFinding(
+            title=first_sentence(message) or rule_id,
+            severity=SEVERITY.get(str(extra.get("severity", "")).upper(), "unknown"),
+            rule_id=rule_id,
+            description=message,
+            confidence=confidence_of(metadata.get("confidence")),
+            cwe=cwe,
+            file_path=file_path,
+            line_start=line_start,
+            line_end=line_end,
+            snippet=snippet,
+            references=references,
+            evidence=evidence,
+            fingerprint_hint=(
+                fingerprint if isinstance(fingerprint, str) and fingerprint != REDACTED else ""
+            ),
+        )
+
+
+semgrep = SemgrepAdapter()
