@@ -19,6 +19,9 @@ elif CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
     # Longer than the longest tool run, or a slow tool would be started twice.
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=7200),
+        # Look for tasks of dead workers every 10 s (kombu's default sweeps every ~100 s).
+        "unacked_restore_interval": 10,
+        "unacked_restore_throttle": 1,
     }
 # Scans fan in through the database (the last tool run to finish enqueues the aggregation),
 # so no task result is ever read back: results are not stored unless a backend is configured.

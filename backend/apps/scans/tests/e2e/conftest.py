@@ -23,11 +23,12 @@ CELERY_BIN = str(Path(sys.executable).with_name("celery"))
 
 
 def _reset_broker_pools() -> None:
-    """Drop cached broker connections so the next publish uses the current broker_url."""
-    pool = celery_app._pool  # type: ignore[attr-defined]
-    if pool is not None:
-        pool.force_close_all()
-        celery_app._pool = None  # type: ignore[attr-defined]
+    """Forget the app's cached pools so the next publish uses the current broker_url.
+
+    The pools themselves stay open: kombu keeps one per URL in a process-wide registry and
+    hands the same one back when the URL is used again.
+    """
+    celery_app._pool = None  # type: ignore[attr-defined]
     celery_app.amqp._producer_pool = None
 
 
@@ -106,7 +107,10 @@ def celery_workers(transactional_db, tmp_path, settings) -> Iterator[WorkerHandl
     redis.Redis.from_url(broker_url).flushdb()
     original_broker = celery_app.conf.broker_url
     celery_app.conf.broker_url = broker_url
-    celery_app.conf.broker_transport_options = {"visibility_timeout": 15}
+    celery_app.conf.broker_transport_options = {
+        **celery_app.conf.broker_transport_options,
+        "visibility_timeout": 15,
+    }
     _reset_broker_pools()
     media = tmp_path / "media"
     env = {
