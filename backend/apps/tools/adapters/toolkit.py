@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 from urllib.parse import unquote, urlsplit
 
+from apps.tools.adapters import common
 from apps.tools.adapters.base import (
     BaseAdapter,
     PreparedTarget,
@@ -191,14 +192,7 @@ def read_text(output_path: Path, tool: str, *, limit: int = MAX_JSON_BYTES) -> s
 
 def load_json(output_path: Path, tool: str) -> Any:
     """The whole report (bounded by MAX_JSON_BYTES); garbage raises ToolOutputError."""
-    text = read_text(output_path, tool)
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ToolOutputError(
-            f"{tool} report is not valid JSON ({exc.msg} at line {exc.lineno}): "
-            f"{text.strip()[:120]!r}"
-        ) from exc
+    return common.load_json(output_path, tool=tool)
 
 
 def stream_json_items(
@@ -316,18 +310,8 @@ def dependency_hint(ecosystem: str, package: str, version: str, advisory: str) -
 
 
 def severity_from_score(score: float | None) -> str:
-    """CVSS base score → severity (CVSS v3 qualitative ratings)."""
-    if score is None:
-        return "unknown"
-    if score >= 9.0:
-        return "critical"
-    if score >= 7.0:
-        return "high"
-    if score >= 4.0:
-        return "medium"
-    if score > 0.0:
-        return "low"
-    return "informational"
+    """CVSS base score → severity (CVSS v3 qualitative ratings); no score is "unknown"."""
+    return common.severity_from_score(score) or "unknown"
 
 
 _CVSS3_WEIGHTS: dict[str, dict[str, float]] = {
