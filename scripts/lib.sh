@@ -55,3 +55,15 @@ ensure_services() {
   fi
   redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1 || die "Redis does not answer on 127.0.0.1:6379"
 }
+
+# Debian packages the test suite drives for real: nginx (the deployment stack) and
+# docker-compose (validates the compose file; no engine needed).
+ensure_test_packages() {
+  local missing=()
+  command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || missing+=(nginx)
+  command -v docker-compose >/dev/null 2>&1 || missing+=(docker-compose)
+  if [ "${#missing[@]}" -gt 0 ]; then
+    log "Installing ${missing[*]} from Debian's packages"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+  fi
+}

@@ -8,6 +8,7 @@ set -euo pipefail
 
 install_backend
 "$REPO_DIR/scripts/install-scanners.sh"
+ensure_test_packages
 ensure_services
 
 cd "$BACKEND_DIR"
@@ -32,7 +33,13 @@ log "migrations are up to date"
 log "tests on PostgreSQL"
 DATABASE_URL="postgres://postgres@127.0.0.1:5432/seculite_test" \
 CELERY_BROKER_URL="redis://127.0.0.1:6379/15" \
-  "$BIN/pytest" -q -n 2 -m "not smoke" "$@"
+  "$BIN/pytest" -q -n 2 -m "not smoke and not deploy" "$@"
+
+log "deployment: compose, Dockerfiles, entrypoint, nginx, and the plain-process stack end to end"
+"$BIN/pytest" -q -p no:xdist -m deploy deploy_tests
+
+log "web app: vue-tsc, ESLint, Vitest, build, Playwright in Debian's Chromium"
+"$REPO_DIR/frontend/scripts/check.sh"
 
 log "smoke tests on the embedded SQLite default"
 "$BIN/pytest" -q -m smoke -p no:xdist

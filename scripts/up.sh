@@ -8,6 +8,8 @@ set -euo pipefail
 
 install_backend
 "$REPO_DIR/scripts/install-scanners.sh" || log "Some scanners could not be installed (see above)"
+log "Building the web app"
+(cd "$REPO_DIR/frontend" && npm ci --no-audit --no-fund --loglevel=error && npm run --silent build)
 
 cd "$BACKEND_DIR"
 # Plain HTTP on loopback: cookies cannot be marked Secure or the browser never returns them.

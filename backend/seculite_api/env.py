@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import secrets
 from pathlib import Path
 
@@ -16,6 +17,11 @@ env = environ.Env()
 _dotenv = REPO_DIR / ".env"
 if _dotenv.is_file():
     environ.Env.read_env(str(_dotenv), overwrite=False)
+
+# `NAME=` (as in a .env copied from .env.example) means "use the default", never "empty":
+# an empty DATABASE_URL, MEDIA_ROOT or SECURE_COOKIES must not silently change behaviour.
+for _name in [name for name, value in os.environ.items() if value == ""]:
+    del os.environ[_name]
 
 VAR_DIR = Path(env.str("SECULITE_VAR_DIR", default=str(REPO_DIR / "var"))).resolve()
 

@@ -5,6 +5,8 @@ Third-party integrations live in `seculite_api/config/` and are imported at the 
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from seculite_api.env import BACKEND_DIR, REPO_DIR, VAR_DIR, env, secret_key_from_env_or_file
 
 SECULITE_ENV = env.str("SECULITE_ENV", default="development")
@@ -36,6 +38,7 @@ INSTALLED_APPS = [
     "apps.tools",
     "apps.scans",
     "apps.findings",
+    "apps.dashboard",
 ]
 
 MIDDLEWARE = [
@@ -123,6 +126,18 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # Largest source archive a user may upload as a target (nginx's client_max_body_size matches).
 SECULITE_UPLOAD_MAX_BYTES = env.int("SECULITE_UPLOAD_MAX_BYTES", default=200 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+
+# The built web app (frontend/dist): WhiteNoise serves its files at /, with a long cache for
+# Vite's content-hashed assets; other non-API paths answer its index.html (history fallback).
+SECULITE_FRONTEND_DIST = Path(
+    env.str("SECULITE_FRONTEND_DIST", default=str(REPO_DIR / "frontend" / "dist"))
+).resolve()
+if SECULITE_FRONTEND_DIST.is_dir():
+    WHITENOISE_ROOT = str(SECULITE_FRONTEND_DIST)
+# Vite's hashed assets, and collectstatic's hashed names (WhiteNoise's own default test).
+WHITENOISE_IMMUTABLE_FILE_TEST = (
+    r"^/assets/.+-[A-Za-z0-9_-]{8,}\.\w+$|^/static/.+\.[0-9a-f]{12}\.\w+(\.gz|\.br)?$"
+)
 
 # Where the web app lives, for links in emails (password reset, invitations).
 FRONTEND_URL = env.str("FRONTEND_URL", default="http://127.0.0.1:8000").rstrip("/")

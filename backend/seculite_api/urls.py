@@ -1,13 +1,16 @@
-"""URL routes: the API under /api/v1/, the Django admin, the schema and its docs page."""
+"""URL routes: the API under /api/v1/, the Django admin, the schema and its docs page, and the
+web app for every other path."""
 
 from django.contrib import admin
-from django.urls import URLPattern, URLResolver, include, path
+from django.urls import URLPattern, URLResolver, include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from apps.common.apis import HealthApi
+from apps.common.apis import HealthApi, WorkersHealthApi
+from apps.common.spa import spa_index
 
 api_v1: list[URLPattern | URLResolver] = [
     path("health/", HealthApi.as_view(), name="health"),
+    path("health/workers/", WorkersHealthApi.as_view(), name="health-workers"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
     path("", include("apps.accounts.urls")),
@@ -17,11 +20,14 @@ api_v1: list[URLPattern | URLResolver] = [
     path("", include("apps.tools.urls")),
     path("", include("apps.scans.urls")),
     path("", include("apps.findings.urls")),
+    path("", include("apps.dashboard.urls")),
 ]
 
 urlpatterns = [
     path("api/v1/", include(api_v1)),
     path("admin/", admin.site.urls),
+    # The web app's history fallback: any other page path answers its index.html.
+    re_path(r"^(?!api/|admin/|static/|media/).*$", spa_index, name="spa"),
 ]
 
 handler404 = "apps.common.errors.json_not_found"

@@ -17,3 +17,13 @@ def lockout_message() -> str:
 
 def lockout_response(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
     return JsonResponse(error_body(429, "account_locked", lockout_message()), status=429)
+
+
+def client_ip(request: HttpRequest) -> str:
+    """The client address for lockouts: X-Real-IP when a trusted proxy sets it
+    (NUM_PROXIES > 0), else the socket peer, so clients cannot choose their own address."""
+    if settings.NUM_PROXIES > 0:
+        forwarded = request.META.get("HTTP_X_REAL_IP", "").strip()
+        if forwarded:
+            return forwarded
+    return str(request.META.get("REMOTE_ADDR", ""))

@@ -1,13 +1,13 @@
-"""Platform-level endpoints: health."""
+"""Platform-level endpoints: health of the database and broker, and (for staff) of workers."""
 
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
-from rest_framework.permissions import AllowAny
+from rest_framework.permissions import AllowAny, IsAdminUser, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from apps.common.health import broker_health, database_health
+from apps.common.health import broker_health, database_health, workers_health
 
 
 class HealthApi(APIView):
@@ -34,3 +34,25 @@ class HealthApi(APIView):
             {"status": "ok" if ok else "degraded", "database": database, "broker": broker},
             status=200 if ok else 503,
         )
+
+
+class WorkersHealthApi(APIView):
+    """Staff only: which Celery workers answer a ping (takes about a second)."""
+
+    permission_classes = [IsAuthenticated, IsAdminUser]
+
+    @extend_schema(
+        tags=["admin"],
+        operation_id="health_workers",
+        responses=inline_serializer(
+            "WorkersHealth",
+            {
+                "ok": serializers.BooleanField(),
+                "workers": serializers.ListField(child=serializers.CharField()),
+                "latency_ms": serializers.FloatField(required=False),
+                "error": serializers.CharField(required=False),
+            },
+        ),
+    )
+    def get(self, request: Request) -> Response:
+        return Response(workers_health())

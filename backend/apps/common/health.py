@@ -38,3 +38,19 @@ def broker_health(url: str | None = None) -> dict[str, object]:
         "transport": str(transport),
         "latency_ms": round((time.monotonic() - started) * 1000, 1),
     }
+
+
+def workers_health(timeout: float = 1.0) -> dict[str, object]:
+    """Ask every Celery worker to answer a ping within `timeout` seconds; list who answered."""
+    from seculite_api.celery import app
+
+    started = time.monotonic()
+    try:
+        replies = app.control.inspect(timeout=timeout).ping() or {}
+    except Exception as exc:  # an unreachable broker raises kombu/OS errors of many types
+        return {"ok": False, "workers": [], "error": exc.__class__.__name__}
+    return {
+        "ok": bool(replies),
+        "workers": sorted(replies),
+        "latency_ms": round((time.monotonic() - started) * 1000, 1),
+    }

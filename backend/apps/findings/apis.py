@@ -2,7 +2,8 @@
 
 History and sightings are nested lists: /findings/{finding_pk}/events/ and
 /findings/{finding_pk}/occurrences/. Everyone with a role in a finding's project reads;
-members and owners triage (status, assignment, comments). Auditors get 403 on writes, people
+members and owners triage (status, assignment, comments), one finding or many at once
+(/findings/bulk/). Auditors get 403 on writes, people
 without a role get 404.
 """
 
@@ -22,6 +23,7 @@ from rest_framework.response import Response
 from apps.common.roles import ProjectRole
 from apps.findings import services
 from apps.findings.filters import (
+    FINDING_SEARCH_FIELDS,
     FindingEventFilter,
     FindingFilter,
     FindingOccurrenceFilter,
@@ -29,6 +31,7 @@ from apps.findings.filters import (
 )
 from apps.findings.models import Finding, FindingEvent, FindingOccurrence
 from apps.findings.selectors import (
+    finding_bulk_selection,
     finding_event_list,
     finding_get_for_user,
     finding_list,
@@ -36,6 +39,8 @@ from apps.findings.selectors import (
 )
 from apps.findings.serializers import (
     FindingAssignSerializer,
+    FindingBulkResultSerializer,
+    FindingBulkSerializer,
     FindingCommentSerializer,
     FindingDetailSerializer,
     FindingEventSerializer,
@@ -56,7 +61,7 @@ class FindingViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     serializer_class = FindingListSerializer
     filter_backends = [DjangoFilterBackend, SearchFilter, StableOrderingFilter]
     filterset_class = FindingFilter
-    search_fields = ["title", "description", "file_path", "rule_id", "cve", "package_name"]
+    search_fields = FINDING_SEARCH_FIELDS
     ordering_fields = ["severity_rank", "last_seen_at", "first_seen_at", "status", "title"]
     ordering = ["-severity_rank", "-last_seen_at"]
 
@@ -72,6 +77,29 @@ class FindingViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
     def _detail(self, finding: Finding) -> Response:
         return Response(FindingDetailSerializer(finding).data)
+
+    @extend_schema(request=FindingBulkSerializer, responses=FindingBulkResultSerializer)
+    @action(detail=False, methods=["post"], filter_backends=[], pagination_class=None)
+    def bulk(self, request: Request) -> Response:
+        """Triage many findings at once, by ids or by the list's filter: status (with a reason
+        for false_positive and accepted_risk) and/or assignee. Members and owners of every
+        affected project only; each finding that changes gets its history event."""
+        data = FindingBulkSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        findings = finding_bulk_selection(
+            user=request.user,
+            request=request,
+            ids=data.validated_data.get("ids"),
+            filters=data.validated_data.get("filter"),
+        )
+        result = services.findings_bulk_triage(
+            findings=findings,
+            user=request.user,
+            status=data.validated_data.get("status"),
+            reason=data.validated_data["reason"],
+            assignee_id=data.validated_data.get("assignee", services.KEEP),
+        )
+        return Response(FindingBulkResultSerializer(result).data)
 
     @extend_schema(parameters=[ID], responses=FindingDetailSerializer)
     def retrieve(self, request: Request, pk: Any = None) -> Response:

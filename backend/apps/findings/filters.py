@@ -24,6 +24,8 @@ from apps.findings.models import (
 from apps.scans.filters import CommaArrayWidget, IdFilter
 
 MULTI_HELP = "One or more values (repeat the parameter or separate with commas)."
+# Fields the list's free-text `search` looks in (also used by bulk changes by filter).
+FINDING_SEARCH_FIELDS = ["title", "description", "file_path", "rule_id", "cve", "package_name"]
 
 
 class FindingFilter(django_filters.FilterSet):
@@ -55,6 +57,8 @@ class FindingFilter(django_filters.FilterSet):
     scan = IdFilter(
         method="filter_scan", label="Findings seen (with an occurrence) in this scan id."
     )
+    first_seen_scan = IdFilter(field_name="first_seen_scan_id", label="New in this scan id.")
+    resolved_in_scan = IdFilter(field_name="resolved_in_scan_id", label="Resolved by this scan id.")
 
     class Meta:
         model = Finding
@@ -73,6 +77,8 @@ class FindingFilter(django_filters.FilterSet):
             "last_seen_after",
             "last_seen_before",
             "scan",
+            "first_seen_scan",
+            "resolved_in_scan",
         ]
 
     def filter_tool(self, queryset: QuerySet[Finding], name: str, value: str) -> QuerySet[Finding]:

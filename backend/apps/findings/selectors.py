@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import QuerySet
-from django.http import Http404
-from rest_framework.exceptions import PermissionDenied
+from django.db.models import Q, QuerySet
+from django.http import Http404, QueryDict
+from rest_framework.exceptions import PermissionDenied, ValidationError
 
 from apps.common.roles import ProjectRole, role_at_least
+from apps.findings.filters import FINDING_SEARCH_FIELDS, FindingFilter
 from apps.findings.models import Finding, FindingEvent, FindingOccurrence
 from apps.projects.selectors import project_ids_for_user, project_role_for_user
 
@@ -69,3 +70,47 @@ def finding_occurrence_list(*, user: Any, finding_id: Any) -> QuerySet[FindingOc
         .select_related("scan", "tool_result__tool", "tool_result__target")
         .order_by("-seen_at", "-id")
     )
+
+
+def finding_bulk_selection(
+    *,
+    user: Any,
+    request: Any,
+    ids: list[int] | None = None,
+    filters: dict[str, Any] | None = None,
+) -> QuerySet[Finding]:
+    """The findings a bulk change applies to, among those `user` can see.
+
+    By `ids`: every id must be visible, else 404 (like reaching for one finding by id). By
+    `filters`: the list's own query parameters (severity, status, tool, ..., search), checked
+    by the same filter set, so the change hits exactly what the list showed.
+    """
+    visible = Finding.objects.filter(project_id__in=project_ids_for_user(user))
+    if ids is not None:
+        wanted = set(ids)
+        selection = visible.filter(pk__in=wanted)
+        if selection.count() != len(wanted):
+            raise Http404
+        return selection
+    params = QueryDict(mutable=True)
+    search = ""
+    for name, value in (filters or {}).items():
+        if name == "search":
+            search = str(value)
+            continue
+        if name not in FindingFilter.base_filters:
+            raise ValidationError({f"filter.{name}": ["Not a filter of the findings list."]})
+        for item in value if isinstance(value, list) else [value]:
+            params.appendlist(name, str(item))
+    filterset = FindingFilter(data=params, queryset=visible, request=request)
+    if not filterset.is_valid():
+        raise ValidationError(
+            {f"filter.{name}": list(errors) for name, errors in filterset.errors.items()}
+        )
+    selection = filterset.qs
+    for term in search.replace(",", " ").split():
+        term_q = Q()
+        for field in FINDING_SEARCH_FIELDS:
+            term_q |= Q(**{f"{field}__icontains": term})
+        selection = selection.filter(term_q)
+    return selection

@@ -173,3 +173,51 @@ class FindingOccurrenceSerializer(serializers.ModelSerializer):
             "seen_at",
         ]
         read_only_fields = fields
+
+
+class FindingBulkSerializer(serializers.Serializer):
+    """Which findings (ids, or the list's current filter) and what to change on them."""
+
+    ids = serializers.ListField(
+        child=serializers.IntegerField(min_value=1),
+        required=False,
+        allow_empty=False,
+        max_length=10_000,
+        help_text="Finding ids; each must be visible to the caller.",
+    )
+    filter = serializers.DictField(
+        required=False,
+        help_text="The findings list's query parameters (severity, status, tool, target, "
+        "assignee, cwe, cve, first_seen_after, ..., search): every finding they match.",
+    )
+    status = SettableFindingStatusField(
+        required=False,
+        error_messages={"invalid_choice": '"{input}" is not a status a person can set.'},
+    )
+    reason = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=5000,
+        help_text="Why; required for false_positive and accepted_risk.",
+    )
+    assignee = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        help_text="User id with a role in every affected project; null unassigns; leave out "
+        "to keep.",
+    )
+
+    def validate(self, attrs: dict) -> dict:
+        if ("ids" in attrs) == ("filter" in attrs):
+            raise serializers.ValidationError({"ids": ['Give either "ids" or "filter".']})
+        if "status" not in attrs and "assignee" not in attrs:
+            raise serializers.ValidationError({"status": ["Give a status, an assignee or both."]})
+        return attrs
+
+
+class FindingBulkResultSerializer(serializers.Serializer):
+    matched = serializers.IntegerField(help_text="Findings selected.")
+    status_changed = serializers.IntegerField()
+    assigned = serializers.IntegerField(help_text="Findings whose assignee changed.")
+    unchanged = serializers.IntegerField(help_text="Findings already as requested.")

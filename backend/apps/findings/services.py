@@ -1,4 +1,4 @@
-"""Triage of findings by people: status changes, assignment and comments.
+"""Triage of findings by people: status changes, assignment and comments, one or many.
 
 Every change writes its `FindingEvent` in the same transaction, so the audit trail can never
 miss a change or record one that did not happen. The row is locked while it changes, so two
@@ -8,15 +8,18 @@ people triaging at once are applied one after the other.
 from __future__ import annotations
 
 import enum
+from dataclasses import dataclass
 from datetime import date
 from typing import Any, Literal
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import PermissionDenied, ValidationError
 
 from apps.common.errors import ServiceError
+from apps.common.roles import ProjectRole, role_at_least
 from apps.findings.models import (
     STATUSES_REQUIRING_REASON,
     Finding,
@@ -24,6 +27,7 @@ from apps.findings.models import (
     FindingEventType,
     FindingStatus,
 )
+from apps.projects.models import Project
 from apps.projects.selectors import project_role_for_user
 
 # Statuses only the scan pipeline sets.
@@ -153,4 +157,137 @@ def finding_comment(*, finding: Finding, user: Any, comment: str) -> FindingEven
         raise ValidationError({"comment": ["A comment cannot be empty."]})
     return FindingEvent.objects.create(
         finding=finding, actor=user, event_type=FindingEventType.COMMENTED, comment=comment
+    )
+
+
+# Largest number of findings one bulk request may change; narrow the filter beyond that.
+BULK_MAX_FINDINGS = 10_000
+
+
+@dataclass(frozen=True)
+class BulkTriageResult:
+    matched: int
+    status_changed: int
+    assigned: int
+    unchanged: int
+
+
+def _bulk_require_member(*, user: Any, project_ids: set[int]) -> None:
+    """403 unless `user` may triage (member or owner) in every project of the selection."""
+    if user.is_staff:
+        return
+    for project in Project.objects.filter(pk__in=project_ids):
+        if not role_at_least(project_role_for_user(project=project, user=user), ProjectRole.MEMBER):
+            raise PermissionDenied(
+                f'Your role in project "{project.name}" does not allow changing its findings.'
+            )
+
+
+def _bulk_assignee(*, assignee_id: int, project_ids: set[int]) -> Any:
+    """The assignee, if active and with a role in every project of the selection."""
+    assignee = get_user_model().objects.filter(pk=assignee_id, is_active=True).first()
+    if assignee is None or any(
+        project_role_for_user(project=project, user=assignee) is None
+        for project in Project.objects.filter(pk__in=project_ids)
+    ):
+        raise ValidationError(
+            {"assignee": ["This user has no role in every project of the selected findings."]}
+        )
+    return assignee
+
+
+@transaction.atomic
+def findings_bulk_triage(
+    *,
+    findings: QuerySet[Finding],
+    user: Any,
+    status: str | None = None,
+    reason: str = "",
+    assignee_id: int | Literal[Keep.KEEP] | None = KEEP,
+) -> BulkTriageResult:
+    """Set the status and/or the assignee of every finding in `findings` at once.
+
+    The same rules as one finding's triage apply (a reason for false positives and accepted
+    risks; `auto_resolved` is for scans), and `user` must be a member or owner of every
+    affected project, else nothing changes. Rows are locked, changed with one UPDATE per kind
+    of change, and each finding that really changed gets its `FindingEvent`; findings already
+    in the requested state are counted as unchanged.
+    """
+    reason = reason.strip()
+    if status is None and assignee_id is KEEP:
+        raise ValidationError({"non_field_errors": ["Give a status, an assignee or both."]})
+    if status is not None:
+        if status in SYSTEM_ONLY_STATUSES:
+            raise ValidationError({"status": [f'"{status}" is set by scans only.']})
+        if status in STATUSES_REQUIRING_REASON and not reason:
+            label = FindingStatus(status).label.lower()
+            raise ValidationError({"reason": [f"Say why these findings are a {label}."]})
+    rows = list(
+        Finding.objects.select_for_update()
+        .filter(pk__in=findings.values("pk"))
+        .order_by("pk")
+        .values_list("pk", "project_id", "status", "assignee_id")
+    )
+    if len(rows) > BULK_MAX_FINDINGS:
+        raise ValidationError(
+            {"non_field_errors": [f"Select at most {BULK_MAX_FINDINGS} findings at once."]}
+        )
+    project_ids = {row[1] for row in rows}
+    _bulk_require_member(user=user, project_ids=project_ids)
+    assignee = None
+    if assignee_id is not KEEP and assignee_id is not None:
+        assignee = _bulk_assignee(assignee_id=assignee_id, project_ids=project_ids)
+
+    now = timezone.now()
+    events: list[FindingEvent] = []
+    changed: set[int] = set()
+    status_changed = assigned = 0
+    if status is not None:
+        moving = [(pk, previous) for pk, _, previous, _ in rows if previous != status]
+        Finding.objects.filter(pk__in=[pk for pk, _ in moving]).update(
+            status=status,
+            status_reason=reason,
+            resolved_at=now if status == FindingStatus.RESOLVED else None,
+            updated_at=now,
+        )
+        events += [
+            FindingEvent(
+                finding_id=pk,
+                actor=user,
+                event_type=FindingEventType.STATUS_CHANGED,
+                from_value=previous,
+                to_value=status,
+                comment=reason,
+            )
+            for pk, previous in moving
+        ]
+        status_changed = len(moving)
+        changed.update(pk for pk, _ in moving)
+    if assignee_id is not KEEP:
+        moving_assignee = [(pk, before) for pk, _, _, before in rows if before != assignee_id]
+        Finding.objects.filter(pk__in=[pk for pk, _ in moving_assignee]).update(
+            assignee=assignee, updated_at=now
+        )
+        before_ids = {before for _, before in moving_assignee if before is not None}
+        names = dict(
+            get_user_model().objects.filter(pk__in=before_ids).values_list("pk", "username")
+        )
+        events += [
+            FindingEvent(
+                finding_id=pk,
+                actor=user,
+                event_type=FindingEventType.ASSIGNED,
+                from_value=names.get(before, "") if before is not None else "",
+                to_value=_username(assignee),
+            )
+            for pk, before in moving_assignee
+        ]
+        assigned = len(moving_assignee)
+        changed.update(pk for pk, _ in moving_assignee)
+    FindingEvent.objects.bulk_create(events, batch_size=1000)
+    return BulkTriageResult(
+        matched=len(rows),
+        status_changed=status_changed,
+        assigned=assigned,
+        unchanged=len(rows) - len(changed),
     )

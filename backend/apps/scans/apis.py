@@ -3,11 +3,14 @@
 Configurations live under /projects/{project_pk}/scan-configurations/ (auditors read, members
 write). Scans are read at /scans/ across every visible project and at
 /projects/{project_pk}/scans/ for one project. Members start scans from a configuration, cancel
-and re-run them; everyone with a role reads tool results and downloads raw tool output.
+and re-run them; everyone with a role reads tool results and downloads raw tool output, and
+polls /scans/{id}/status/ for live progress.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 from typing import Any
 
 from django.db.models import QuerySet
@@ -30,6 +33,7 @@ from apps.scans.selectors import (
     scan_configuration_list,
     scan_get_for_user,
     scan_list,
+    scan_live_status_get_for_user,
 )
 from apps.scans.serializers import (
     ScanConfigurationCloneSerializer,
@@ -37,12 +41,20 @@ from apps.scans.serializers import (
     ScanConfigurationOutputSerializer,
     ScanDetailSerializer,
     ScanListSerializer,
+    ScanLiveStatusSerializer,
     ScanToolResultSerializer,
 )
 from apps.scans.services.scans import scan_cancel, scan_rescan, scan_start
 
 PROJECT_PK = OpenApiParameter("project_pk", int, OpenApiParameter.PATH, description="Project id.")
 ID = OpenApiParameter("id", int, OpenApiParameter.PATH)
+IF_NONE_MATCH = OpenApiParameter(
+    "If-None-Match",
+    str,
+    OpenApiParameter.HEADER,
+    required=False,
+    description="The ETag of the last answer: 304 Not Modified while nothing changed.",
+)
 
 
 def _trigger_for(request: Request) -> str:
@@ -189,6 +201,32 @@ class ScanViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
             project_id=scan.project_id, user=self.request.user, min_role=ProjectRole.MEMBER
         )
         return scan
+
+    @extend_schema(
+        parameters=[ID, IF_NONE_MATCH],
+        responses={200: ScanLiveStatusSerializer, 304: None},
+    )
+    @action(
+        detail=True,
+        methods=["get"],
+        url_path="status",
+        filter_backends=[],
+        pagination_class=None,
+    )
+    def live_status(self, request: Request, pk: Any = None) -> Response:
+        """Status, progress, current step and every tool run's status: a small answer to poll
+        every few seconds. Send the last ETag as If-None-Match to get 304 while nothing
+        changed."""
+        data = ScanLiveStatusSerializer(
+            scan_live_status_get_for_user(user=request.user, scan_id=pk)
+        ).data
+        digest = hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode())
+        etag = f'W/"{digest.hexdigest()[:32]}"'
+        headers = {"ETag": etag, "Cache-Control": "private, no-cache"}
+        sent = request.headers.get("If-None-Match", "")
+        if etag in (tag.strip() for tag in sent.split(",")):
+            return Response(status=status.HTTP_304_NOT_MODIFIED, headers=headers)
+        return Response(data, headers=headers)
 
     @extend_schema(parameters=[ID], request=None, responses=ScanDetailSerializer)
     @action(detail=True, methods=["post"], filter_backends=[])

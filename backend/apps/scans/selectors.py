@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import F, Prefetch, QuerySet
 from django.http import Http404
 
 from apps.projects.models import Project
@@ -70,3 +70,42 @@ def scan_get_for_user(*, user: Any, scan_id: Any) -> Scan:
         )
     except (Scan.DoesNotExist, ValueError, TypeError) as exc:
         raise Http404 from exc
+
+
+def scan_live_status_get_for_user(*, user: Any, scan_id: Any) -> dict[str, Any]:
+    """The scan's status, progress and each tool run's status, read as plain values in two
+    narrow queries: what the scan page polls every few seconds. 404 when not visible."""
+    try:
+        scan: dict[str, Any] = dict(
+            Scan.objects.filter(project_id__in=project_ids_for_user(user), pk=int(scan_id))
+            .values(
+                "id",
+                "status",
+                "progress",
+                "current_step",
+                "summary",
+                "error_message",
+                "started_at",
+                "finished_at",
+                "updated_at",
+            )
+            .get()
+        )
+    except (Scan.DoesNotExist, ValueError, TypeError) as exc:
+        raise Http404 from exc
+    scan["tool_results"] = list(
+        ScanToolResult.objects.filter(scan_id=scan["id"])
+        .order_by("tool__name", "target__name", "id")
+        .values(
+            "id",
+            "status",
+            "started_at",
+            "finished_at",
+            "duration_ms",
+            "findings_count",
+            tool_slug=F("tool__slug"),
+            tool_name=F("tool__name"),
+            target_name=F("target__name"),
+        )
+    )
+    return scan

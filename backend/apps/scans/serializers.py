@@ -292,3 +292,30 @@ class ScanDetailSerializer(ScanListSerializer):
     class Meta(ScanListSerializer.Meta):
         fields = [*ScanListSerializer.Meta.fields, "configuration_snapshot", "tool_results"]
         read_only_fields = fields
+
+
+class ScanLiveToolStatusSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    tool_slug = serializers.CharField()
+    tool_name = serializers.CharField()
+    target_name = serializers.CharField(allow_null=True)
+    status = ToolResultStatusField()
+    started_at = serializers.DateTimeField(allow_null=True)
+    finished_at = serializers.DateTimeField(allow_null=True)
+    duration_ms = serializers.IntegerField(allow_null=True)
+    findings_count = serializers.IntegerField()
+
+
+class ScanLiveStatusSerializer(serializers.Serializer):
+    """The small payload the scan page polls (with If-None-Match) while a scan runs."""
+
+    id = serializers.IntegerField()
+    status = ScanStatusField()
+    progress = serializers.IntegerField()
+    current_step = serializers.CharField()
+    summary = serializers.DictField()
+    error_message = serializers.CharField()
+    started_at = serializers.DateTimeField(allow_null=True)
+    finished_at = serializers.DateTimeField(allow_null=True)
+    updated_at = serializers.DateTimeField()
+    tool_results = ScanLiveToolStatusSerializer(many=True)

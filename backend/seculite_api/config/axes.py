@@ -13,4 +13,6 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "apps.accounts.lockout.lockout_response"
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_IPWARE_PROXY_COUNT = env.int("AXES_PROXY_COUNT", default=0)
+# Behind nginx every request comes from the proxy's address; nginx sets X-Real-IP itself.
+AXES_CLIENT_IP_CALLABLE = "apps.accounts.lockout.client_ip"
 AXES_VERBOSE = False

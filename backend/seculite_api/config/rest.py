@@ -2,6 +2,10 @@
 
 from seculite_api.env import env
 
+# Reverse proxies in front of Django that set X-Forwarded-For / X-Real-IP (nginx: 1). With 0
+# the socket peer is the client, so throttles and lockouts cannot be dodged by a spoofed header.
+NUM_PROXIES = env.int("NUM_PROXIES", default=0)
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "apps.accounts.authentication.ApiKeyAuthentication",
@@ -23,6 +27,7 @@ REST_FRAMEWORK = {
         "password_reset": env.str("THROTTLE_PASSWORD_RESET", default="5/hour"),
     },
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
+    "NUM_PROXIES": NUM_PROXIES,
 }
 
 SPECTACULAR_SETTINGS = {

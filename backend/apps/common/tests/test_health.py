@@ -40,3 +40,32 @@ def test_unauthenticated_call_answers_401_in_the_error_format(api_client):
     response = api_client.get("/api/v1/projects/")
     assert response.status_code == 401
     assert response.json()["error"]["code"] == "not_authenticated"
+
+
+def test_workers_health_is_for_staff_only(client_for, project_with_roles, monkeypatch):
+    from apps.common import apis
+
+    monkeypatch.setattr(apis, "workers_health", lambda: {"ok": True, "workers": ["w1@host"]})
+    assert client_for(project_with_roles.owner).get("/api/v1/health/workers/").status_code == 403
+    assert client_for(None).get("/api/v1/health/workers/").status_code == 401
+
+    response = client_for(project_with_roles.staff).get("/api/v1/health/workers/")
+
+    assert response.status_code == 200
+    assert response.json() == {"ok": True, "workers": ["w1@host"]}
+
+
+def test_workers_health_reports_a_failing_broker(monkeypatch):
+    from apps.common import health
+    from seculite_api.celery import app
+
+    def unreachable(**kwargs):
+        raise ConnectionRefusedError
+
+    monkeypatch.setattr(app.control, "inspect", unreachable)
+
+    assert health.workers_health(timeout=0.2) == {
+        "ok": False,
+        "workers": [],
+        "error": "ConnectionRefusedError",
+    }

@@ -95,7 +95,7 @@ class WorkerHandle:
 
 
 @pytest.fixture
-def celery_workers(transactional_db, tmp_path, settings) -> Iterator[WorkerHandle]:
+def celery_workers(transactional_db, tmp_path, settings, monkeypatch) -> Iterator[WorkerHandle]:
     """Start real worker processes with `handle.start_worker()`; all are stopped afterwards."""
     db = connection.settings_dict
     database_url = (
@@ -106,6 +106,8 @@ def celery_workers(transactional_db, tmp_path, settings) -> Iterator[WorkerHandl
     broker_url = f"redis://127.0.0.1:6379/{_redis_db_for_this_process()}"
     redis.Redis.from_url(broker_url).flushdb()
     original_broker = celery_app.conf.broker_url
+    # Celery reads CELERY_BROKER_URL from the environment before its own configuration.
+    monkeypatch.setenv("CELERY_BROKER_URL", broker_url)
     celery_app.conf.broker_url = broker_url
     celery_app.conf.broker_transport_options = {
         **celery_app.conf.broker_transport_options,

@@ -1,0 +1,1 @@
+"""Deployment tests: compose, Dockerfiles, shell scripts, nginx, and the plain-process stack."""

@@ -1,0 +1,94 @@
+// An auditor reads everything in a project and finds no control that would change it.
+import { expect, request, test, type APIRequestContext, type Page } from '@playwright/test'
+
+import { SAMPLE_PROJECT } from './backend'
+import { PASSWORD, signIn, uniqueName } from './helpers'
+
+const WRITE_WORDS =
+  /\b(add|new|save|delete|remove|run|clone|cancel scan|edit|create|invite|revoke|comment|assign|apply status|set status|change status)\b/i
+
+/** Visible buttons and links that would change data, by their accessible text. */
+async function writeControls(page: Page): Promise<string[]> {
+  const labels = await page
+    .locator('main button:visible:not([role="tab"]), main [role="button"]:visible, main a:visible')
+    .evaluateAll((els) => els.map((el) => (el.getAttribute('aria-label') || el.textContent || '').trim()))
+  return labels.filter((label) => WRITE_WORDS.test(label))
+}
+
+async function setUp(api: APIRequestContext) {
+  const owner = uniqueName('owner')
+  const auditor = uniqueName('auditor')
+  for (const username of [owner, auditor]) {
+    const registered = await api.post('/api/v1/auth/register/', { data: { username, email: `${username}@example.com`, password: PASSWORD } })
+    expect(registered.status()).toBe(201)
+  }
+  const login = await api.post('/api/v1/auth/login/', { data: { username: owner, password: PASSWORD } })
+  const token = (await login.json()).token as string
+  const headers = { Authorization: `Token ${token}` }
+  const post = async (path: string, data: object) => {
+    const response = await api.post(`/api/v1${path}`, { data, headers })
+    expect(response.ok(), `${path}: ${await response.text()}`).toBeTruthy()
+    return response.json()
+  }
+  const project = await post('/projects/', { name: uniqueName('Audited ') })
+  const target = await post(`/projects/${project.id}/targets/`, { name: 'app', asset_type: 'codebase_path', identifier: SAMPLE_PROJECT })
+  await post(`/projects/${project.id}/target-groups/`, { name: 'all', targets: [target.id] })
+  const config = await post(`/projects/${project.id}/scan-configurations/`, { name: 'Bandit only', targets: [target.id], tools: [{ tool: 'bandit', overrides: {} }] })
+  const scan = await post(`/projects/${project.id}/scan-configurations/${config.id}/start/`, {})
+  await expect
+    .poll(async () => (await (await api.get(`/api/v1/scans/${scan.id}/status/`, { headers })).json()).status, { timeout: 120_000 })
+    .toBe('completed')
+  await post(`/projects/${project.id}/members/`, { email: `${auditor}@example.com`, role: 'auditor' })
+  const findings = await (await api.get(`/api/v1/findings/?project=${project.id}`, { headers })).json()
+  expect(findings.count).toBeGreaterThan(0)
+  return { auditor, project, config, scan, finding: findings.results[0] }
+}
+
+test('an auditor finds no control that changes data', async ({ page, baseURL }) => {
+  const api = await request.newContext({ baseURL })
+  const world = await setUp(api)
+  await api.dispose()
+
+  await signIn(page, world.auditor)
+
+  await page.goto(`/projects/${world.project.id}`)
+  await expect(page.getByTestId('project-role')).toHaveText('auditor')
+  for (const tab of ['Targets', 'Target groups', 'Members', 'Scan configurations', 'Scans', 'Findings']) {
+    await page.getByRole('tab', { name: tab }).click()
+    await expect(page.getByRole('tabpanel')).not.toContainText('Loading')
+    await page.waitForLoadState('networkidle')
+    expect(await writeControls(page), `${tab} tab`).toEqual([])
+  }
+  await expect(page.locator('[data-testid="findings-table"] input[type="checkbox"]')).toHaveCount(0)
+  // Only the page-size picker of the pagination is a select here.
+  await expect(page.locator('main .n-select:not(.n-select--disabled):not(.n-pagination .n-select)')).toHaveCount(0)
+
+  await page.goto(`/projects/${world.project.id}/configurations/${world.config.id}`)
+  await expect(page.getByText('You can read this configuration')).toBeVisible()
+  await page.waitForLoadState('networkidle')
+  expect(await writeControls(page), 'configuration page').toEqual([])
+  await expect(page.locator('main input:not([disabled]):not([type="date"]):not([type="datetime-local"])')).toHaveCount(0)
+
+  await page.goto(`/scans/${world.scan.id}`)
+  await expect(page.getByTestId('scan-status')).toHaveAttribute('data-status', 'completed')
+  await page.waitForLoadState('networkidle')
+  expect(await writeControls(page), 'scan page').toEqual([])
+  await expect(page.locator('[data-testid="findings-table"] input[type="checkbox"]')).toHaveCount(0)
+
+  await page.goto(`/findings/${world.finding.id}`)
+  await expect(page.getByTestId('finding-title')).toBeVisible()
+  await page.waitForLoadState('networkidle')
+  expect(await writeControls(page), 'finding page').toEqual([])
+  await expect(page.getByTestId('status-form')).toHaveCount(0)
+  await expect(page.locator('main textarea')).toHaveCount(0)
+
+  await page.goto('/findings')
+  await expect(page.getByTestId('findings-table')).toBeVisible()
+  await expect(page.locator('[data-testid="findings-table"] input[type="checkbox"]')).toHaveCount(0)
+  await expect(page.getByTestId('bulk-bar')).toHaveCount(0)
+
+  // Staff pages are not offered, and their addresses lead back to the dashboard.
+  await expect(page.getByRole('link', { name: 'Users' })).toHaveCount(0)
+  await page.goto('/manage/users')
+  await expect(page.getByTestId('dashboard')).toBeVisible()
+})

@@ -1,0 +1,122 @@
+// Starts the real backend for browser tests: a fresh SQLite database and filesystem broker in a
+// temporary folder, migrations, tool sync, Django (serving the built app) and a Celery worker.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
+import { mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { dirname, join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+const here = dirname(fileURLToPath(import.meta.url))
+export const FRONTEND_DIR = resolve(here, '..')
+export const BACKEND_DIR = resolve(FRONTEND_DIR, '../backend')
+export const SAMPLE_PROJECT = join(BACKEND_DIR, 'testdata', 'vulnerable-project')
+export const STATE_FILE = join(FRONTEND_DIR, 'test-results', 'e2e-backend.json')
+export const E2E_PORT = Number(process.env.SECULITE_E2E_PORT ?? 8765)
+const PYTHON = process.env.SECULITE_PYTHON ?? join(BACKEND_DIR, '.venv', 'bin', 'python')
+const CELERY = join(dirname(PYTHON), 'celery')
+
+export interface BackendHandle {
+  baseUrl: string
+  varDir: string
+  pids: number[]
+}
+
+function environment(varDir: string): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    SECULITE_ENV: 'development',
+    SECULITE_VAR_DIR: varDir,
+    MEDIA_ROOT: join(varDir, 'media'),
+    DATABASE_URL: `sqlite:///${join(varDir, 'e2e.sqlite3')}`,
+    CELERY_BROKER_URL: 'filesystem://',
+    CACHE_URL: `filecache://${join(varDir, 'cache')}`,
+    SECURE_COOKIES: 'false',
+    DEBUG: 'false',
+    SECULITE_ALLOWED_PATHS: join(BACKEND_DIR, 'testdata'),
+    SECULITE_FRONTEND_DIST: join(FRONTEND_DIR, 'dist'),
+    THROTTLE_REGISTER: '1000/hour',
+    THROTTLE_LOGIN: '1000/min',
+    PYTHONUNBUFFERED: '1',
+  }
+}
+
+/** Run a management command against the backend a running test suite started. */
+export function manageRunning(handle: BackendHandle, args: string[]): string {
+  const env = environment(handle.varDir)
+  const result = spawnSync(PYTHON, ['manage.py', ...args], { cwd: BACKEND_DIR, env, encoding: 'utf8' })
+  if (result.status !== 0) throw new Error(`manage.py ${args.join(' ')} failed:\n${result.stderr}`)
+  return result.stdout
+}
+
+function manage(args: string[], env: NodeJS.ProcessEnv): void {
+  const result = spawnSync(PYTHON, ['manage.py', ...args], { cwd: BACKEND_DIR, env, encoding: 'utf8' })
+  if (result.status !== 0) throw new Error(`manage.py ${args.join(' ')} failed:\n${result.stdout}\n${result.stderr}`)
+}
+
+function start(argv: string[], env: NodeJS.ProcessEnv, log: string): ChildProcess {
+  const out = openSync(log, 'a')
+  const child = spawn(argv[0], argv.slice(1), { cwd: BACKEND_DIR, env, stdio: ['ignore', out, out], detached: true })
+  child.unref()
+  return child
+}
+
+async function waitForHealth(baseUrl: string, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  let last = ''
+  while (Date.now() < deadline) {
+    try {
+      const response = await fetch(`${baseUrl}/api/v1/health/`)
+      if (response.ok) return
+      last = `HTTP ${response.status}`
+    } catch (err) {
+      last = String(err)
+    }
+    await new Promise((r) => setTimeout(r, 300))
+  }
+  throw new Error(`backend did not become healthy: ${last}`)
+}
+
+export async function startBackend(port: number): Promise<BackendHandle> {
+  rmSync(STATE_FILE, { force: true }) // never signal the pids of an earlier run
+  const varDir = mkdtempSync(join(tmpdir(), 'seculite-e2e-'))
+  mkdirSync(join(FRONTEND_DIR, 'test-results'), { recursive: true })
+  const env = environment(varDir)
+  manage(['migrate', '--no-input', '-v', '0'], env)
+  manage(['sync_tools'], env)
+  const logDir = join(FRONTEND_DIR, 'test-results')
+  const web = start([PYTHON, 'manage.py', 'runserver', '--noreload', `127.0.0.1:${port}`], env, join(logDir, 'e2e-django.log'))
+  const worker = start(
+    [CELERY, '-A', 'seculite_api', 'worker', '-Q', 'default,scans', '-c', '2', '-n', `e2e-${port}@%h`, '-l', 'info', '--without-gossip', '--without-mingle', '--without-heartbeat'],
+    env,
+    join(logDir, 'e2e-worker.log'),
+  )
+  const baseUrl = `http://127.0.0.1:${port}`
+  const handle: BackendHandle = { baseUrl, varDir, pids: [web.pid ?? 0, worker.pid ?? 0].filter(Boolean) }
+  writeFileSync(STATE_FILE, JSON.stringify(handle))
+  await waitForHealth(baseUrl)
+  return handle
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch {
+    return false
+  }
+}
+
+/** Stop each process group (the worker's pool children too): TERM, then KILL after 10 s. */
+export async function stopBackend(handle: BackendHandle): Promise<void> {
+  const signal = (pid: number, sig: NodeJS.Signals) => {
+    try {
+      process.kill(-pid, sig)
+    } catch {
+      // Already gone.
+    }
+  }
+  handle.pids.forEach((pid) => signal(pid, 'SIGTERM'))
+  const deadline = Date.now() + 10_000
+  while (handle.pids.some(alive) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200))
+  handle.pids.filter(alive).forEach((pid) => signal(pid, 'SIGKILL'))
+}

@@ -1,0 +1,50 @@
+// Short names for the API payload types generated from the OpenAPI schema (npm run gen:api).
+import type { components } from './schema'
+
+type S = components['schemas']
+
+export type User = S['UserOutput']
+export type UserSummary = S['UserSummary']
+export type Profile = S['ProfileOutput']
+export type NotificationPreferences = S['NotificationPreferences']
+export type ApiKey = S['ApiKeyOutput']
+export type ApiKeyCreated = S['ApiKeyCreatedOutput']
+export type AdminUser = S['AdminUserOutput']
+export type Project = S['ProjectOutput']
+export type ProjectMember = S['ProjectMemberOutput']
+export type Organization = S['OrganizationOutput']
+export type Target = S['TargetOutput']
+export type TargetCreate = S['TargetCreateRequest']
+export type TargetGroup = S['TargetGroupOutput']
+export type Tool = S['ToolOutput']
+export type ScanConfiguration = S['ScanConfigurationOutput']
+export type ScanConfigurationInput = S['ScanConfigurationInputRequest']
+export type Scan = S['ScanList']
+export type ScanDetail = S['ScanDetail']
+export type ScanToolResult = S['ScanToolResult']
+export type ScanLiveStatus = S['ScanLiveStatus']
+export type Finding = S['FindingList']
+export type FindingDetail = S['FindingDetail']
+export type FindingEvent = S['FindingEvent']
+export type FindingOccurrence = S['FindingOccurrence']
+export type FindingBulkRequest = S['FindingBulkRequest']
+export type FindingBulkResult = S['FindingBulkResult']
+export type Dashboard = S['DashboardOutput']
+export type Health = S['Health']
+export type WorkersHealth = S['WorkersHealth']
+
+export type Severity = S['SeverityEnum']
+export type FindingStatus = S['FindingStatusEnum']
+export type SettableFindingStatus = S['SettableFindingStatusEnum']
+export type ScanStatus = S['ScanStatusEnum']
+export type ToolResultStatus = S['ToolResultStatusEnum']
+export type AssetType = S['AssetTypeEnum']
+export type ProjectRole = S['RoleEnum']
+export type ScheduleType = S['ScheduleTypeEnum']
+
+export interface Page<T> {
+  count: number
+  next?: string | null
+  previous?: string | null
+  results: T[]
+}

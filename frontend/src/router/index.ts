@@ -1,0 +1,75 @@
+// Routes: public sign-in pages, and the signed-in app (staff-only pages under /manage/, since
+// /admin/ belongs to Django's admin). Every page is loaded on demand.
+import { createRouter, createWebHistory, type RouteLocationNormalized, type RouteRecordRaw } from 'vue-router'
+
+import { useAuthStore } from '@/stores/useAuthStore'
+
+declare module 'vue-router' {
+  interface RouteMeta {
+    public?: boolean
+    staff?: boolean
+    title?: string
+  }
+}
+
+export const routes: RouteRecordRaw[] = [
+  { path: '/login', name: 'login', component: () => import('@/views/LoginView.vue'), meta: { public: true, title: 'Sign in' } },
+  { path: '/register', name: 'register', component: () => import('@/views/RegisterView.vue'), meta: { public: true, title: 'Create an account' } },
+  { path: '/forgot-password', name: 'forgot-password', component: () => import('@/views/ForgotPasswordView.vue'), meta: { public: true, title: 'Forgotten password' } },
+  { path: '/reset-password', name: 'reset-password', component: () => import('@/views/ResetPasswordView.vue'), meta: { public: true, title: 'Choose a new password' } },
+  { path: '/', name: 'dashboard', component: () => import('@/views/DashboardView.vue'), meta: { title: 'Dashboard' } },
+  { path: '/projects', name: 'projects', component: () => import('@/views/ProjectsView.vue'), meta: { title: 'Projects' } },
+  { path: '/projects/:id(\\d+)', name: 'project', component: () => import('@/views/ProjectView.vue'), props: (r) => ({ id: Number(r.params.id) }), meta: { title: 'Project' } },
+  {
+    path: '/projects/:projectId(\\d+)/configurations/new',
+    name: 'configuration-new',
+    component: () => import('@/views/ScanConfigurationView.vue'),
+    props: (r) => ({ projectId: Number(r.params.projectId), id: null }),
+    meta: { title: 'New scan configuration' },
+  },
+  {
+    path: '/projects/:projectId(\\d+)/configurations/:id(\\d+)',
+    name: 'configuration',
+    component: () => import('@/views/ScanConfigurationView.vue'),
+    props: (r) => ({ projectId: Number(r.params.projectId), id: Number(r.params.id) }),
+    meta: { title: 'Scan configuration' },
+  },
+  { path: '/scans/:id(\\d+)', name: 'scan', component: () => import('@/views/ScanView.vue'), props: (r) => ({ id: Number(r.params.id) }), meta: { title: 'Scan' } },
+  { path: '/findings', name: 'findings', component: () => import('@/views/FindingsView.vue'), meta: { title: 'Findings' } },
+  { path: '/findings/:id(\\d+)', name: 'finding', component: () => import('@/views/FindingView.vue'), props: (r) => ({ id: Number(r.params.id) }), meta: { title: 'Finding' } },
+  { path: '/profile', name: 'profile', component: () => import('@/views/ProfileView.vue'), meta: { title: 'Profile' } },
+  { path: '/manage/users', name: 'admin-users', component: () => import('@/views/AdminUsersView.vue'), meta: { staff: true, title: 'Users' } },
+  { path: '/manage/tools', name: 'admin-tools', component: () => import('@/views/AdminToolsView.vue'), meta: { staff: true, title: 'Tools' } },
+  { path: '/manage/health', name: 'admin-health', component: () => import('@/views/AdminHealthView.vue'), meta: { staff: true, title: 'System health' } },
+  { path: '/:pathMatch(.*)*', name: 'not-found', component: () => import('@/views/NotFoundView.vue'), meta: { title: 'Not found' } },
+]
+
+/** Where sign-in should send the user back to: only paths inside this app. */
+export function safeNext(next: unknown): string {
+  return typeof next === 'string' && next.startsWith('/') && !next.startsWith('//') ? next : '/'
+}
+
+export async function authGuard(to: RouteLocationNormalized) {
+  const auth = useAuthStore()
+  try {
+    await auth.ensureChecked()
+  } catch {
+    // Server unreachable: let the page render and show its own error.
+  }
+  if (to.meta.public) {
+    if (auth.isAuthenticated && to.name === 'login') return safeNext(to.query.next)
+    return true
+  }
+  if (!auth.isAuthenticated) return { name: 'login', query: { next: to.fullPath } }
+  if (to.meta.staff && !auth.isStaff) return { name: 'dashboard' }
+  return true
+}
+
+export function createAppRouter() {
+  const router = createRouter({ history: createWebHistory(), routes })
+  router.beforeEach(authGuard)
+  router.afterEach((to) => {
+    document.title = to.meta.title ? `${to.meta.title} · SecuLite` : 'SecuLite'
+  })
+  return router
+}

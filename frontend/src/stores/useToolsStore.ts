@@ -1,0 +1,47 @@
+// The tool catalogue (names, availability, override schemas), loaded once and shared.
+import { defineStore } from 'pinia'
+import { computed, ref } from 'vue'
+
+import * as scansApi from '@/api/scans'
+import type { Tool } from '@/api/types'
+
+export const useToolsStore = defineStore('tools', () => {
+  const tools = ref<Tool[]>([])
+  const loaded = ref(false)
+  let pending: Promise<void> | null = null
+
+  const bySlug = computed(() => new Map(tools.value.map((tool) => [tool.slug, tool])))
+  /** Tools a configuration can use now: available on the worker and enabled by admins. */
+  const usable = computed(() => tools.value.filter((tool) => tool.available && tool.enabled))
+
+  /** Load the catalogue once; concurrent callers share one request. */
+  async function load(force = false): Promise<void> {
+    if (loaded.value && !force) return
+    if (!pending) {
+      pending = scansApi
+        .listTools()
+        .then((page) => {
+          tools.value = page.results
+          loaded.value = true
+        })
+        .finally(() => {
+          pending = null
+        })
+    }
+    await pending
+  }
+
+  /** Why a tool cannot be picked, or null when it can. */
+  function unavailableReason(tool: Tool): string | null {
+    if (!tool.enabled) return 'Disabled by an administrator.'
+    if (!tool.available) return tool.unavailable_reason || 'Not installed on the worker.'
+    return null
+  }
+
+  async function setEnabled(id: number, enabled: boolean): Promise<void> {
+    const updated = await scansApi.setToolEnabled(id, enabled)
+    tools.value = tools.value.map((tool) => (tool.id === id ? updated : tool))
+  }
+
+  return { tools, loaded, bySlug, usable, load, unavailableReason, setEnabled }
+})

@@ -1,0 +1,139 @@
+// Human labels for the API's enums, and severity presentation that never relies on colour alone.
+import type { AssetType, FindingStatus, ScanStatus, Severity, ToolResultStatus } from '@/api/types'
+
+export const SEVERITIES: Severity[] = ['critical', 'high', 'medium', 'low', 'informational', 'unknown']
+
+export const SEVERITY_LABEL: Record<Severity, string> = {
+  critical: 'Critical',
+  high: 'High',
+  medium: 'Medium',
+  low: 'Low',
+  informational: 'Info',
+  unknown: 'Unknown',
+}
+
+/** A short text marker shown next to the colour, so severity reads without colour. */
+export const SEVERITY_MARK: Record<Severity, string> = {
+  critical: '!!!',
+  high: '!!',
+  medium: '!',
+  low: '·',
+  informational: 'i',
+  unknown: '?',
+}
+
+export const SEVERITY_COLOR: Record<Severity, string> = {
+  critical: '#8e1b1b',
+  high: '#d03050',
+  medium: '#c26d00',
+  low: '#2f6fb7',
+  informational: '#5a6470',
+  unknown: '#7a7a7a',
+}
+
+export const FINDING_STATUSES: FindingStatus[] = [
+  'new',
+  'confirmed',
+  'reopened',
+  'false_positive',
+  'accepted_risk',
+  'resolved',
+  'auto_resolved',
+]
+
+export const FINDING_STATUS_LABEL: Record<FindingStatus, string> = {
+  new: 'New',
+  confirmed: 'Confirmed',
+  false_positive: 'False positive',
+  accepted_risk: 'Accepted risk',
+  resolved: 'Resolved',
+  auto_resolved: 'Auto-resolved',
+  reopened: 'Reopened',
+}
+
+/** Statuses a person must justify with a reason. */
+export const STATUSES_NEEDING_REASON: FindingStatus[] = ['false_positive', 'accepted_risk']
+
+export const SCAN_STATUS_LABEL: Record<ScanStatus, string> = {
+  pending: 'Pending',
+  queued: 'Queued',
+  running: 'Running',
+  completed: 'Completed',
+  failed: 'Failed',
+  error: 'Error',
+  cancelled: 'Cancelled',
+}
+
+export const SCAN_FINAL: ScanStatus[] = ['completed', 'failed', 'error', 'cancelled']
+
+export const TOOL_RESULT_LABEL: Record<ToolResultStatus, string> = {
+  pending: 'Pending',
+  running: 'Running',
+  completed: 'Completed',
+  no_findings: 'No findings',
+  failed: 'Failed',
+  timed_out: 'Timed out',
+  skipped: 'Skipped',
+  cancelled: 'Cancelled',
+}
+
+export const TOOL_RESULT_FINAL: ToolResultStatus[] = [
+  'completed',
+  'no_findings',
+  'failed',
+  'timed_out',
+  'skipped',
+  'cancelled',
+]
+
+export const ASSET_TYPE_LABEL: Record<AssetType, string> = {
+  git_repository: 'Git repository',
+  codebase_path: 'Local codebase path',
+  url: 'URL',
+  container_image: 'Container image',
+  file_upload: 'Uploaded archive',
+  ip_range: 'IP address or range',
+  domain: 'Domain',
+}
+
+export type TagType = 'default' | 'success' | 'info' | 'warning' | 'error'
+
+export function statusTagType(status: string): TagType {
+  if (['completed', 'no_findings', 'resolved', 'auto_resolved'].includes(status)) return 'success'
+  if (['running', 'queued', 'pending', 'confirmed'].includes(status)) return 'info'
+  if (['failed', 'error', 'timed_out', 'new', 'reopened'].includes(status)) return 'error'
+  if (['cancelled', 'skipped', 'false_positive', 'accepted_risk'].includes(status)) return 'warning'
+  return 'default'
+}
+
+export function formatDate(value?: string | null): string {
+  if (!value) return '—'
+  const date = new Date(value)
+  return Number.isNaN(date.getTime()) ? value : date.toLocaleString()
+}
+
+export function formatDuration(ms?: number | null): string {
+  if (ms === null || ms === undefined) return '—'
+  if (ms < 1000) return `${ms} ms`
+  const seconds = ms / 1000
+  if (seconds < 60) return `${seconds.toFixed(1)} s`
+  const minutes = Math.floor(seconds / 60)
+  return `${minutes} min ${Math.round(seconds % 60)} s`
+}
+
+export function locationOf(finding: {
+  file_path?: string
+  line_start?: number | null
+  url?: string
+  parameter?: string
+  package_name?: string
+  package_version?: string
+  image?: string
+}): string {
+  if (finding.file_path) {
+    return finding.line_start ? `${finding.file_path}:${finding.line_start}` : finding.file_path
+  }
+  if (finding.url) return finding.parameter ? `${finding.url} (${finding.parameter})` : finding.url
+  if (finding.package_name) return `${finding.package_name}@${finding.package_version ?? ''}`
+  return finding.image ?? ''
+}
