@@ -11,7 +11,6 @@ from apps.tools.adapters.base import (
     NormalizedFinding,
     PreparedTarget,
     ToolCommand,
-    ToolOutputError,
     cwe_from,
     relative_path,
 )
@@ -23,11 +22,11 @@ from apps.tools.adapters.common import (
     confidence_of,
     expect,
     first_sentence,
-    load_json,
     mapping,
     source_lines,
     tree_root,
 )
+from apps.tools.adapters.toolkit import stream_json_items
 
 RULES_DIR = Path(__file__).resolve().with_name("semgrep_rules")
 RULESETS: tuple[str, ...] = ("python", "javascript", "dockerfile", "secrets")
@@ -162,12 +161,11 @@ class SemgrepAdapter(BaseAdapter):
         )
 
     def parse(self, *, output_path: Path, target: PreparedTarget) -> Iterator[NormalizedFinding]:
-        document = expect(load_json(output_path, tool=self.name), dict, tool=self.name, what="")
-        if "results" not in document:
-            raise ToolOutputError(f"{self.name} output has no 'results' list.")
-        results = expect(document["results"], list, tool=self.name, what="'results'")
+        # Streamed result by result (ijson), so a report of any size is never held whole.
         root = target.path
-        for result in results:
+        for result in stream_json_items(
+            output_path, self.name, "results.item", expect_keys=("results",)
+        ):
             expect(result, dict, tool=self.name, what="each result")
             yield self._finding(result, root)
 

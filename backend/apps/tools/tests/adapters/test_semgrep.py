@@ -154,10 +154,10 @@ def test_exit_codes(tmp_path: Path, code: int, ok: bool) -> None:
 @pytest.mark.parametrize(
     ("content", "message"),
     [
-        ("", "no output"),
+        ("", "empty report"),
         ("<html>oops</html>", "not valid JSON"),
-        ("[1, 2]", "unexpected shape"),
-        ('{"errors": []}', "no 'results'"),
+        ("[1, 2]", "does not look like Semgrep JSON"),
+        ('{"errors": []}', "does not look like Semgrep JSON"),
         ('{"results": [1]}', "unexpected shape"),
     ],
 )
