@@ -17,7 +17,8 @@ test('staff manage users and tools and see the system health', async ({ page, ba
 
   await signIn(page, admin)
   await page.getByRole('link', { name: 'Users' }).click()
-  await expect(page.locator('main table')).toContainText(admin)
+  await page.waitForURL('**/manage/users')
+  await expect(page.locator('main table.plain')).toContainText(admin)
 
   await page.getByRole('link', { name: 'Tools' }).click()
   const bandit = page.locator('tr[data-tool="bandit"]')
