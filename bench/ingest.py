@@ -33,7 +33,9 @@ PEER_REIMPORT_10K_SECONDS = 11.0
 def generate_semgrep_report(path: Path, count: int) -> None:
     """A Semgrep JSON report with `count` distinct findings over 500 files and 50 rules."""
     with open(path, "w") as out:
-        out.write('{"version": "1.185.0", "errors": [], "paths": {"scanned": []}, "results": [')
+        out.write(
+            '{"version": "1.185.0", "errors": [], "paths": {"scanned": []}, "results": ['
+        )
         for i in range(count):
             if i:
                 out.write(",")
@@ -48,7 +50,10 @@ def generate_semgrep_report(path: Path, count: int) -> None:
                     "extra": {
                         "message": f"Dangerous call pattern number {rule} detected.",
                         "severity": ("ERROR", "WARNING", "INFO")[rule % 3],
-                        "metadata": {"cwe": [f"CWE-{78 + rule}: sample"], "confidence": "HIGH"},
+                        "metadata": {
+                            "cwe": [f"CWE-{78 + rule}: sample"],
+                            "confidence": "HIGH",
+                        },
                         "lines": f"    result = dangerous_call_{rule}(user_input_{i})",
                         "fingerprint": "requires login",
                     },
@@ -78,7 +83,9 @@ def run_size(count: int) -> dict[str, float]:
 
     adapter = ADAPTERS["semgrep"]
     project = ProjectFactory()
-    target = TargetAssetFactory(project=project, asset_type="codebase_path", identifier="/code")
+    target = TargetAssetFactory(
+        project=project, asset_type="codebase_path", identifier="/code"
+    )
     tool = ToolDefinitionFactory(slug="semgrep")
     prepared = PreparedTarget(asset_type="codebase_path", identifier="/code", path=None)
     figures: dict[str, float] = {}
@@ -102,7 +109,9 @@ def run_size(count: int) -> dict[str, float]:
             assert outcome.total == count, outcome
             figures[f"{phase}_seconds"] = elapsed
             figures[f"{phase}_created"] = outcome.created
-        figures["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        figures["peak_rss_mb"] = (
+            resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        )
         figures["baseline_rss_mb"] = baseline_kb / 1024
     return figures
 
@@ -113,14 +122,19 @@ def ensure_database(url: str) -> None:
     name = url.rsplit("/", 1)[1]
     admin_url = url.rsplit("/", 1)[0] + "/postgres"
     with psycopg.connect(admin_url, autocommit=True) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
+        exists = conn.execute(
+            "SELECT 1 FROM pg_database WHERE datname = %s", (name,)
+        ).fetchone()
         if not exists:
             conn.execute(f'CREATE DATABASE "{name}"')
-    for command in (["migrate", "-v", "0"], ["flush", "--noinput"]):
-        subprocess.run(
-            [sys.executable, "manage.py", *command],
-            cwd=BACKEND, check=True, env={**os.environ, "DATABASE_URL": url},
-        )  # fmt: skip
+    manage(url, "migrate", "-v", "0")
+
+
+def manage(url: str, *command: str) -> None:
+    subprocess.run(
+        [sys.executable, "manage.py", *command],
+        cwd=BACKEND, check=True, env={**os.environ, "DATABASE_URL": url},
+    )  # fmt: skip
 
 
 def main() -> None:
@@ -131,10 +145,15 @@ def main() -> None:
     url = os.environ.get("DATABASE_URL", DEFAULT_DB)
     os.environ["DATABASE_URL"] = url
     ensure_database(url)
-    print(f"findings ingest into PostgreSQL ({url.rsplit('/', 1)[1]}), Semgrep JSON report")
+    print(
+        f"findings ingest into PostgreSQL ({url.rsplit('/', 1)[1]}), Semgrep JSON report"
+    )
     print(f"{'findings':>9} {'report':>8} {'first s':>8} {'first/s':>9} {'re-imp s':>9} "
           f"{'re-imp/s':>9} {'peak RSS':>9}")  # fmt: skip
     for size in sizes:
+        manage(
+            url, "flush", "--noinput"
+        )  # each size starts from an empty bench database
         child = subprocess.run(
             [sys.executable, __file__, "--child", str(size)],
             check=True, capture_output=True, text=True, env=os.environ.copy(),
