@@ -12,7 +12,6 @@ from apps.tools.adapters.base import (
     NormalizedFinding,
     PreparedTarget,
     ToolCommand,
-    ToolOutputError,
     cwe_from,
     relative_path,
 )
@@ -21,10 +20,10 @@ from apps.tools.adapters.common import (
     as_int,
     confidence_of,
     expect,
-    load_json,
     mapping,
     tree_root,
 )
+from apps.tools.adapters.toolkit import stream_json_items
 
 # Bandit's issue severity x issue confidence → SecuLite severity. A high-severity issue
 # Bandit is unsure of drops one step, a low-severity one it is unsure of becomes
@@ -133,10 +132,10 @@ class BanditAdapter(BaseAdapter):
         return ToolCommand(argv=tuple(argv), output_path=output_path)
 
     def parse(self, *, output_path: Path, target: PreparedTarget) -> Iterator[NormalizedFinding]:
-        document = expect(load_json(output_path, tool=self.name), dict, tool=self.name, what="")
-        if "results" not in document:
-            raise ToolOutputError(f"{self.name} output has no 'results' list.")
-        for result in expect(document["results"], list, tool=self.name, what="'results'"):
+        # Streamed result by result (ijson), so a report of any size is never held whole.
+        for result in stream_json_items(
+            output_path, self.name, "results.item", expect_keys=("results",)
+        ):
             expect(result, dict, tool=self.name, what="each result")
             yield self._finding(result, target.path)
 
