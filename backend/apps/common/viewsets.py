@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from rest_framework import viewsets
+from rest_framework import mixins, viewsets
 from rest_framework.request import Request
 
 from apps.common.roles import ProjectRole
@@ -41,3 +41,10 @@ class ProjectScopedViewSet(viewsets.GenericViewSet):
         if hasattr(self, "project"):
             context["project"] = self.project
         return context
+
+
+class ProjectScopedReadViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, ProjectScopedViewSet
+):
+    """A project-scoped viewset with DRF's paginated list and detail read; subclasses add
+    their writes through services."""

@@ -11,7 +11,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from apps.common.roles import ProjectRole
-from apps.common.viewsets import SAFE_METHODS, ProjectScopedViewSet
+from apps.common.viewsets import SAFE_METHODS, ProjectScopedReadViewSet
 from apps.projects import services
 from apps.projects.models import Project, ProjectMembership
 from apps.projects.selectors import project_get_for_user, project_list
@@ -73,7 +73,7 @@ class ProjectViewSet(
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class ProjectMemberViewSet(ProjectScopedViewSet):
+class ProjectMemberViewSet(ProjectScopedReadViewSet):
     """Members of one project. Everyone with a role reads; owners change membership."""
 
     serializer_class = ProjectMemberOutputSerializer
@@ -88,14 +88,6 @@ class ProjectMemberViewSet(ProjectScopedViewSet):
         if getattr(self, "swagger_fake_view", False):
             return ProjectMembership.objects.none()
         return ProjectMembership.objects.filter(project=self.project).select_related("user")
-
-    def list(self, request: Request, project_pk: Any = None) -> Response:
-        queryset = self.filter_queryset(self.get_queryset())
-        page = self.paginate_queryset(queryset)
-        return self.get_paginated_response(self.get_serializer(page, many=True).data)
-
-    def retrieve(self, request: Request, project_pk: Any = None, pk: Any = None) -> Response:
-        return Response(self.get_serializer(self.get_object()).data)
 
     @extend_schema(
         request=ProjectMemberCreateSerializer, responses={201: ProjectMemberOutputSerializer}

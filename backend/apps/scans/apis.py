@@ -23,7 +23,7 @@ from rest_framework.response import Response
 
 from apps.accounts.models import ApiKey
 from apps.common.roles import ProjectRole
-from apps.common.viewsets import ProjectScopedViewSet
+from apps.common.viewsets import ProjectScopedReadViewSet, ProjectScopedViewSet
 from apps.projects.selectors import project_get_for_user
 from apps.scans import services
 from apps.scans.filters import ScanConfigurationFilter, ScanFilter
@@ -81,7 +81,7 @@ class ScanStartMixin:
     retrieve=extend_schema(parameters=[PROJECT_PK, ID]),
     destroy=extend_schema(parameters=[PROJECT_PK, ID]),
 )
-class ScanConfigurationViewSet(ScanStartMixin, ProjectScopedViewSet):
+class ScanConfigurationViewSet(ScanStartMixin, ProjectScopedReadViewSet):
     """Scan configurations of one project: auditors and up read, members and up write."""
 
     queryset = ScanConfiguration.objects.none()
@@ -108,14 +108,6 @@ class ScanConfigurationViewSet(ScanStartMixin, ProjectScopedViewSet):
         )
         context = {**self.get_serializer_context(), "webhook_token": webhook_token}
         return ScanConfigurationOutputSerializer(fresh, context=context).data
-
-    def list(self, request: Request, project_pk: Any = None) -> Response:
-        queryset = self.filter_queryset(self.get_queryset())
-        page = self.paginate_queryset(queryset)
-        return self.get_paginated_response(self.get_serializer(page, many=True).data)
-
-    def retrieve(self, request: Request, project_pk: Any = None, pk: Any = None) -> Response:
-        return Response(self.get_serializer(self.get_object()).data)
 
     @extend_schema(
         parameters=[PROJECT_PK],

@@ -14,7 +14,7 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from apps.common.viewsets import ProjectScopedViewSet
+from apps.common.viewsets import ProjectScopedReadViewSet
 from apps.targets import services
 from apps.targets.filters import TargetGroupFilter
 from apps.targets.models import TargetAsset, TargetGroup
@@ -36,7 +36,7 @@ from apps.targets.serializers import (
 JSON_OR_MULTIPART = ("application/json", "multipart/form-data")
 
 
-class TargetViewSet(ProjectScopedViewSet):
+class TargetViewSet(ProjectScopedReadViewSet):
     """What a project scans. A file_upload target is created with a multipart request whose
     `upload` field holds the archive; every other type may be sent as JSON."""
 
@@ -55,14 +55,6 @@ class TargetViewSet(ProjectScopedViewSet):
 
     def get_object(self) -> TargetAsset:
         return target_get(project=self.project, target_id=self.kwargs["pk"])
-
-    def list(self, request: Request, project_pk: Any = None) -> Response:
-        queryset = self.filter_queryset(self.get_queryset())
-        page = self.paginate_queryset(queryset)
-        return self.get_paginated_response(self.get_serializer(page, many=True).data)
-
-    def retrieve(self, request: Request, project_pk: Any = None, pk: Any = None) -> Response:
-        return Response(self.get_serializer(self.get_object()).data)
 
     @extend_schema(
         request={media: TargetCreateSerializer for media in JSON_OR_MULTIPART},
@@ -93,7 +85,7 @@ class TargetViewSet(ProjectScopedViewSet):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class TargetGroupViewSet(ProjectScopedViewSet):
+class TargetGroupViewSet(ProjectScopedReadViewSet):
     """Reusable sets of a project's targets."""
 
     queryset = TargetGroup.objects.none()
@@ -110,14 +102,6 @@ class TargetGroupViewSet(ProjectScopedViewSet):
 
     def get_object(self) -> TargetGroup:
         return target_group_get(project=self.project, group_id=self.kwargs["pk"])
-
-    def list(self, request: Request, project_pk: Any = None) -> Response:
-        queryset = self.filter_queryset(self.get_queryset())
-        page = self.paginate_queryset(queryset)
-        return self.get_paginated_response(self.get_serializer(page, many=True).data)
-
-    def retrieve(self, request: Request, project_pk: Any = None, pk: Any = None) -> Response:
-        return Response(self.get_serializer(self.get_object()).data)
 
     @extend_schema(
         request=TargetGroupCreateSerializer, responses={201: TargetGroupOutputSerializer}
