@@ -63,6 +63,8 @@ FATAL_EXIT_CODES = {
     244: "a resource testssl.sh needs could not be read",
     242: "a child process received a signal",
 }
+# Warnings about the scanning machine's own OpenSSL, not about the target.
+SCANNER_NOTICES = frozenset({"engine_problem", "old_fart", "too_old_openssl"})
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 _VERSION = re.compile(r"testssl(?:\.sh)?\s+([0-9][0-9A-Za-z.\-+~]*)")
 _CVE = re.compile(r"CVE-\d{4}-\d{4,}")
@@ -83,8 +85,9 @@ class TestsslAdapter(BaseAdapter):
 
     Field mapping: `id` → `rule_id` (e.g. "TLS1", "cipherlist_aNULL", "cert_chain_of_trust",
     "BEAST"); severity CRITICAL/HIGH/MEDIUM/LOW/INFO → critical/high/medium/low/
-    informational, WARN (a check that could not be completed) → unknown; `finding` →
-    `title` (with the id) and `snippet`; `cve` (space separated) → `cve` (first) and
+    informational, WARN (a check that could not be completed) → unknown; warnings about the
+    scanning machine's own OpenSSL (`engine_problem`, `old_fart`, `too_old_openssl`) are
+    skipped; `finding` → `title` (with the id) and `snippet`; `cve` (space separated) → `cve` (first) and
     evidence; `cwe` → `cwe`; `ip` "name/address" → `host` (name) and evidence (address);
     `port` → `port`; `hint` → `remediation`.
 
@@ -234,7 +237,7 @@ class TestsslAdapter(BaseAdapter):
             if not isinstance(entry, dict) or "id" not in entry or "severity" not in entry:
                 raise ToolOutputError("testssl.sh report entries need 'id' and 'severity'")
             level = str(entry["severity"]).upper()
-            if level not in SEVERITIES:
+            if level not in SEVERITIES or entry["id"] in SCANNER_NOTICES:
                 continue
             yield _finding(entry, SEVERITIES[level])
 

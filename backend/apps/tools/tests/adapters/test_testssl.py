@@ -73,6 +73,19 @@ def test_severity_mapping_incl_info_and_warn(tmp_path: Path) -> None:
     assert found == ["informational", "low", "medium", "high", "critical", "unknown"]
 
 
+def test_warnings_about_the_local_openssl_are_not_findings(tmp_path: Path) -> None:
+    entries = [
+        {"id": "engine_problem", "ip": "/", "port": "443", "severity": "WARN",
+         "finding": "No engine or GOST support via engine with your /usr/bin/openssl"},
+        {"id": "TLS1_1", "ip": "h.test/192.0.2.1", "port": "443", "severity": "LOW",
+         "finding": "offered (deprecated)"},
+    ]  # fmt: skip
+    out = tmp_path / "r.json"
+    out.write_text(json.dumps(entries))
+    found = [f.rule_id for f in testssl.parse(output_path=out, target=domain_target("h.test"))]
+    assert found == ["TLS1_1"]
+
+
 def test_exit_code_is_not_a_findings_signal() -> None:
     many = sample("testssl", "many")
     for code in (0, 1, 3, 17, 200):

@@ -127,3 +127,26 @@ def test_severity_from_score() -> None:
         "informational",
         "unknown",
     ]
+
+
+def test_stream_json_items_accepts_an_empty_list_and_refuses_other_shapes(tmp_path: Path) -> None:
+    out = tmp_path / "r.json"
+    out.write_text('{"errors": [], "matches": []}')
+    assert list(toolkit.stream_json_items(out, "t", "matches.item", expect_keys=("matches",))) == []
+    for other in ('[{"matches": []}]', '"matches"', "{}"):
+        out.write_text(other)
+        with pytest.raises(ToolOutputError, match="does not look like"):
+            list(toolkit.stream_json_items(out, "t", "matches.item", expect_keys=("matches",)))
+    out.write_text("")
+    with pytest.raises(ToolOutputError, match="empty"):
+        list(toolkit.stream_json_items(out, "t", "matches.item", expect_keys=("matches",)))
+
+
+def test_stream_json_kvitems_yields_pairs_one_at_a_time(tmp_path: Path) -> None:
+    out = tmp_path / "r.json"
+    out.write_text('{"results": {"a.py": [{"line": 1}], "b.py": []}, "version": "1"}')
+    pairs = toolkit.stream_json_kvitems(out, "t", "results", expect_keys=("results",))
+    assert list(pairs) == [("a.py", [{"line": 1}]), ("b.py", [])]
+    out.write_text('{"results": {"a.py": [}')
+    with pytest.raises(ToolOutputError, match="not valid JSON"):
+        list(toolkit.stream_json_kvitems(out, "t", "results", expect_keys=("results",)))
