@@ -87,8 +87,8 @@ class TestsslAdapter(BaseAdapter):
     "BEAST"); severity CRITICAL/HIGH/MEDIUM/LOW/INFO → critical/high/medium/low/
     informational, WARN (a check that could not be completed) → unknown; warnings about the
     scanning machine's own OpenSSL (`engine_problem`, `old_fart`, `too_old_openssl`) are
-    skipped; `finding` → `title` (with the id) and `snippet`; `cve` (space separated) → `cve` (first) and
-    evidence; `cwe` → `cwe`; `ip` "name/address" → `host` (name) and evidence (address);
+    skipped; `finding` → `title` (with the id) and `snippet`; `cve` (space separated) →
+    `cve` (first) and evidence; `cwe` → `cwe`; `ip` "name/address" → `host` (name) and evidence (address);
     `port` → `port`; `hint` → `remediation`.
 
     Fingerprint: `fingerprint_hint` = "testssl:<id>:<host>:<port>" — the finding text (dates,
