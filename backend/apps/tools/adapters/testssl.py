@@ -88,8 +88,8 @@ class TestsslAdapter(BaseAdapter):
     informational, WARN (a check that could not be completed) → unknown; warnings about the
     scanning machine's own OpenSSL (`engine_problem`, `old_fart`, `too_old_openssl`) are
     skipped; `finding` → `title` (with the id) and `snippet`; `cve` (space separated) →
-    `cve` (first) and evidence; `cwe` → `cwe`; `ip` "name/address" → `host` (name) and evidence (address);
-    `port` → `port`; `hint` → `remediation`.
+    `cve` (first) and evidence; `cwe` → `cwe`; `ip` "name/address" → `host` (name) and
+    evidence (address); `port` → `port`; `hint` → `remediation`.
 
     Fingerprint: `fingerprint_hint` = "testssl:<id>:<host>:<port>" — the finding text (dates,
     cipher lists) changes between runs without making it a new finding.
