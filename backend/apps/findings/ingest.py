@@ -156,8 +156,7 @@ def _ingest_batch(
         # ingestion, and that commit flushes this transaction's WAL with it.
         with connection.cursor() as cursor:
             cursor.execute("SET LOCAL synchronous_commit TO OFF")
-    reopenable = _reopenable(project=project, fingerprints=list(unique))
-    ids, created = upsert(unique=unique, context=context, project=project, now=now)
+    ids, created, reopenable = upsert(unique=unique, context=context, project=project, now=now)
     created_ids = [ids[fp] for fp in created]
     reopened_ids = [ids[fp] for fp in reopenable]
     result.created += len(created_ids)
@@ -194,23 +193,6 @@ def _ingest_batch(
         )
 
 
-def _reopenable(*, project: Any, fingerprints: list[str]) -> dict[str, str]:
-    """fingerprint → status of this batch's findings that are resolved and would reopen."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT fingerprint, status FROM findings_finding "
-                "WHERE project_id = %s AND status = ANY(%s) AND fingerprint = ANY(%s)",
-                [project.pk, list(REOPENABLE), fingerprints],
-            )
-            return dict(cursor.fetchall())
-    return dict(
-        Finding.objects.filter(
-            project=project, fingerprint__in=fingerprints, status__in=REOPENABLE
-        ).values_list("fingerprint", "status")
-    )
-
-
 def _events_created(*, ids: list[int], scan: Any, now: Any) -> None:
     """One `created` event per new finding, in one statement."""
     if not ids:
@@ -231,13 +213,18 @@ def _events_created(*, ids: list[int], scan: Any, now: Any) -> None:
         )
 
 
+# What an upsert reports: fingerprint → id, the fingerprints it created, and fingerprint →
+# previous status of the findings that were resolved and are now reported again.
+Upserted = tuple[dict[str, int], list[str], dict[str, str]]
+
+
 def _upsert_orm(
     *, unique: dict[str, NormalizedFinding], context: dict[str, Any], project: Any, now: Any
-) -> tuple[dict[str, int], list[str]]:
-    """(fingerprint → id, fingerprints created) through bulk_create."""
-    existing = set(
+) -> Upserted:
+    """The upsert through bulk_create, for databases other than PostgreSQL."""
+    existing = dict(
         Finding.objects.filter(project=project, fingerprint__in=list(unique)).values_list(
-            "fingerprint", flat=True
+            "fingerprint", "status"
         )
     )
     rows = [
@@ -256,7 +243,8 @@ def _upsert_orm(
                 "fingerprint", "id"
             )
         )
-    return ids, [fp for fp in unique if fp not in existing]
+    reopenable = {fp: status for fp, status in existing.items() if status in REOPENABLE}
+    return ids, [fp for fp in unique if fp not in existing], reopenable
 
 
 _STAGE = "_seculite_finding_stage"
@@ -299,10 +287,12 @@ def _copy_row(fingerprint: str, nf: NormalizedFinding, ids: tuple[Any, ...], now
 
 def _upsert_postgres(
     *, unique: dict[str, NormalizedFinding], context: dict[str, Any], project: Any, now: Any
-) -> tuple[dict[str, int], list[str]]:
+) -> Upserted:
     """COPY the batch into a temporary table, then one INSERT … ON CONFLICT DO UPDATE.
 
     Only constants of this module are formatted into the SQL; all data travels through COPY.
+    Status is never in the update list, so RETURNING gives an existing finding's status as it
+    was before this sighting: that is how resolved findings to reopen are found.
     """
     names = ", ".join(f'"{column}"' for column in _COPY_COLUMNS)
     refreshed = {cast(Field, Finding._meta.get_field(name)).column for name in REFRESHED_FIELDS}
@@ -325,11 +315,15 @@ def _upsert_postgres(
             f"INSERT INTO findings_finding ({names}) SELECT {names} FROM {_STAGE} "  # noqa: S608
             f"ON CONFLICT (project_id, fingerprint) DO UPDATE SET {updates} "
             # xmax is 0 only on rows this statement inserted (not updated).
-            f"RETURNING fingerprint, id, (xmax = 0)"
+            f"RETURNING fingerprint, id, (xmax = 0), status"
         )
         rows = cursor.fetchall()
         cursor.execute(f"DROP TABLE {_STAGE}")
-    return {fp: pk for fp, pk, _ in rows}, [fp for fp, _, inserted in rows if inserted]
+    ids = {fp: pk for fp, pk, _, _ in rows}
+    created = [fp for fp, _, inserted, _ in rows if inserted]
+    reopenable = {fp: status for fp, _, inserted, status in rows
+                  if not inserted and status in REOPENABLE}  # fmt: skip
+    return ids, created, reopenable
 
 
 def _occurrences_postgres(

@@ -111,12 +111,24 @@ class Finding(TimeStampedModel):
     remediation = models.TextField(blank=True)
     references = models.JSONField(default=list, blank=True)
     tags = models.JSONField(default=list, blank=True)
-    # Tracking across scans
+    # Tracking across scans. The two seen-in pointers are written for every finding of every
+    # scan; a database constraint would add a deferred per-row check to each ingest (about a
+    # third of its time). Django's on_delete still clears them when a scan is deleted.
     first_seen_scan = models.ForeignKey(
-        "scans.Scan", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "scans.Scan",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_constraint=False,
     )
     last_seen_scan = models.ForeignKey(
-        "scans.Scan", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "scans.Scan",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_constraint=False,
     )
     resolved_in_scan = models.ForeignKey(
         "scans.Scan", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -166,11 +178,14 @@ class FindingOccurrence(models.Model):
     tool_result = models.ForeignKey(
         "scans.ScanToolResult", on_delete=models.CASCADE, related_name="occurrences"
     )
+    # Denormalised from tool_result.scan for per-scan queries; the tool_result constraint
+    # already ties the row to its scan, so this one skips the per-row database check.
     scan = models.ForeignKey(
         "scans.Scan",
         on_delete=models.CASCADE,
         related_name="occurrences",
         db_index=False,  # the (scan, finding) index leads with it
+        db_constraint=False,
     )
     file_path = models.CharField(max_length=1024, blank=True)
     line_start = models.PositiveIntegerField(null=True, blank=True)
@@ -220,8 +235,15 @@ class FindingEvent(models.Model):
     from_value = models.CharField(max_length=200, blank=True)
     to_value = models.CharField(max_length=200, blank=True)
     comment = models.TextField(blank=True)
+    # Which scan caused a system event; like Finding's seen-in pointers, kept by Django's
+    # on_delete rather than a per-row database check on every ingest.
     scan = models.ForeignKey(
-        "scans.Scan", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "scans.Scan",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_constraint=False,
     )
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -190,6 +190,33 @@ def test_gone_finding_is_auto_resolved_and_reopened_when_back(setting):
     ]  # fmt: skip
 
 
+def test_manually_resolved_finding_reopens_with_its_previous_status(setting):
+    project, target, tool, root = setting
+    run_scan(project, target, tool, root, code_findings())
+    Finding.objects.filter(rule_id="B602").update(status=FindingStatus.RESOLVED)
+    _, _, outcome = run_scan(project, target, tool, root, code_findings())
+    assert (outcome.created, outcome.existing, outcome.reopened) == (0, 2, 1)
+    back = Finding.objects.get(rule_id="B602")
+    assert back.status == FindingStatus.REOPENED
+    event = back.events.get(event_type=FindingEventType.REOPENED)
+    assert (event.from_value, event.to_value) == (FindingStatus.RESOLVED, FindingStatus.REOPENED)
+    assert Finding.objects.get(rule_id="B307").status == FindingStatus.NEW
+
+
+def test_deleting_a_scan_clears_the_pointers_that_have_no_database_constraint(setting):
+    project, target, tool, root = setting
+    scan1, _, _ = run_scan(project, target, tool, root, code_findings())
+    scan2, _, _ = run_scan(project, target, tool, root, code_findings())
+    scan2.delete()
+    finding = Finding.objects.get(rule_id="B602")
+    assert (finding.first_seen_scan_id, finding.last_seen_scan_id) == (scan1.pk, None)
+    assert not FindingOccurrence.objects.filter(scan_id=scan2.pk).exists()
+    scan1_id = scan1.pk
+    scan1.delete()
+    assert not FindingEvent.objects.filter(scan_id=scan1_id).exists()
+    assert Finding.objects.get(rule_id="B602").first_seen_scan_id is None
+
+
 def test_triaged_findings_stay_as_triaged(setting):
     project, target, tool, root = setting
     run_scan(project, target, tool, root, code_findings())
