@@ -21,6 +21,7 @@ from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.http import HttpRequest
 from django.utils import timezone as django_timezone
 from django.utils.encoding import force_bytes, force_str
@@ -35,6 +36,8 @@ from apps.common.errors import ServiceError
 logger = logging.getLogger(__name__)
 
 LOGIN_TOKEN_LIFETIME = timedelta(days=30)
+# How long an expired or revoked key stays listed (for the owner's audit) before it is purged.
+DEAD_KEY_RETENTION = timedelta(days=30)
 INVALID_CREDENTIALS_MESSAGE = "Unable to sign in with the given username or email and password."
 USERNAME_MAX_LENGTH = 150
 
@@ -328,6 +331,18 @@ def api_key_revoke(*, api_key: ApiKey) -> ApiKey:
         api_key.save(update_fields=["revoked_at", "updated_at"])
         logger.info("API key %s of user %s revoked.", api_key.pk, api_key.user_id)
     return api_key
+
+
+def api_keys_purge(*, retention: timedelta = DEAD_KEY_RETENTION) -> int:
+    """Delete keys that expired or were revoked more than `retention` ago.
+
+    Every sign-in issues a key, so without this the table only grows. Returns how many went.
+    """
+    cutoff = django_timezone.now() - retention
+    deleted, _ = ApiKey.objects.filter(Q(revoked_at__lt=cutoff) | Q(expires_at__lt=cutoff)).delete()
+    if deleted:
+        logger.info("Purged %s API keys expired or revoked before %s.", deleted, cutoff)
+    return deleted
 
 
 # --- user administration (staff) -----------------------------------------------------------

@@ -39,6 +39,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 60.0,
         "options": {"queue": "default"},
     },
+    "api-keys-purge": {
+        "task": "accounts.api_keys_purge",
+        "schedule": 6 * 60 * 60.0,
+        "options": {"queue": "default"},
+    },
 }
 CELERY_WORKER_SEND_TASK_EVENTS = False
 CELERY_TASK_DEFAULT_QUEUE = "default"

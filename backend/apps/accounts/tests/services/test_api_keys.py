@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from apps.accounts.keys import key_matches
 from apps.accounts.models import ApiKey
-from apps.accounts.services import api_key_create, api_key_revoke
+from apps.accounts.services import api_key_create, api_key_revoke, api_keys_purge
 
 pytestmark = pytest.mark.django_db
 
@@ -40,3 +40,28 @@ def test_revoke_is_idempotent(user):
     assert first is not None
     assert first == second
     assert not ApiKey.objects.get(pk=api_key.pk).is_active
+
+
+def test_purge_deletes_only_keys_dead_for_longer_than_the_retention(user):
+    now = timezone.now()
+    live, _ = api_key_create(user=user, name="live")
+    api_key_create(user=user, name="no expiry")
+    just_expired, _ = api_key_create(user=user, name="just expired")
+    long_expired, _ = api_key_create(user=user, name="long expired")
+    long_revoked, _ = api_key_create(user=user, name="long revoked")
+    ApiKey.objects.filter(pk=live.pk).update(expires_at=now + timedelta(days=3))
+    ApiKey.objects.filter(pk=just_expired.pk).update(expires_at=now - timedelta(days=1))
+    ApiKey.objects.filter(pk=long_expired.pk).update(expires_at=now - timedelta(days=31))
+    ApiKey.objects.filter(pk=long_revoked.pk).update(revoked_at=now - timedelta(days=31))
+
+    assert api_keys_purge(retention=timedelta(days=30)) == 2
+    assert set(ApiKey.objects.values_list("name", flat=True)) == {
+        "live", "no expiry", "just expired",
+    }  # fmt: skip
+
+
+def test_purge_runs_from_beat():
+    from django.conf import settings
+
+    scheduled = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+    assert "accounts.api_keys_purge" in scheduled
