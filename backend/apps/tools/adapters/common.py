@@ -69,6 +69,15 @@ def expect(value: Any, kind: type | tuple[type, ...], *, tool: str, what: str) -
     return value
 
 
+def expect_kind(kind: str | None, expected: type, *, tool: str, what: str) -> None:
+    """`expect` for a value a streaming pass saw only the type name of (None: absent)."""
+    if kind != expected.__name__:
+        raise ToolOutputError(
+            f"{tool} output has an unexpected shape: {what} should be "
+            f"{_article(expected.__name__)}, not {kind or 'missing'}."
+        )
+
+
 def _article(name: str) -> str:
     return f"an {name}" if name[:1] in "aeiou" else f"a {name}"
 

@@ -12,7 +12,7 @@ import ipaddress
 import json
 import math
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any, ClassVar
 from urllib.parse import unquote, urlsplit
@@ -23,9 +23,16 @@ from apps.tools.adapters.base import (
     PreparedTarget,
     ToolOutputError,
 )
+from apps.tools.adapters.jsonstream import (  # noqa: F401 - re-exported for the adapters
+    json_kind,
+    json_value,
+    stream_json_array,
+    stream_json_items,
+    stream_json_kvitems,
+)
 
-# Reports read whole with json.load are refused past this size; streaming parsers have no bound
-# beyond the runner's output cap.
+# Text reports read whole are refused past this size; streaming parsers have no bound beyond
+# the runner's output cap.
 MAX_JSON_BYTES = 256 * 1024 * 1024
 # Evidence kept per finding (request/response excerpts, matched text).
 EVIDENCE_CHARS = 2000
@@ -193,74 +200,6 @@ def read_text(output_path: Path, tool: str, *, limit: int = MAX_JSON_BYTES) -> s
 def load_json(output_path: Path, tool: str) -> Any:
     """The whole report (bounded by MAX_JSON_BYTES); garbage raises ToolOutputError."""
     return common.load_json(output_path, tool=tool)
-
-
-def stream_json_items(
-    output_path: Path, tool: str, prefix: str, *, expect_keys: Iterable[str]
-) -> Iterator[Any]:
-    """Items under `prefix` (ijson syntax, e.g. 'matches.item') streamed from a large JSON
-    object. Fails if the document is not JSON, or its top level has none of `expect_keys`."""
-    import ijson
-
-    return _stream(
-        output_path, tool, expect_keys, lambda handle: ijson.items(handle, prefix, use_float=True)
-    )
-
-
-def stream_json_kvitems(
-    output_path: Path, tool: str, prefix: str, *, expect_keys: Iterable[str]
-) -> Iterator[tuple[str, Any]]:
-    """(key, value) pairs of the object at `prefix` (e.g. 'results' for {"results": {k: v}}),
-    streamed one pair at a time; checked like `stream_json_items`."""
-    import ijson
-
-    return _stream(
-        output_path, tool, expect_keys, lambda handle: ijson.kvitems(handle, prefix, use_float=True)
-    )
-
-
-def _stream(
-    output_path: Path, tool: str, expect_keys: Iterable[str], reader: Callable[[Any], Any]
-) -> Iterator[Any]:
-    """Runs `reader` (an ijson iterator over an open binary file) entirely in ijson's C
-    backend; the top-level check only needs its own early-stopping pass when nothing was
-    yielded, since a yielded item proves the top-level key on its path exists."""
-    import ijson
-
-    if not output_path.exists() or output_path.stat().st_size == 0:
-        raise ToolOutputError(f"{tool} wrote an empty report")
-    wanted = set(expect_keys)
-    yielded = False
-    with output_path.open("rb") as handle:
-        try:
-            for item in reader(handle):
-                yielded = True
-                yield item
-        except ijson.JSONError as exc:
-            head = output_path.read_bytes()[:120].decode("utf-8", "replace")
-            message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-            raise ToolOutputError(f"{tool} report is not valid JSON ({message}): {head!r}") from exc
-    if not yielded and not _top_level_has(output_path, wanted):
-        raise ToolOutputError(
-            f"{tool} report does not look like {tool} JSON output (expected a top-level "
-            f"object with one of: {', '.join(sorted(wanted))})"
-        )
-
-
-def _top_level_has(output_path: Path, keys: set[str]) -> bool:
-    """Whether the (already validated) document is an object with one of `keys`; stops at
-    the first such key."""
-    import ijson
-
-    with output_path.open("rb") as handle:
-        for event_prefix, event, value in ijson.parse(handle):
-            if event_prefix != "":
-                continue
-            if event == "map_key" and value in keys:
-                return True
-            if event in ("start_array", "end_map", "string", "number", "boolean", "null"):
-                return False
-    return False
 
 
 def iter_jsonl(output_path: Path, tool: str) -> Iterator[dict[str, Any]]:
