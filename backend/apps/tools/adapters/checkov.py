@@ -18,11 +18,11 @@ from apps.tools.adapters.base import (
 from apps.tools.adapters.common import (
     CODE_ASSET_TYPES,
     as_int,
-    expect,
-    load_json,
+    expect_kind,
     mapping,
     tree_root,
 )
+from apps.tools.adapters.jsonstream import json_kind, json_outline, stream_outlined_items
 
 FRAMEWORKS: tuple[str, ...] = (
     "ansible",
@@ -205,22 +205,38 @@ class CheckovAdapter(BaseAdapter):
         return ids
 
     def parse(self, *, output_path: Path, target: PreparedTarget) -> Iterator[NormalizedFinding]:
-        document = load_json(output_path, tool=self.name)
-        reports = document if isinstance(document, list) else [document]
-        for report in reports:
-            expect(report, dict, tool=self.name, what="each report")
-            if "results" not in report:
-                if "summary" in report or "passed" in report or not report:
+        # One report object, or a list of them: the first byte decides. Pass 1 checks every
+        # report and counts its failed checks; pass 2 streams the checks and matches each to
+        # its report (and check_type) by those counts.
+        container = "item" if json_kind(output_path, self.name) == "list" else ""
+        failed = f"{container}.results.failed_checks".lstrip(".")
+        outline = json_outline(
+            output_path,
+            self.name,
+            container=container,
+            array=failed,
+            fields=("check_type",),
+            kinds=("results", "results.failed_checks"),
+        )
+        for report in outline.containers:
+            expect_kind(report.kind, dict, tool=self.name, what="each report")
+            if "results" not in report.keys:
+                if "summary" in report.keys or "passed" in report.keys or not report.keys:
                     continue  # nothing of this kind was scanned
                 raise ToolOutputError(f"{self.name} output has a report without 'results'.")
-            results = expect(report["results"], dict, tool=self.name, what="'results'")
-            check_type = str(report.get("check_type") or "")
-            failed = expect(
-                results.get("failed_checks") or [], list, tool=self.name, what="'failed_checks'"
-            )
-            for check in failed:
-                expect(check, dict, tool=self.name, what="each failed check")
-                yield self._finding(check, check_type, target.path)
+            expect_kind(report.kinds.get("results"), dict, tool=self.name, what="'results'")
+            if report.kinds.get("results.failed_checks", "NoneType") != "NoneType":
+                expect_kind(
+                    report.kinds["results.failed_checks"],
+                    list,
+                    tool=self.name,
+                    what="'failed_checks'",
+                )
+            if report.bad_item:
+                expect_kind(report.bad_item, dict, tool=self.name, what="each failed check")
+        for index, check in stream_outlined_items(output_path, self.name, outline, failed):
+            check_type = str(outline.containers[index].fields.get("check_type") or "")
+            yield self._finding(check, check_type, target.path)
 
     def _finding(
         self, check: Mapping[str, Any], check_type: str, root: Path | None

@@ -20,11 +20,12 @@ from apps.tools.adapters.common import (
     CODE_ASSET_TYPES,
     as_int,
     expect,
-    load_json,
+    expect_kind,
     mask_secret,
     source_lines,
     tree_root,
 )
+from apps.tools.adapters.jsonstream import json_kind, stream_json_kvitems
 
 # Ways to cut a source line into candidate secrets, from coarse to fine: detect-secrets
 # reports only sha1(secret), so a candidate whose sha1 matches is the secret itself.
@@ -133,12 +134,15 @@ class DetectSecretsAdapter(BaseAdapter):
         return ToolCommand(argv=tuple(argv), output_path=output_path, cwd=root)
 
     def parse(self, *, output_path: Path, target: PreparedTarget) -> Iterator[NormalizedFinding]:
-        document = expect(load_json(output_path, tool=self.name), dict, tool=self.name, what="")
-        if "results" not in document:
+        # Streamed file by file: only one file's entries are held (its secrets' hashes are
+        # needed together to mask every secret on a line).
+        kind = json_kind(output_path, self.name, "results")
+        if kind is None:
             raise ToolOutputError(f"{self.name} output has no 'results' mapping.")
-        results = expect(document["results"], dict, tool=self.name, what="'results'")
+        expect_kind(kind, dict, tool=self.name, what="'results'")
         root = target.path
-        for filename, entries in results.items():
+        results = stream_json_kvitems(output_path, self.name, "results", expect_keys=None)
+        for filename, entries in results:
             expect(entries, list, tool=self.name, what=f"results for {filename!r}")
             hashes_by_line: dict[int | None, set[str]] = {}
             for entry in entries:

@@ -18,11 +18,11 @@ from apps.tools.adapters.common import (
     CODE_ASSET_TYPES,
     as_int,
     expect,
-    load_json,
     source_lines,
     tree_root,
     walk_files,
 )
+from apps.tools.adapters.jsonstream import stream_json_array
 
 LEVEL_SEVERITY = {
     "error": "medium",
@@ -119,8 +119,8 @@ class HadolintAdapter(BaseAdapter):
         return ToolCommand(argv=tuple(argv), output_path=output_path, cwd=root)
 
     def parse(self, *, output_path: Path, target: PreparedTarget) -> Iterator[NormalizedFinding]:
-        document = load_json(output_path, tool=self.name)
-        for entry in expect(document, list, tool=self.name, what="the report"):
+        # Streamed entry by entry (the report is a top-level JSON array).
+        for entry in stream_json_array(output_path, self.name):
             expect(entry, dict, tool=self.name, what="each entry")
             yield self._finding(entry, target.path)
 

@@ -21,11 +21,12 @@ from apps.tools.adapters.common import (
     MASK,
     as_int,
     expect,
+    expect_kind,
     first_sentence,
-    load_json,
     mapping,
     tree_root,
 )
+from apps.tools.adapters.jsonstream import json_kind, json_value, stream_json_kvitems
 
 SEVERITY = {"ERROR": "high", "WARNING": "medium", "INFO": "low"}
 SECRET_CWES = frozenset({259, 321, 798})
@@ -90,23 +91,30 @@ class NjsscanAdapter(BaseAdapter):
         )
 
     def parse(self, *, output_path: Path, target: PreparedTarget) -> Iterator[NormalizedFinding]:
-        document = expect(load_json(output_path, tool=self.name), dict, tool=self.name, what="")
-        if "nodejs" not in document and "templates" not in document:
-            raise ToolOutputError(f"{self.name} output has neither 'nodejs' nor 'templates'.")
-        fatal = [e for e in document.get("errors") or [] if isinstance(e, str)]
+        # Streamed rule by rule. njsscan sorts its keys, so 'errors' (checked before any
+        # finding) comes first; a section's type is only looked up when it yielded nothing.
+        errors = json_value(output_path, self.name, "errors")
+        fatal = [e for e in errors if isinstance(e, str)] if isinstance(errors, list) else []
         if fatal:
             raise ToolOutputError(f"{self.name} failed: {'; '.join(fatal)[:500]}")
+        present = 0
         for section in ("nodejs", "templates"):
-            section_rules = document.get(section)
-            if section_rules is None:
-                continue
-            rules = expect(section_rules, dict, tool=self.name, what=f"'{section}'")
-            for rule_id, rule in rules.items():
+            kind = None
+            rules = stream_json_kvitems(output_path, self.name, section, expect_keys=None)
+            for rule_id, rule in rules:
+                kind = "dict"
                 expect(rule, dict, tool=self.name, what=f"rule {rule_id!r}")
                 metadata = mapping(rule.get("metadata"))
                 for match in rule.get("files") or []:
                     expect(match, dict, tool=self.name, what="each match")
                     yield self._finding(str(rule_id), section, metadata, match, target.path)
+            kind = kind or json_kind(output_path, self.name, section)
+            if kind is not None:
+                present += 1
+                if kind != "NoneType":
+                    expect_kind(kind, dict, tool=self.name, what=f"'{section}'")
+        if not present:
+            raise ToolOutputError(f"{self.name} output has neither 'nodejs' nor 'templates'.")
 
     def _finding(
         self,

@@ -20,12 +20,13 @@ from apps.tools.adapters.common import (
     CODE_ASSET_TYPES,
     as_int,
     expect,
-    load_json,
+    expect_kind,
     read_head,
     source_lines,
     tree_root,
     walk_files,
 )
+from apps.tools.adapters.jsonstream import json_kind, stream_json_items
 
 SHELL_SUFFIXES = frozenset({".sh", ".bash", ".ksh", ".dash", ".bats"})
 SHELLS = frozenset({"sh", "bash", "dash", "ksh", "bats"})
@@ -143,10 +144,14 @@ class ShellcheckAdapter(BaseAdapter):
         return super().interpret_exit(exit_code=exit_code, output_path=output_path, stderr=stderr)
 
     def parse(self, *, output_path: Path, target: PreparedTarget) -> Iterator[NormalizedFinding]:
-        document = expect(load_json(output_path, tool=self.name), dict, tool=self.name, what="")
-        if "comments" not in document:
+        # json1 is {"comments": [...]}: 'comments' comes first, so checking its type is
+        # instant; the comments are then streamed one at a time.
+        kind = json_kind(output_path, self.name, "comments")
+        if kind is None:
             raise ToolOutputError(f"{self.name} output has no 'comments' list (not json1).")
-        for comment in expect(document["comments"], list, tool=self.name, what="'comments'"):
+        expect_kind(kind, list, tool=self.name, what="'comments'")
+        comments = stream_json_items(output_path, self.name, "comments.item", expect_keys=None)
+        for comment in comments:
             expect(comment, dict, tool=self.name, what="each comment")
             yield self._finding(comment, target.path)
 

@@ -144,3 +144,27 @@ def test_real_run(tmp_path: Path) -> None:
         "docker/Dockerfile",
         "docker/worker/Dockerfile",
     }
+
+
+def test_each_failed_check_keeps_its_own_reports_check_type(tmp_path: Path) -> None:
+    def report(check_type: str, *ids: str) -> dict[str, object]:
+        checks = [{"check_id": i, "file_path": "/x", "resource": "r"} for i in ids]
+        return {"check_type": check_type, "results": {"failed_checks": checks}}
+
+    output = tmp_path / "out.json"
+    output.write_text(
+        json.dumps(
+            [
+                {"passed": 0, "failed": 0},  # a framework with nothing to scan
+                report("terraform", "CKV_AWS_1", "CKV_AWS_2"),
+                {"check_type": "helm", "results": {"failed_checks": []}},
+                report("dockerfile", "CKV_DOCKER_1"),
+            ]
+        )
+    )
+    findings = list(checkov.parse(output_path=output, target=target_for(tmp_path)))
+    assert [(f.rule_id, f.evidence["check_type"]) for f in findings] == [
+        ("CKV_AWS_1", "terraform"),
+        ("CKV_AWS_2", "terraform"),
+        ("CKV_DOCKER_1", "dockerfile"),
+    ]
