@@ -24,14 +24,15 @@ Field mapping (per `runs[].results[]`):
 Results whose `kind` is `pass` or `notApplicable`, and results suppressed in the source with
 an accepted (or unstated) status, are not findings and are skipped.
 
-Memory: a SARIF log is one JSON document, so it is loaded whole (see `common.load_json` for
-the size bound); findings are then yielded one at a time.
+Memory: the log is streamed in two passes (`jsonstream.json_outline`, then the results one at
+a time in ijson's C backend), so a large log is never held whole; runs are matched to their
+results by position, whatever order a writer puts `tool` and `results` in.
 """
 
 from __future__ import annotations
 
-import json
 import re
+import tempfile
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import IO, Any
@@ -39,20 +40,21 @@ from urllib.parse import unquote, urlsplit
 
 from apps.tools.adapters.base import NormalizedFinding, ToolOutputError, relative_path
 from apps.tools.adapters.common import (
-    MAX_JSON_BYTES,
     as_int,
     confidence_of,
-    expect,
+    expect_kind,
     first_sentence,
-    load_json,
     severity_from_score,
 )
+from apps.tools.adapters.jsonstream import json_outline, stream_outlined_items
 
 LEVEL_SEVERITY = {"error": "high", "warning": "medium", "note": "low", "none": "informational"}
 SKIPPED_KINDS = frozenset({"pass", "notApplicable"})
 PLACEHOLDER_FINGERPRINTS = frozenset({"", "requires login"})
 _CWE_RE = re.compile(r"cwe[-_/:\s]*0*(\d+)", re.IGNORECASE)
 _PLACEHOLDER_RE = re.compile(r"\{(\d+)\}")
+_RESULTS = "runs.item.results"
+_CHUNK = 1024 * 1024
 
 
 def parse_sarif(
@@ -63,38 +65,48 @@ def parse_sarif(
     """Findings from a SARIF 2.1.0 log given as a path or an open stream.
 
     `root` is the scanned tree, so absolute and `file://` locations become relative;
-    `tool_fallback` names the tool when a run does not (e.g. in an uploaded report).
+    `tool_fallback` names the tool when a run does not (e.g. in an uploaded report). A stream
+    is first copied to a temporary file in chunks, since the log is read twice.
     """
-    log = _load(source, tool_fallback)
-    expect(log, dict, tool=tool_fallback, what="the SARIF log")
-    runs = log.get("runs")
-    if runs is None:
-        raise ToolOutputError(f"{tool_fallback} output is not a SARIF log: it has no 'runs'.")
-    expect(runs, list, tool=tool_fallback, what="'runs'")
-    for run in runs:
-        expect(run, dict, tool=tool_fallback, what="each run")
-        yield from _parse_run(run, root, tool_fallback)
-
-
-def _load(source: Path | str | IO[bytes] | IO[str], tool: str) -> Any:
     if isinstance(source, (str, Path)):
-        return load_json(Path(source), tool=tool)
-    data = source.read(MAX_JSON_BYTES + 1)
-    if not data:
-        raise ToolOutputError(f"{tool} report is empty.")
-    if len(data) > MAX_JSON_BYTES:
-        raise ToolOutputError(
-            f"{tool} report is above the {MAX_JSON_BYTES // (1024 * 1024)} MiB this parser "
-            "loads at once."
-        )
-    try:
-        return json.loads(data)
-    except json.JSONDecodeError as exc:
-        raise ToolOutputError(
-            f"{tool} report is not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno})."
-        ) from exc
-    except UnicodeDecodeError as exc:
-        raise ToolOutputError(f"{tool} report is not UTF-8 text: {exc.reason}.") from exc
+        yield from _parse_file(Path(source), root, tool_fallback)
+        return
+    with tempfile.NamedTemporaryFile(prefix="sarif-", suffix=".json") as spool:
+        while chunk := source.read(_CHUNK):
+            spool.write(chunk.encode("utf-8") if isinstance(chunk, str) else chunk)
+        spool.flush()
+        yield from _parse_file(Path(spool.name), root, tool_fallback)
+
+
+def _parse_file(path: Path, root: Path | None, tool: str) -> Iterator[NormalizedFinding]:
+    # Pass 1 validates the log and collects each run's lookups (small) and result count, so a
+    # malformed log fails before any finding is yielded; pass 2 streams the results in C.
+    outline = json_outline(
+        path,
+        tool,
+        container="runs.item",
+        array=_RESULTS,
+        fields=("tool", "artifacts", "originalUriBaseIds"),
+        kinds=("results",),
+        top=("", "runs"),
+    )
+    expect_kind(outline.kinds.get(""), dict, tool=tool, what="the SARIF log")
+    runs_kind = outline.kinds.get("runs")
+    if runs_kind in (None, "NoneType"):
+        raise ToolOutputError(f"{tool} output is not a SARIF log: it has no 'runs'.")
+    expect_kind(runs_kind, list, tool=tool, what="'runs'")
+    for run in outline.containers:
+        expect_kind(run.kind, dict, tool=tool, what="each run")
+        results_kind = run.kinds.get("results", "NoneType")
+        if results_kind != "NoneType":
+            expect_kind(results_kind, list, tool=tool, what="a run's 'results'")
+        if run.bad_item:
+            expect_kind(run.bad_item, dict, tool=tool, what="each result")
+    contexts = [_Run(run.fields, tool) for run in outline.containers]
+    for index, result in stream_outlined_items(path, tool, outline, _RESULTS):
+        if result.get("kind") in SKIPPED_KINDS or _suppressed(result):
+            continue
+        yield _finding(result, contexts[index], root)
 
 
 class _Run:
@@ -156,21 +168,6 @@ class _Run:
             if parent_uri:
                 return parent_uri.rstrip("/") + "/" + uri.lstrip("/")
         return uri
-
-
-def _parse_run(
-    run: Mapping[str, Any], root: Path | None, tool_fallback: str
-) -> Iterator[NormalizedFinding]:
-    context = _Run(run, tool_fallback)
-    results = run.get("results")
-    if results is None:
-        return
-    expect(results, list, tool=tool_fallback, what="a run's 'results'")
-    for result in results:
-        expect(result, dict, tool=tool_fallback, what="each result")
-        if result.get("kind") in SKIPPED_KINDS or _suppressed(result):
-            continue
-        yield _finding(result, context, root)
 
 
 def _finding(result: Mapping[str, Any], context: _Run, root: Path | None) -> NormalizedFinding:

@@ -273,3 +273,32 @@ def test_run_without_results_yields_nothing() -> None:
 def test_garbage_raises(content: str, message: str) -> None:
     with pytest.raises(ToolOutputError, match=message):
         list(parse_sarif(io.StringIO(content), ROOT, "upload"))
+
+
+def test_runs_keep_their_own_rules_whatever_the_key_order() -> None:
+    # Semgrep sorts keys, so a run's results come before its tool; a run may lack a tool.
+    document = {
+        "runs": [
+            {
+                "results": [{"ruleIndex": 0, "message": {"text": "first run"}}],
+                "tool": {"driver": {"name": "A", "rules": [{"id": "a/rule"}]}},
+            },
+            {"results": [{"ruleIndex": 0, "message": {"text": "no tool"}}]},
+            {
+                "tool": {"driver": {"name": "C", "rules": [{"id": "c/rule"}]}},
+                "results": [{"ruleIndex": 0, "level": "error", "message": {"text": "third"}}],
+            },
+        ]
+    }
+    first, orphan, third = _parse(document)
+    assert (first.rule_id, first.evidence["sarif_tool"]) == ("a/rule", "A")
+    assert (orphan.rule_id, orphan.evidence["sarif_tool"]) == ("upload", "upload")
+    assert (third.rule_id, third.severity, third.evidence["sarif_tool"]) == ("c/rule", "high", "C")
+
+
+def test_a_malformed_later_run_fails_before_any_finding() -> None:
+    document = _log([{"ruleId": "js/xss", "message": {"text": "m"}}])
+    document["runs"].append("not a run")
+    findings = parse_sarif(io.StringIO(json.dumps(document)), ROOT, "upload")
+    with pytest.raises(ToolOutputError, match="each run should be a dict, not str"):
+        next(findings)
