@@ -18,8 +18,8 @@ from apps.tools.adapters.base import (
 from apps.tools.adapters.toolkit import (
     UnavailableInThisWorkerMixin,
     clip,
-    load_json,
     require_tree,
+    stream_json_array,
     text_list,
     validated_config,
 )
@@ -123,9 +123,10 @@ class GitleaksAdapter(UnavailableInThisWorkerMixin, BaseAdapter):
         return verdict
 
     def parse(self, *, output_path: Path, target: PreparedTarget) -> Iterator[NormalizedFinding]:
-        leaks = load_json(output_path, "gitleaks")
-        if not isinstance(leaks, list):
-            raise ToolOutputError("gitleaks report is not a JSON list of leaks")
+        # Streamed leak by leak (the report is a top-level JSON array).
+        leaks = stream_json_array(
+            output_path, "gitleaks", shape_error="gitleaks report is not a JSON list of leaks"
+        )
         for leak in leaks:
             if not isinstance(leak, dict) or "RuleID" not in leak:
                 raise ToolOutputError("gitleaks report: an entry has no RuleID")

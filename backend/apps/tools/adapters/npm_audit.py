@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -20,9 +19,11 @@ from apps.tools.adapters.base import (
 from apps.tools.adapters.toolkit import (
     clip,
     dependency_hint,
-    load_json,
+    json_kind,
+    json_value,
     map_severity,
     require_tree,
+    stream_json_kvitems,
     text_list,
     validated_config,
 )
@@ -38,6 +39,32 @@ SEVERITIES = {
 LOCKFILES = ("npm-shrinkwrap.json", "package-lock.json")
 _ADVISORY_ID = re.compile(r"(GHSA(?:-[23456789cfghjmpqrvwx]{4}){3})", re.IGNORECASE)
 _UPPER_BOUND = re.compile(r"^<\s*([0-9][\w.+-]*)$")
+_ABSENT = object()
+TOOL = "npm audit"
+
+
+def _report_head(output_path: Path) -> Any:
+    """The report's small top-level fields, enough for `_report_problem`, read without ever
+    building 'vulnerabilities' (it stands in as {} when it is an object). In a v2 report
+    auditReportVersion and vulnerabilities come first, so only 'metadata' needs a full pass
+    (in C); error reports are a few lines."""
+    if json_kind(output_path, TOOL) != "dict":
+        return None
+    head: dict[str, Any] = {}
+    version = json_value(output_path, TOOL, "auditReportVersion", _ABSENT)
+    if version is not _ABSENT:
+        head["auditReportVersion"] = version
+    if version == 2 and json_kind(output_path, TOOL, "vulnerabilities") == "dict":
+        head["vulnerabilities"] = {}
+        head["metadata"] = json_value(output_path, TOOL, "metadata")
+        return head
+    for key in ("error", "message", "code"):
+        value = json_value(output_path, TOOL, key, _ABSENT)
+        if value is not _ABSENT:
+            head[key] = value
+    if json_kind(output_path, TOOL, "advisories") is not None:
+        head["advisories"] = {}
+    return head
 
 
 def _report_problem(report: Any) -> str:
@@ -87,8 +114,8 @@ class NpmAuditAdapter(BaseAdapter):
     Exit codes: 0 (clean) and 1 (vulnerabilities, or an error) are both possible for a good
     run, so success is decided by the output: an error object (ENOLOCK, ENOTFOUND, EAI_AGAIN,
     ECONNREFUSED, an HTTP error from the audit endpoint) or a report that audited no
-    dependency fails the run with that reason. The report is json.load-ed (bounded to
-    256 MiB).
+    dependency fails the run with that reason. The report is streamed: its small fields are
+    checked first, so a failed audit never yields a finding, then package by package.
     """
 
     tool_id: ClassVar[str] = "npm_audit"
@@ -153,8 +180,8 @@ class NpmAuditAdapter(BaseAdapter):
 
     def interpret_exit(self, *, exit_code: int, output_path: Path, stderr: str) -> ExitVerdict:
         try:
-            report = json.loads(output_path.read_text("utf-8", "replace"))
-        except (OSError, ValueError):
+            report = _report_head(output_path)
+        except ToolOutputError:
             tail = " | ".join(stderr.strip().splitlines()[-3:]) or "no error output"
             return ExitVerdict(
                 ok=False, reason=f"npm audit exited with code {exit_code} without JSON: {tail}"
@@ -167,12 +194,14 @@ class NpmAuditAdapter(BaseAdapter):
         return ExitVerdict(ok=True)
 
     def parse(self, *, output_path: Path, target: PreparedTarget) -> Iterator[NormalizedFinding]:
-        report = load_json(output_path, "npm audit")
-        problem = _report_problem(report)
+        problem = _report_problem(_report_head(output_path))
         if problem:
             raise ToolOutputError(problem)
         lock = _lock_packages(target.path)
-        for name, vuln in report["vulnerabilities"].items():
+        # Streamed package by package; the checks above never build 'vulnerabilities'.
+        for name, vuln in stream_json_kvitems(
+            output_path, TOOL, "vulnerabilities", expect_keys=None
+        ):
             if not isinstance(vuln, dict):
                 continue
             versions = sorted(
@@ -241,12 +270,15 @@ def _lock_packages(root: Path | None) -> dict[str, Any]:
     for name in LOCKFILES:
         path = Path(root) / name
         if path.is_file() and path.stat().st_size < 64 * 1024 * 1024:
+            # Streamed, keeping only each node's version: the lockfile can be large.
             try:
-                data = json.loads(path.read_text("utf-8"))
-            except (OSError, ValueError):
+                return {
+                    node: {"version": entry.get("version")}
+                    for node, entry in stream_json_kvitems(path, name, "packages", expect_keys=None)
+                    if isinstance(entry, dict)
+                }
+            except (OSError, ToolOutputError):
                 return {}
-            packages = data.get("packages") if isinstance(data, dict) else None
-            return packages if isinstance(packages, dict) else {}
     return {}
 
 

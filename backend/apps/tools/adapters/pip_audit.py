@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any, ClassVar
@@ -18,10 +17,11 @@ from apps.tools.adapters.base import (
 from apps.tools.adapters.toolkit import (
     clip,
     dependency_hint,
-    load_json,
+    json_kind,
     require_relative_file,
     require_tree,
     split_advisory_ids,
+    stream_json_items,
     text_list,
     validated_config,
 )
@@ -29,21 +29,30 @@ from apps.tools.adapters.toolkit import (
 PROJECT_FILES = ("pyproject.toml", "setup.py", "setup.cfg")
 
 
-def _audit_problem(report: Any) -> str:
+def _dependencies(output_path: Path) -> Iterator[Any]:
+    return stream_json_items(output_path, "pip-audit", "dependencies.item", expect_keys=None)
+
+
+def _audit_problem(output_path: Path) -> str:
     """Why the report proves nothing was checked ("" when at least one package was audited).
 
     Without network access pip-audit prints "No known vulnerabilities found" and exits 0 while
-    every dependency carries a `skip_reason`; that must never read as a clean result."""
-    if not isinstance(report, dict) or not isinstance(report.get("dependencies"), list):
+    every dependency carries a `skip_reason`; that must never read as a clean result. Streams
+    the dependencies once, keeping only counts."""
+    if json_kind(output_path, "pip-audit", "dependencies") != "list":
         return "pip-audit report has no 'dependencies' list: not pip-audit JSON"
-    deps = [d for d in report["dependencies"] if isinstance(d, dict)]
+    deps, skipped, first = 0, 0, ""
+    for dep in _dependencies(output_path):
+        if isinstance(dep, dict):
+            deps += 1
+            if dep.get("skip_reason"):
+                skipped += 1
+                first = first or str(dep.get("skip_reason"))
     if not deps:
         return "pip-audit found no dependencies to audit (empty requirements or project)"
-    skipped = [d for d in deps if d.get("skip_reason")]
-    if len(skipped) == len(deps):
-        first = str(skipped[0].get("skip_reason"))
+    if skipped == deps:
         return (
-            f"pip-audit could not audit any of the {len(deps)} dependencies, so the result "
+            f"pip-audit could not audit any of the {deps} dependencies, so the result "
             f"says nothing (vulnerability service unreachable?): {clip(first, 300)}"
         )
     return ""
@@ -65,7 +74,8 @@ class PipAuditAdapter(BaseAdapter):
     prints "No known vulnerabilities found" and exits 0) or none was found, `interpret_exit`
     fails the run with the reason and `parse` raises ToolOutputError — never "no findings".
     pip-audit exits 1 when it found vulnerabilities; that is a success when the report is
-    readable. The report is json.load-ed (bounded to 256 MiB; it is small).
+    readable. The report is streamed twice: once to count audited dependencies, so an
+    unaudited run fails before any finding is yielded, then dependency by dependency.
 
     Note: auditing a requirements file resolves it with pip in a throwaway virtualenv, which
     can build sdists (running their setup code); `no_deps` with fully pinned requirements
@@ -172,23 +182,21 @@ class PipAuditAdapter(BaseAdapter):
 
     def interpret_exit(self, *, exit_code: int, output_path: Path, stderr: str) -> ExitVerdict:
         try:
-            report = json.loads(output_path.read_text("utf-8", "replace"))
-        except (OSError, ValueError):
-            report = None
-        if exit_code not in (0, 1) or report is None:
+            problem = _audit_problem(output_path) if exit_code in (0, 1) else None
+        except ToolOutputError:
+            problem = None
+        if problem is None:
             tail = " | ".join(stderr.strip().splitlines()[-3:]) or "no error output"
             return ExitVerdict(
                 ok=False, reason=f"pip-audit exited with code {exit_code} without a report: {tail}"
             )
-        problem = _audit_problem(report)
         return ExitVerdict(ok=False, reason=problem) if problem else ExitVerdict(ok=True)
 
     def parse(self, *, output_path: Path, target: PreparedTarget) -> Iterator[NormalizedFinding]:
-        report = load_json(output_path, "pip-audit")
-        problem = _audit_problem(report)
+        problem = _audit_problem(output_path)
         if problem:
             raise ToolOutputError(problem)
-        for dep in report["dependencies"]:
+        for dep in _dependencies(output_path):
             if not isinstance(dep, dict) or dep.get("skip_reason"):
                 continue
             name, version = str(dep.get("name") or ""), str(dep.get("version") or "")

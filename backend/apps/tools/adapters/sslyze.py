@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -19,8 +19,10 @@ from apps.tools.adapters.base import (
 from apps.tools.adapters.toolkit import (
     clip,
     host_port_arg,
-    load_json,
+    json_kind,
+    json_value,
     require_host_port,
+    stream_json_items,
     validated_config,
 )
 
@@ -101,8 +103,9 @@ class SslyzeAdapter(BaseAdapter):
 
     `--mozilla_config=disable` keeps the exit code about the run, not compliance; sslyze also
     exits 0 when a server is unreachable, so `interpret_exit` reads the report and fails the
-    run when no server could be scanned. The report is json.load-ed (bounded to 256 MiB; one
-    server is a few hundred KB).
+    run when no server could be scanned. The report is streamed server by server (one
+    server's result, a few hundred KB, is held at a time); that check runs first, so a run
+    that scanned nothing never yields a finding.
     """
 
     tool_id: ClassVar[str] = "sslyze"
@@ -194,22 +197,21 @@ class SslyzeAdapter(BaseAdapter):
         if not verdict.ok:
             return verdict
         try:
-            report = json.loads(output_path.read_text("utf-8", "replace"))
-        except (OSError, ValueError) as exc:
+            problem = _unscanned_reason(output_path)
+        except ToolOutputError as exc:
             return ExitVerdict(ok=False, reason=f"sslyze wrote no readable report: {exc}")
-        problem = _unscanned_reason(report)
         return ExitVerdict(ok=False, reason=problem) if problem else verdict
 
     def parse(self, *, output_path: Path, target: PreparedTarget) -> Iterator[NormalizedFinding]:
-        report = load_json(output_path, "sslyze")
-        if not isinstance(report, dict) or "server_scan_results" not in report:
+        if json_kind(output_path, "sslyze", "server_scan_results", use_float=False) is None:
             raise ToolOutputError("sslyze report has no 'server_scan_results': not SSLyze JSON")
-        problem = _unscanned_reason(report)
+        problem = _unscanned_reason(output_path)
         if problem:
             raise ToolOutputError(problem)
-        scanned_at = _when(report.get("date_scans_completed")) or datetime.now(UTC)
-        for server in report["server_scan_results"]:
-            if server.get("scan_status") != "COMPLETED":
+        completed = json_value(output_path, "sslyze", "date_scans_completed", use_float=False)
+        scanned_at = _when(completed) or datetime.now(UTC)
+        for server in _items(output_path, "server_scan_results"):
+            if not isinstance(server, dict) or server.get("scan_status") != "COMPLETED":
                 continue
             location = server.get("server_location") or {}
             yield from _ServerFindings(
@@ -220,18 +222,37 @@ class SslyzeAdapter(BaseAdapter):
             ).all()
 
 
-def _unscanned_reason(report: Any) -> str:
-    if not isinstance(report, dict):
+# SSLyze writes RSA moduli and serial numbers as integers beyond 64 bits, which ijson's
+# fast float mode refuses; numbers are read exactly and `_plain` turns the rare Decimal into a
+# float.
+def _items(output_path: Path, key: str) -> Iterator[Any]:
+    items = stream_json_items(
+        output_path, "sslyze", f"{key}.item", expect_keys=None, use_float=False
+    )
+    return (_plain(item) for item in items)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_plain(item) for item in value]
+    return float(value) if isinstance(value, Decimal) else value
+
+
+def _unscanned_reason(output_path: Path) -> str:
+    """Why no server was scanned ("" when one was), from one streamed pass over the servers."""
+    if json_kind(output_path, "sslyze", use_float=False) != "dict":
         return "sslyze report is not a JSON object"
-    invalid = report.get("invalid_server_strings") or []
-    servers = report.get("server_scan_results") or []
     problems = [
         f"{item.get('server_string')}: {item.get('error_message')}"
-        for item in invalid
+        for item in _items(output_path, "invalid_server_strings")
         if isinstance(item, dict)
     ]
     completed = 0
-    for server in servers:
+    for server in _items(output_path, "server_scan_results"):
+        if not isinstance(server, dict):
+            continue
         if server.get("connectivity_status") == "COMPLETED":
             completed += 1
             continue

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import ipaddress
-import json
 import re
 import shutil
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -23,8 +22,8 @@ from apps.tools.adapters.base import (
 from apps.tools.adapters.toolkit import (
     clip,
     host_port_arg,
-    load_json,
     require_host_port,
+    stream_json_array,
     validated_config,
 )
 
@@ -70,7 +69,7 @@ _VERSION = re.compile(r"testssl(?:\.sh)?\s+([0-9][0-9A-Za-z.\-+~]*)")
 _CVE = re.compile(r"CVE-\d{4}-\d{4,}")
 
 
-def _fatal(entries: list[Any]) -> str:
+def _fatal(entries: Iterable[Any]) -> str:
     for entry in entries:
         if isinstance(entry, dict) and str(entry.get("severity", "")).upper() == "FATAL":
             return str(entry.get("finding") or "fatal error")
@@ -96,7 +95,8 @@ class TestsslAdapter(BaseAdapter):
 
     Exit codes: testssl.sh's exit code is not a findings signal (it adds up per-check return
     values); only its fatal codes (242-255) fail the run, as does a FATAL `scanProblem` in the
-    report. The report is json.load-ed (bounded to 256 MiB; a full run is ~100 KB).
+    report. The report is streamed twice: once for a FATAL entry, which fails the run before
+    any finding is yielded, then entry by entry for the findings.
     """
 
     tool_id: ClassVar[str] = "testssl"
@@ -209,37 +209,38 @@ class TestsslAdapter(BaseAdapter):
         )
 
     def interpret_exit(self, *, exit_code: int, output_path: Path, stderr: str) -> ExitVerdict:
-        loaded: list[Any] | None = None
         try:
-            parsed = json.loads(output_path.read_text("utf-8", "replace"))
-            loaded = parsed if isinstance(parsed, list) else None
-        except (OSError, ValueError):
-            loaded = None
-        entries = loaded or []
-        fatal = _fatal(entries)
+            fatal, readable = _fatal(stream_json_array(output_path, "testssl.sh")), True
+        except ToolOutputError:
+            fatal, readable = "", False
         if exit_code in FATAL_EXIT_CODES or fatal:
             meaning = FATAL_EXIT_CODES.get(exit_code, f"exit code {exit_code}")
             return ExitVerdict(
                 ok=False, reason=f"testssl.sh failed ({meaning}): {fatal or stderr[-300:]}"
             )
-        if loaded is None:
+        if not readable:
             return ExitVerdict(ok=False, reason="testssl.sh wrote no readable JSON report")
         return ExitVerdict(ok=True)
 
     def parse(self, *, output_path: Path, target: PreparedTarget) -> Iterator[NormalizedFinding]:
-        entries = load_json(output_path, "testssl.sh")
-        if not isinstance(entries, list):
-            raise ToolOutputError("testssl.sh report is not a JSON list: use --jsonfile (flat)")
-        fatal = _fatal(entries)
+        fatal = _fatal(self._entries(output_path))
         if fatal:
             raise ToolOutputError(f"testssl.sh could not scan the target: {fatal}")
-        for entry in entries:
+        for entry in self._entries(output_path):
             if not isinstance(entry, dict) or "id" not in entry or "severity" not in entry:
                 raise ToolOutputError("testssl.sh report entries need 'id' and 'severity'")
             level = str(entry["severity"]).upper()
             if level not in SEVERITIES or entry["id"] in SCANNER_NOTICES:
                 continue
             yield _finding(entry, SEVERITIES[level])
+
+    @staticmethod
+    def _entries(output_path: Path) -> Iterator[Any]:
+        return stream_json_array(
+            output_path,
+            "testssl.sh",
+            shape_error="testssl.sh report is not a JSON list: use --jsonfile (flat)",
+        )
 
 
 def _finding(entry: Mapping[str, Any], severity: str) -> NormalizedFinding:

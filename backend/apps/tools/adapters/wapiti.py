@@ -18,9 +18,11 @@ from apps.tools.adapters.base import (
 from apps.tools.adapters.toolkit import (
     EVIDENCE_CHARS,
     clip,
-    load_json,
+    json_kind,
+    json_value,
     references,
     require_url,
+    stream_json_kvitems,
     url_path_key,
     validated_config,
 )
@@ -59,8 +61,9 @@ class WapitiAdapter(BaseAdapter):
     payload) + parameter, so a payload that differs per run never splits a finding; entries
     repeating a fingerprint (several modules hitting the same 500) yield one finding.
 
-    The report is read whole with json.load (bounded to 256 MiB): Wapiti writes the target
-    in the last section, after the findings.
+    The report is streamed category by category (one category's entries are held at a
+    time); `classifications` (first) and `infos.target` (the first key of the last section,
+    ahead of the crawled pages) are read on their own, so the crawl log is never built.
     """
 
     tool_id: ClassVar[str] = "wapiti"
@@ -185,22 +188,21 @@ class WapitiAdapter(BaseAdapter):
         return ToolCommand(argv=tuple(argv), output_path=output_path, output_written_by_tool=True)
 
     def parse(self, *, output_path: Path, target: PreparedTarget) -> Iterator[NormalizedFinding]:
-        report = load_json(output_path, "wapiti")
-        if not isinstance(report, dict) or not any(key in report for key in SECTIONS):
-            raise ToolOutputError(
-                "wapiti report does not look like Wapiti JSON (no vulnerabilities/anomalies)"
-            )
-        infos = report.get("infos") or {}
-        origin = _origin(str(infos.get("target") or target.url or ""))
-        classifications = report.get("classifications") or {}
+        not_wapiti = "wapiti report does not look like Wapiti JSON (no vulnerabilities/anomalies)"
+        if json_kind(output_path, "wapiti") != "dict":
+            raise ToolOutputError(not_wapiti)
+        origin = _origin(str(json_value(output_path, "wapiti", "infos.target") or target.url or ""))
+        classifications = json_value(output_path, "wapiti", "classifications")
+        if not isinstance(classifications, dict):
+            classifications = {}
         seen: set[str] = set()
+        present = 0
         for section in SECTIONS:
-            groups = report.get(section)
-            if groups is None:
-                continue
-            if not isinstance(groups, dict):
-                raise ToolOutputError(f"wapiti report: '{section}' is not an object")
-            for category, entries in groups.items():
+            kind = None
+            for category, entries in stream_json_kvitems(
+                output_path, "wapiti", section, expect_keys=None
+            ):
+                kind = "dict"
                 info = classifications.get(category) or {}
                 for entry in entries or []:
                     if not isinstance(entry, dict):
@@ -211,6 +213,14 @@ class WapitiAdapter(BaseAdapter):
                     if finding.fingerprint_hint not in seen:
                         seen.add(finding.fingerprint_hint)
                         yield finding
+            # A section's type is only looked up when it yielded nothing.
+            kind = kind or json_kind(output_path, "wapiti", section)
+            if kind is not None:
+                present += 1
+                if kind not in ("dict", "NoneType"):
+                    raise ToolOutputError(f"wapiti report: '{section}' is not an object")
+        if not present:
+            raise ToolOutputError(not_wapiti)
 
     def _finding(
         self,
