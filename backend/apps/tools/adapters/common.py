@@ -2,9 +2,8 @@
 memory bound, walking a prepared tree without following links out of it, reading source
 lines for snippets, masking secrets and mapping tool severities.
 
-Memory bound: JSON and SARIF reports are single documents, so `load_json` reads them whole.
-It refuses a file above `MAX_JSON_BYTES` (well under what the worker's memory holds once
-parsed); the runner already caps raw output at SECULITE_TOOL_OUTPUT_MAX_BYTES.
+Memory bound: adapters stream their reports (`jsonstream`); `load_json` is left for small
+documents read whole, and refuses a file above `MAX_JSON_BYTES`.
 """
 
 from __future__ import annotations

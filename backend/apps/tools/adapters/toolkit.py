@@ -197,11 +197,6 @@ def read_text(output_path: Path, tool: str, *, limit: int = MAX_JSON_BYTES) -> s
     return text
 
 
-def load_json(output_path: Path, tool: str) -> Any:
-    """The whole report (bounded by MAX_JSON_BYTES); garbage raises ToolOutputError."""
-    return common.load_json(output_path, tool=tool)
-
-
 def iter_jsonl(output_path: Path, tool: str) -> Iterator[dict[str, Any]]:
     """One JSON object per line, read line by line; blank lines are skipped."""
     if not output_path.exists():

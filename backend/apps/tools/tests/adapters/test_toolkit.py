@@ -108,7 +108,7 @@ def test_stream_json_items_checks_the_document(tmp_path: Path) -> None:
         list(toolkit.stream_json_items(out, "t", "matches.item", expect_keys=("matches",)))
 
 
-def test_load_json_refuses_oversized_reports(
+def test_read_text_refuses_oversized_reports(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     out = tmp_path / "r.json"
