@@ -1,5 +1,8 @@
 """Finding endpoints: the list across visible projects, detail, triage and history.
 
+/findings/export/ downloads the list (same visibility, filters, search and ordering) as CSV,
+JSON or SARIF, streamed; see apps.findings.exports for the formats.
+
 History and sightings are nested lists: /findings/{finding_pk}/events/ and
 /findings/{finding_pk}/occurrences/. Everyone with a role in a finding's project reads;
 members and owners triage (status, assignment, comments), one finding or many at once
@@ -9,19 +12,35 @@ without a role get 404.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.db.models import QuerySet
+from django.http import StreamingHttpResponse
+from django.utils import timezone
+from django.utils.text import slugify
 from django_filters.rest_framework import DjangoFilterBackend
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
 from rest_framework.filters import SearchFilter
+from rest_framework.negotiation import BaseContentNegotiation
+from rest_framework.parsers import BaseParser
+from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from apps.common.roles import ProjectRole
 from apps.findings import services
+from apps.findings.exports import (
+    EXPORT_COLUMNS,
+    EXPORT_FORMATS,
+    LONG_TEXT_COLUMNS,
+    SARIF_FINGERPRINT_KEY,
+    findings_export,
+)
 from apps.findings.filters import (
     FINDING_SEARCH_FIELDS,
     FindingEventFilter,
@@ -33,6 +52,7 @@ from apps.findings.models import Finding, FindingEvent, FindingOccurrence
 from apps.findings.selectors import (
     finding_bulk_selection,
     finding_event_list,
+    finding_export_project_name,
     finding_get_for_user,
     finding_list,
     finding_occurrence_list,
@@ -51,6 +71,41 @@ from apps.findings.serializers import (
 
 ID = OpenApiParameter("id", int, OpenApiParameter.PATH)
 FINDING_PK = OpenApiParameter("finding_pk", int, OpenApiParameter.PATH, description="Finding id.")
+EXPORT_FORMAT = OpenApiParameter(
+    "format",
+    str,
+    enum=list(EXPORT_FORMATS),
+    default="csv",
+    description="csv (one row per finding), json (one JSON array) or sarif (SARIF 2.1.0, one "
+    "run per tool).",
+)
+EXPORT_HELP = (
+    "An attachment, streamed. csv: UTF-8, columns "
+    + ", ".join(name for name, _ in EXPORT_COLUMNS)
+    + "; a text cell starting with = + - @, a tab or a carriage return is prefixed with a "
+    "single quote. json: one array of objects with the CSV's columns plus "
+    + ", ".join(name for name, _ in LONG_TEXT_COLUMNS)
+    + ". sarif: SARIF 2.1.0, one run per tool, SecuLite's fingerprint in partialFingerprints[\""
+    + SARIF_FINGERPRINT_KEY
+    + '"]. Snippets and evidence are never exported.'
+)
+
+
+class JSONErrorsNegotiation(BaseContentNegotiation):
+    """Errors of the export answer in the API's JSON format whatever the client accepts, and
+    its `format` parameter picks the file format instead of a DRF renderer."""
+
+    def select_parser(self, request: Request, parsers: Iterable[BaseParser]) -> BaseParser | None:
+        return next(iter(parsers), None)
+
+    def select_renderer(
+        self,
+        request: Request,
+        renderers: Iterable[BaseRenderer],
+        format_suffix: str | None = None,
+    ) -> tuple[BaseRenderer, str]:
+        renderer = next(iter(renderers))
+        return renderer, renderer.media_type
 
 
 @extend_schema(tags=["findings"])
@@ -100,6 +155,58 @@ class FindingViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
             assignee_id=data.validated_data.get("assignee", services.KEEP),
         )
         return Response(FindingBulkResultSerializer(result).data)
+
+    @extend_schema(
+        operation_id="findings_export",
+        parameters=[EXPORT_FORMAT],
+        filters=True,
+        responses={
+            (200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description=EXPORT_HELP),
+            (200, "application/json"): OpenApiResponse(
+                {"type": "array", "items": {"type": "object", "additionalProperties": {}}},
+                description=EXPORT_HELP,
+            ),
+            (200, "application/sarif+json"): OpenApiResponse(
+                {"type": "object", "additionalProperties": {}}, description=EXPORT_HELP
+            ),
+            400: OpenApiResponse(
+                description="Unknown format or an invalid filter, in the API's error format."
+            ),
+        },
+    )
+    @action(
+        detail=False,
+        methods=["get"],
+        pagination_class=None,
+        renderer_classes=[JSONRenderer],
+        content_negotiation_class=JSONErrorsNegotiation,
+    )
+    def export(self, request: Request) -> StreamingHttpResponse:
+        """Download every finding the list would show with the same filters, search and
+        ordering (not paged), streamed as CSV, JSON or SARIF. Snippets and evidence are
+        never exported."""
+        name = request.query_params.get("format") or "csv"
+        export_format = EXPORT_FORMATS.get(name)
+        if export_format is None:
+            raise ValidationError(
+                {"format": [f'"{name[:50]}" is not a format; use {", ".join(EXPORT_FORMATS)}.']}
+            )
+        findings = self.filter_queryset(self.get_queryset())
+        project_name = finding_export_project_name(
+            user=request.user, project_id=request.query_params.get("project")
+        )
+        project_slug = slugify(project_name or "")[:60]
+        day = f"{timezone.localdate():%Y-%m-%d}"
+        stem = "-".join(part for part in ("seculite-findings", project_slug, day) if part)
+        filename = f"{stem}.{export_format.extension}"
+        response = StreamingHttpResponse(
+            findings_export(findings, export_format=export_format),
+            content_type=export_format.content_type,
+        )
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        # Findings are sensitive: no shared cache keeps a copy.
+        response["Cache-Control"] = "private, no-store"
+        return response
 
     @extend_schema(parameters=[ID], responses=FindingDetailSerializer)
     def retrieve(self, request: Request, pk: Any = None) -> Response:

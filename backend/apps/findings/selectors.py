@@ -15,6 +15,7 @@ from rest_framework.exceptions import PermissionDenied, ValidationError
 from apps.common.roles import ProjectRole, role_at_least
 from apps.findings.filters import FINDING_SEARCH_FIELDS, FindingFilter
 from apps.findings.models import Finding, FindingEvent, FindingOccurrence
+from apps.projects.models import Project
 from apps.projects.selectors import project_ids_for_user, project_role_for_user
 
 # Long text the list never shows; the detail loads it.
@@ -27,6 +28,18 @@ def finding_list(*, user: Any) -> QuerySet[Finding]:
         Finding.objects.filter(project_id__in=project_ids_for_user(user))
         .select_related("project", "tool", "target", "assignee")
         .defer(*LIST_DEFERRED_FIELDS)
+    )
+
+
+def finding_export_project_name(*, user: Any, project_id: Any) -> str | None:
+    """The name of the project an export is filtered to, for its file name; None when the
+    filter is not one plain id of a project the caller can see (so the name never leaks)."""
+    if not str(project_id or "").strip().isdigit():
+        return None
+    return (
+        Project.objects.filter(pk=int(project_id), pk__in=project_ids_for_user(user))
+        .values_list("name", flat=True)
+        .first()
     )
 
 

@@ -7,6 +7,7 @@ the OpenAPI schema and fails when an endpoint is missing from this matrix.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -349,6 +350,8 @@ CASES = [
         write(OK_R),
         lambda w: {"ids": [w.a["finding"].pk], "status": "confirmed", "reason": "seen"},
     ),
+    # Visibility, not the role, limits an export: an outsider gets an empty file.
+    Case("findings export", "get", lambda w: "/api/v1/findings/export/", any_user(OK_R)),
     Case("scan live status", "get", lambda w: f"/api/v1/scans/{w.a['scan'].pk}/status/", READ),
     # Dashboard
     Case("dashboard", "get", lambda w: "/api/v1/dashboard/", any_user(OK_R)),
@@ -455,6 +458,12 @@ def test_lists_never_include_other_projects_objects(world):
     findings = client.get("/api/v1/findings/").json()["results"]
     assert {s["id"] for s in scans} == {world.a["scan"].pk}
     assert {f["id"] for f in findings} == {world.a["finding"].pk}
+    export = client.get("/api/v1/findings/export/", {"format": "json"})
+    assert {f["id"] for f in json.loads(b"".join(export.streaming_content))} == {
+        world.a["finding"].pk
+    }
+    other = client.get("/api/v1/findings/export/", {"project": world.b["project"].pk})
+    assert b"".join(other.streaming_content).decode().splitlines()[1:] == []
 
 
 def test_organization_roles(world):
