@@ -1,5 +1,5 @@
 // Findings: list with filters, detail, triage one or many, comments, history, sightings.
-import { http, type Query } from './client'
+import { API_BASE, buildQuery, http, type Query } from './client'
 import type {
   Dashboard,
   Finding,
@@ -8,6 +8,7 @@ import type {
   FindingDetail,
   FindingEvent,
   FindingOccurrence,
+  FindingsExportFormat,
   Health,
   WorkersHealth,
   Page,
@@ -31,6 +32,21 @@ export const listFindingOccurrences = (id: number) =>
   http.get<Page<FindingOccurrence>>(`/findings/${id}/occurrences/`, { page_size: 100 })
 export const bulkTriage = (body: FindingBulkRequest) =>
   http.post<FindingBulkResult>('/findings/bulk/', body)
+
+export const FINDINGS_EXPORT_FORMATS: readonly FindingsExportFormat[] = ['csv', 'json', 'sarif']
+// Paging is the list's own; an export holds every finding the filters match.
+const NOT_EXPORT_PARAMS = new Set(['page', 'page_size', 'format'])
+
+/** The download URL of the findings matching `filters` (and sorted by `ordering`) in `format`:
+ * a plain same-origin link, so the session cookie authenticates it and the browser streams it
+ * to disk. */
+export function findingsExportUrl(filters: Query, format: FindingsExportFormat, ordering?: string): string {
+  const query: Query = {}
+  for (const [key, value] of Object.entries(filters)) if (!NOT_EXPORT_PARAMS.has(key)) query[key] = value
+  if (ordering) query.ordering = ordering
+  query.format = format
+  return `${API_BASE}/findings/export/${buildQuery(query)}`
+}
 
 export const getDashboard = () => http.get<Dashboard>('/dashboard/')
 /** Health answers 503 with the same body when something is down: both are read. */

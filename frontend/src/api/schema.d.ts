@@ -385,6 +385,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/findings/export/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * @description Download every finding the list would show with the same filters, search and
+         *     ordering (not paged), streamed as CSV, JSON or SARIF. Snippets and evidence are
+         *     never exported.
+         */
+        get: operations["findings_export"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/health/": {
         parameters: {
             query?: never;
@@ -2846,6 +2867,85 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["FindingBulkResult"];
                 };
+            };
+        };
+    };
+    findings_export: {
+        parameters: {
+            query?: {
+                /** @description User id, "me" or "none" (unassigned). */
+                assignee?: string;
+                cve?: string;
+                cwe?: number;
+                first_seen_after?: string;
+                first_seen_before?: string;
+                first_seen_scan?: number;
+                /** @description csv (one row per finding), json (one JSON array) or sarif (SARIF 2.1.0, one run per tool). */
+                format?: "csv" | "json" | "sarif";
+                last_seen_after?: string;
+                last_seen_before?: string;
+                /** @description Which field to use when ordering the results. */
+                ordering?: string;
+                project?: number;
+                resolved_in_scan?: number;
+                rule_id?: string;
+                scan?: number;
+                /** @description A search term. */
+                search?: string;
+                /**
+                 * @description One or more values (repeat the parameter or separate with commas).
+                 *
+                 *     * `critical` - Critical
+                 *     * `high` - High
+                 *     * `medium` - Medium
+                 *     * `low` - Low
+                 *     * `informational` - Informational
+                 *     * `unknown` - Unknown
+                 */
+                severity?: ("critical" | "high" | "informational" | "low" | "medium" | "unknown")[];
+                /**
+                 * @description One or more values (repeat the parameter or separate with commas).
+                 *
+                 *     * `new` - New
+                 *     * `confirmed` - Confirmed
+                 *     * `false_positive` - False positive
+                 *     * `accepted_risk` - Accepted risk
+                 *     * `resolved` - Resolved
+                 *     * `auto_resolved` - Auto-resolved
+                 *     * `reopened` - Reopened
+                 */
+                status?: ("accepted_risk" | "auto_resolved" | "confirmed" | "false_positive" | "new" | "reopened" | "resolved")[];
+                target?: number;
+                /** @description Tool id or slug. */
+                tool?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description An attachment, streamed. csv: UTF-8, columns id, project, project_id, severity, confidence, status, title, rule_id, tool, target, cwe, cve, file_path, line_start, line_end, url, http_method, parameter, package_name, package_version, fixed_version, image, first_seen_at, last_seen_at, resolved_at, assignee, due_date, tags, fingerprint; a text cell starting with = + - @, a tab or a carriage return is prefixed with a single quote. json: one array of objects with the CSV's columns plus description, remediation, references, status_reason. sarif: SARIF 2.1.0, one run per tool, SecuLite's fingerprint in partialFingerprints["seculite/v1"]. Snippets and evidence are never exported. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                    "application/json": {
+                        [key: string]: unknown;
+                    }[];
+                    "application/sarif+json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Unknown format or an invalid filter, in the API's error format. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };

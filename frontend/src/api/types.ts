@@ -1,5 +1,5 @@
 // Short names for the API payload types generated from the OpenAPI schema (npm run gen:api).
-import type { components } from './schema'
+import type { components, operations } from './schema'
 
 type S = components['schemas']
 
@@ -24,6 +24,7 @@ export type ScanDetail = S['ScanDetail']
 export type ScanToolResult = S['ScanToolResult']
 export type ScanLiveStatus = S['ScanLiveStatus']
 export type Finding = S['FindingList']
+export type FindingsExportFormat = NonNullable<NonNullable<operations['findings_export']['parameters']['query']>['format']>
 export type FindingDetail = S['FindingDetail']
 export type FindingEvent = S['FindingEvent']
 export type FindingOccurrence = S['FindingOccurrence']
