@@ -1,5 +1,7 @@
 // The main journey, in a real browser against the real backend and a real worker running
 // Semgrep and Bandit on the sample vulnerable project.
+import { readFile } from 'node:fs/promises'
+
 import { expect, test } from '@playwright/test'
 
 import { SAMPLE_PROJECT } from './backend'
@@ -115,6 +117,16 @@ test('register, scan the sample project, triage a finding, filter, sign out', as
     const severities = await rows.locator('[data-severity]').evaluateAll((els) => els.map((el) => el.getAttribute('data-severity')))
     expect(severities.length).toBeGreaterThan(0)
     expect(new Set(severities)).toEqual(new Set(['high']))
+    // The CSV export follows the filter: every high finding, and only those.
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByTestId('findings-export').getByRole('link', { name: 'CSV' }).click(),
+    ])
+    expect(download.suggestedFilename()).toMatch(/^seculite-findings-.*\.csv$/)
+    const [header, ...lines] = (await readFile(await download.path(), 'utf-8')).trim().split('\r\n')
+    expect(header.split(',').slice(0, 4)).toEqual(['id', 'project', 'project_id', 'severity'])
+    expect(new Set(lines.map((line) => line.split(',')[3]))).toEqual(new Set(['high']))
+    await expect(page.getByTestId('findings-count')).toHaveText(`${lines.length} findings`)
     // The filter survives a reload: it lives in the URL.
     await page.reload()
     await expect(page.locator('[data-testid="findings-table"] tbody tr').first()).toBeVisible()
