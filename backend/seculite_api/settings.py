@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "apps.scans",
     "apps.findings",
     "apps.dashboard",
+    "apps.notifications",
 ]
 
 MIDDLEWARE = [
@@ -139,7 +140,7 @@ WHITENOISE_IMMUTABLE_FILE_TEST = (
     r"^/assets/.+-[A-Za-z0-9_-]{8,}\.\w+$|^/static/.+\.[0-9a-f]{12}\.\w+(\.gz|\.br)?$"
 )
 
-# Where the web app lives, for links in emails (password reset, invitations).
+# Where the web app lives, for links in emails (password reset, invitations, notifications).
 FRONTEND_URL = env.str("FRONTEND_URL", default="http://127.0.0.1:8000").rstrip("/")
 
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
@@ -157,6 +158,7 @@ __all__ = ["BACKEND_DIR", "REPO_DIR"]
 from seculite_api.config.axes import *  # noqa: E402,F403
 from seculite_api.config.celery import *  # noqa: E402,F403
 from seculite_api.config.email import *  # noqa: E402,F403
+from seculite_api.config.notifications import *  # noqa: E402,F403
 from seculite_api.config.rest import *  # noqa: E402,F403
 from seculite_api.config.scanning import *  # noqa: E402,F403
 from seculite_api.config.security import *  # noqa: E402,F403

@@ -1,0 +1,1 @@
+"""Notifications: scan and assignment emails, scan webhooks, and a record of each delivery."""
