@@ -12,6 +12,7 @@ import logging
 import tempfile
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -272,8 +273,15 @@ def _enqueue_finalize(scan_id: int) -> None:
     scan_finalize.apply_async(args=(scan_id,), queue="default")
 
 
+def _enqueue_notify(scan_id: int) -> None:
+    from apps.notifications.services import scan_notify_enqueue
+
+    scan_notify_enqueue(scan_id=scan_id)
+
+
 def scan_finalize(*, scan_id: int) -> Scan:
-    """Auto-resolve what successful runs no longer report, write the summary, end the scan."""
+    """Auto-resolve what successful runs no longer report, write the summary, end the scan,
+    and queue its notifications (once the scan's end is committed; none when cancelled)."""
     with transaction.atomic():
         scan = Scan.objects.select_for_update().get(pk=scan_id)
         if scan.status not in (ScanStatus.RUNNING, ScanStatus.CANCELLED) or scan.summary:
@@ -298,6 +306,7 @@ def scan_finalize(*, scan_id: int) -> Scan:
             scan.current_step = "Finished"
             scan.progress = 100
             scan.finished_at = timezone.now()
+            transaction.on_commit(lambda: _enqueue_notify(scan_id))
         scan.save()
     return scan
 
@@ -322,7 +331,8 @@ def scan_summary(*, scan: Scan, auto_resolved: int) -> dict[str, Any]:
 
 
 def scans_reap(*, now: Any = None) -> int:
-    """End scans stuck past their deadline with `error`; returns how many."""
+    """End scans stuck past their deadline with `error`, announced as failures; returns how
+    many."""
     now = now or timezone.now()
     stuck = list(
         Scan.objects.filter(
@@ -347,4 +357,5 @@ def scans_reap(*, now: Any = None) -> int:
                 finished_at=now,
                 error_message="Ended with the scan by the reaper.",
             )
+            transaction.on_commit(partial(_enqueue_notify, scan_id))
     return len(stuck)

@@ -93,7 +93,15 @@ class CrashingTool(ScriptAdapter):
 
 
 @pytest.fixture
-def scan(tmp_path, monkeypatch, settings) -> Scan:
+def notified(monkeypatch) -> list[int]:
+    """Ids of the scans whose notifications were queued (after their transaction committed)."""
+    queued: list[int] = []
+    monkeypatch.setattr(execution, "_enqueue_notify", queued.append)
+    return queued
+
+
+@pytest.fixture
+def scan(tmp_path, monkeypatch, settings, notified) -> Scan:
     settings.MEDIA_ROOT = str(tmp_path / "media")
     settings.SECULITE_ALLOWED_PATHS = [str(tmp_path)]
     code = tmp_path / "code"
@@ -149,6 +157,28 @@ def test_failures_stay_in_their_tool_result(scan):
     assert finished.summary["by_severity"]["high"] == 2
 
 
+def test_an_ended_scan_queues_its_notifications_once(scan, notified):
+    run_everything(scan)
+    assert notified == [scan.pk]
+    execution.scan_finalize(scan_id=scan.pk)  # a redelivered finalize
+    assert notified == [scan.pk]
+
+
+def test_the_failure_email_goes_out_from_finalize(scan, notified, mailoutbox, monkeypatch):
+    from apps.common.roles import ProjectRole
+    from apps.common.testing.factories import ProjectMembershipFactory
+    from apps.notifications.services import scan_notify
+
+    owner = ProjectMembershipFactory(project=scan.project, role=ProjectRole.OWNER).user
+    monkeypatch.setattr(execution, "_enqueue_notify", lambda scan_id: scan_notify(scan_id=scan_id))
+    run_everything(scan)
+    [message] = mailoutbox
+    assert message.to == [owner.email]
+    assert message.subject.startswith(f"[SecuLite] Scan #{scan.pk} ")
+    assert "failed: 2 new findings (high+)" in message.subject
+    assert "Garbage on" in message.body and "R1" in message.body
+
+
 def test_a_retried_tool_task_writes_no_duplicates(scan):
     run_everything(scan)
     good = ScanToolResult.objects.get(scan=scan, tool__slug="good")
@@ -159,7 +189,7 @@ def test_a_retried_tool_task_writes_no_duplicates(scan):
     assert good.occurrences.count() == 2
 
 
-def test_cancelled_scan_stops_pending_tools(scan):
+def test_cancelled_scan_stops_pending_tools(scan, notified):
     scan_services.scan_cancel(scan=scan)
     for result_id in ScanToolResult.objects.filter(scan=scan).values_list("id", flat=True):
         execution.tool_result_run(result_id=result_id)
@@ -169,9 +199,10 @@ def test_cancelled_scan_stops_pending_tools(scan):
     finished = execution.scan_finalize(scan_id=scan.pk)
     assert finished.status == ScanStatus.CANCELLED
     assert Finding.objects.count() == 0
+    assert notified == []  # a cancel is someone's decision, not news
 
 
-def test_reaper_ends_scans_past_their_deadline(scan):
+def test_reaper_ends_scans_past_their_deadline(scan, notified):
     from datetime import timedelta
 
     from django.utils import timezone
@@ -184,3 +215,4 @@ def test_reaper_ends_scans_past_their_deadline(scan):
     assert scan.status == ScanStatus.ERROR
     assert "deadline" in scan.error_message
     assert not ScanToolResult.objects.filter(scan=scan, status=ToolResultStatus.PENDING).exists()
+    assert notified == [scan.pk]  # announced as a failure
