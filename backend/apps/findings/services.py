@@ -10,6 +10,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 from datetime import date
+from functools import partial
 from typing import Any, Literal
 
 from django.contrib.auth import get_user_model
@@ -27,6 +28,7 @@ from apps.findings.models import (
     FindingEventType,
     FindingStatus,
 )
+from apps.notifications.services import findings_assigned_notify_enqueue
 from apps.projects.models import Project
 from apps.projects.selectors import project_role_for_user
 
@@ -104,6 +106,22 @@ def _username(user: Any) -> str:
     return str(user.get_username()) if user is not None else ""
 
 
+def _notify_assignee_on_commit(*, events: list[FindingEvent], assignee: Any, actor: Any) -> None:
+    """Once the assignment is committed, email the assignee (one email per assignment), unless
+    they assigned themselves; their preferences are checked when the email is sent."""
+    actor_id = getattr(actor, "pk", None)
+    if assignee is None or assignee.pk == actor_id or not events:
+        return
+    transaction.on_commit(
+        partial(
+            findings_assigned_notify_enqueue,
+            event_ids=[event.pk for event in events],
+            assignee_id=assignee.pk,
+            actor_id=actor_id,
+        )
+    )
+
+
 @transaction.atomic
 def finding_assign(
     *,
@@ -127,6 +145,7 @@ def finding_assign(
         ):
             raise ValidationError({"assignee": ["This user has no role in the finding's project."]})
     _lock(finding)
+    previous_assignee_id = finding.assignee_id
     previous_assignee = finding.assignee if finding.assignee_id else None
     previous_due = finding.due_date
     new_due = previous_due if due_date is KEEP else due_date
@@ -138,7 +157,7 @@ def finding_assign(
     comment = ""
     if new_due != previous_due:
         comment = f"Due date: {previous_due or 'none'} → {new_due or 'none'}"
-    FindingEvent.objects.create(
+    event = FindingEvent.objects.create(
         finding=finding,
         actor=user,
         event_type=FindingEventType.ASSIGNED,
@@ -146,6 +165,8 @@ def finding_assign(
         to_value=_username(assignee),
         comment=comment,
     )
+    if finding.assignee_id != previous_assignee_id:
+        _notify_assignee_on_commit(events=[event], assignee=assignee, actor=user)
     return finding
 
 
@@ -285,6 +306,11 @@ def findings_bulk_triage(
         assigned = len(moving_assignee)
         changed.update(pk for pk, _ in moving_assignee)
     FindingEvent.objects.bulk_create(events, batch_size=1000)
+    _notify_assignee_on_commit(
+        events=[event for event in events if event.event_type == FindingEventType.ASSIGNED],
+        assignee=assignee,
+        actor=user,
+    )
     return BulkTriageResult(
         matched=len(rows),
         status_changed=status_changed,
