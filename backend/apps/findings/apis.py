@@ -31,6 +31,7 @@ from rest_framework.parsers import BaseParser
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
 
 from apps.common.roles import ProjectRole
 from apps.findings import services
@@ -119,6 +120,8 @@ class FindingViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     search_fields = FINDING_SEARCH_FIELDS
     ordering_fields = ["severity_rank", "last_seen_at", "first_seen_at", "status", "title"]
     ordering = ["-severity_rank", "-last_seen_at"]
+    # Read by ScopedRateThrottle, which only the export action uses.
+    throttle_scope = "findings_export"
 
     def get_queryset(self) -> QuerySet[Finding]:
         if getattr(self, "swagger_fake_view", False):
@@ -180,6 +183,7 @@ class FindingViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         pagination_class=None,
         renderer_classes=[JSONRenderer],
         content_negotiation_class=JSONErrorsNegotiation,
+        throttle_classes=[ScopedRateThrottle],
     )
     def export(self, request: Request) -> StreamingHttpResponse:
         """Download every finding the list would show with the same filters, search and

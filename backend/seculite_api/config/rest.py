@@ -25,6 +25,8 @@ REST_FRAMEWORK = {
         "login": env.str("THROTTLE_LOGIN", default="10/min"),
         "register": env.str("THROTTLE_REGISTER", default="5/hour"),
         "password_reset": env.str("THROTTLE_PASSWORD_RESET", default="5/hour"),
+        # Each export streams up to every finding a user can see: generous, but bounded.
+        "findings_export": env.str("THROTTLE_FINDINGS_EXPORT", default="60/hour"),
     },
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
     "NUM_PROXIES": NUM_PROXIES,

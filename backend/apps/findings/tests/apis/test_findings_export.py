@@ -462,3 +462,16 @@ def test_a_large_export_streams_in_chunks_with_a_bounded_number_of_queries(
         log = json.loads(content)
         assert [len(run["results"]) for run in log["runs"]] == [1667, 1667, 1666]
         assert all(len(run["tool"]["driver"]["rules"]) == 50 for run in log["runs"])
+
+
+def test_exports_are_throttled_per_user(monkeypatch, client_for, world):
+    from django.core.cache import cache
+    from rest_framework.throttling import SimpleRateThrottle
+
+    # DRF copied the configured rates at import time.
+    monkeypatch.setattr(SimpleRateThrottle, "THROTTLE_RATES", {"findings_export": "2/hour"})
+    cache.clear()
+    client = client_for(world["roles"].member)
+    codes = [export(client, format="json").status_code for _ in range(3)]
+    cache.clear()
+    assert codes == [200, 200, 429]
