@@ -13,6 +13,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from apps.findings.models import Severity
+from apps.notifications.webhooks import webhook_display_url
 from apps.projects.serializers import UserSummarySerializer
 from apps.scans.enums import named_choice_field
 from apps.scans.models import (
@@ -182,6 +183,11 @@ class ScanConfigurationOutputSerializer(serializers.ModelSerializer):
         help_text="The webhook token, only in the response of the request that turned the "
         "webhook on. It is never shown again."
     )
+    notify_webhook_url = serializers.SerializerMethodField(
+        help_text="The notification webhook without its secret parts (credentials, query, and "
+        "the path after its first segment, where chat services keep their token); empty when "
+        "none is set. Sending this value back keeps the stored URL."
+    )
     created_by = UserSummarySerializer(read_only=True, allow_null=True)
     notify_min_severity = SeverityField(read_only=True)
 
@@ -219,6 +225,11 @@ class ScanConfigurationOutputSerializer(serializers.ModelSerializer):
     def get_next_run_at(self, configuration: ScanConfiguration) -> str | None:
         next_run = configuration_next_run_at(configuration=configuration)
         return next_run.isoformat() if next_run else None
+
+    @extend_schema_field(serializers.CharField())
+    def get_notify_webhook_url(self, configuration: ScanConfiguration) -> str:
+        url = configuration.notify_webhook_url
+        return webhook_display_url(url) if url else ""
 
     @extend_schema_field(serializers.CharField(allow_null=True))
     def get_webhook_token(self, configuration: ScanConfiguration) -> str | None:

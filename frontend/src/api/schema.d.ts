@@ -1821,7 +1821,7 @@ export interface components {
             readonly notify_on_failure: boolean;
             readonly notify_min_severity: components["schemas"]["SeverityEnum"];
             readonly notify_emails: unknown;
-            /** Format: uri */
+            /** @description The notification webhook without its secret parts (credentials, query, and the path after its first segment, where chat services keep their token); empty when none is set. Sending this value back keeps the stored URL. */
             readonly notify_webhook_url: string;
             readonly tool_timeout_seconds: number;
             readonly created_by: components["schemas"]["UserSummary"] | null;

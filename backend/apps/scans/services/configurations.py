@@ -22,6 +22,7 @@ from django.db import IntegrityError, transaction
 from rest_framework.exceptions import ValidationError
 
 from apps.findings.models import Severity
+from apps.notifications.webhooks import webhook_display_url
 from apps.projects.models import Project
 from apps.scans.models import ScanConfiguration, ScanConfigurationTool, ScheduleType
 from apps.scans.services.configuration_checks import (
@@ -204,6 +205,10 @@ def scan_configuration_update(
     unknown = set(data) - UPDATABLE_FIELDS
     if unknown:
         raise TypeError(f"Unknown scan configuration fields: {sorted(unknown)}")
+    stored_hook = configuration.notify_webhook_url
+    if stored_hook and data.get("notify_webhook_url") == webhook_display_url(stored_hook):
+        # The masked URL the API shows came back unchanged: keep the real one.
+        data = {k: v for k, v in data.items() if k != "notify_webhook_url"}
     project = configuration.project
     errors = FieldErrors()
     if "name" in data and data["name"] != configuration.name:

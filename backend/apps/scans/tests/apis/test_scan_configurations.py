@@ -641,3 +641,31 @@ def test_role_matrix_for_writes(client_for, setup, who, allowed):
         assert list(ScanConfiguration.objects.values_list("name", "description")) == [
             ("Existing", "")
         ]
+
+
+def test_webhook_url_is_shown_without_its_secret_and_kept_when_sent_back(client_for, setup):
+    project = setup["project"]
+    secret_url = "https://hooks.chat.example/services/T000/B000/s3cr3tT0ken?key=abc"
+    configuration = ScanConfigurationFactory(project=project, notify_webhook_url=secret_url)
+    masked = "https://hooks.chat.example/services/…"
+
+    for role in ("auditor", "member", "owner"):
+        shown = client_for(getattr(setup["roles"], role)).get(url(project, configuration.id))
+        assert shown.json()["notify_webhook_url"] == masked
+        assert "s3cr3t" not in shown.content.decode()
+        assert "key=abc" not in shown.content.decode()
+
+    client = client_for(setup["roles"].member)
+    kept = client.patch(
+        url(project, configuration.id), {"name": "Renamed", "notify_webhook_url": masked}
+    )
+    assert kept.status_code == 200, kept.json()
+    configuration.refresh_from_db()
+    assert (configuration.name, configuration.notify_webhook_url) == ("Renamed", secret_url)
+
+    client.patch(url(project, configuration.id), {"notify_webhook_url": "https://new.example/h"})
+    configuration.refresh_from_db()
+    assert configuration.notify_webhook_url == "https://new.example/h"
+    client.patch(url(project, configuration.id), {"notify_webhook_url": ""})
+    configuration.refresh_from_db()
+    assert configuration.notify_webhook_url == ""
