@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from apps.common.testing.factories import ProjectFactory, TargetAssetFactory
 from apps.findings.models import Finding, FindingStatus
+from apps.notifications.models import NotificationDelivery
 from apps.scans.models import (
     SCAN_FINAL_STATUSES,
     Scan,
@@ -92,11 +93,20 @@ def test_scan_tracks_planted_issues_across_scans(celery_workers, sample_tree):
         project=project, asset_type="codebase_path", identifier=str(sample_tree)
     )
     full = make_configuration(project, target, E2E_TOOLS)
+    full.notify_on_completion, full.notify_emails = True, ["appsec@example.test"]
+    full.save()
     celery_workers.start_worker(concurrency=2)
 
     first = run_scan(full, celery_workers)
     assert first.status == ScanStatus.COMPLETED, failures(first)
     assert first.progress == 100
+
+    # The worker sends the completion email (console backend: into the worker's log).
+    emailed = NotificationDelivery.objects.filter(
+        scan=first, channel="email", recipient="appsec@example.test", status="sent"
+    )
+    wait_for(emailed.exists, timeout=60, what="the completion email", handle=celery_workers)
+    assert "Subject: [SecuLite]" in celery_workers.logs()
 
     # Every planted issue of these tools is found with its severity, file and line.
     missing = []
