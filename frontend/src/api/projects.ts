@@ -27,7 +27,8 @@ export const listTargets = (projectId: number, query: Record<string, string | nu
 /** JSON for most types; multipart (FormData) for an uploaded archive. */
 export const createTarget = (projectId: number, body: S['TargetCreateRequest'] | FormData) =>
   http.post<Target>(`/projects/${projectId}/targets/`, body)
-export const updateTarget = (projectId: number, id: number, body: S['PatchedTargetUpdateRequest']) =>
+/** Only the fields to change; multipart (FormData) when it carries a new archive. */
+export const updateTarget = (projectId: number, id: number, body: S['PatchedTargetUpdateRequest'] | FormData) =>
   http.patch<Target>(`/projects/${projectId}/targets/${id}/`, body)
 export const deleteTarget = (projectId: number, id: number) =>
   http.delete(`/projects/${projectId}/targets/${id}/`)

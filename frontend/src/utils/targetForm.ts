@@ -1,0 +1,112 @@
+// The target form's model: what each asset type asks for, a form prefilled from a target, and
+// the PATCH body holding only what the user changed.
+import type { components } from '@/api/schema'
+import type { AssetType, Target } from '@/api/types'
+
+export type TargetUpdate = components['schemas']['PatchedTargetUpdateRequest']
+
+export interface TargetTypeSpec {
+  identifier?: { label: string; placeholder: string; help: string }
+  git?: boolean
+  paths?: boolean
+  upload?: boolean
+}
+
+export const TARGET_SPECS: Record<AssetType, TargetTypeSpec> = {
+  git_repository: { identifier: { label: 'Repository URL', placeholder: 'https://github.com/org/app.git', help: 'https://, ssh:// or git@host:path.' }, git: true, paths: true },
+  codebase_path: { identifier: { label: 'Absolute path on the worker', placeholder: '/srv/code/app', help: 'Must be under a root the administrator allowed.' }, paths: true },
+  file_upload: { upload: true, paths: true },
+  url: { identifier: { label: 'URL', placeholder: 'https://app.example.com/', help: 'http(s) URL allowed by the scan policy.' } },
+  container_image: { identifier: { label: 'Image reference', placeholder: 'registry.example.com/app:1.2', help: 'Name with tag or digest.' } },
+  ip_range: { identifier: { label: 'Address or CIDR range', placeholder: '10.0.0.0/28', help: 'One address or a CIDR block.' } },
+  domain: { identifier: { label: 'Domain name', placeholder: 'example.com', help: 'A host or domain name.' } },
+}
+
+export interface TargetForm {
+  name: string
+  asset_type: AssetType
+  identifier: string
+  description: string
+  branch: string
+  commit: string
+  include_paths: string[]
+  exclude_paths: string[]
+  is_active: boolean
+}
+
+export function emptyTargetForm(): TargetForm {
+  return { name: '', asset_type: 'git_repository', identifier: '', description: '', branch: '', commit: '', include_paths: [], exclude_paths: [], is_active: true }
+}
+
+function stringList(value: unknown): string[] {
+  return Array.isArray(value) ? value.filter((item): item is string => typeof item === 'string') : []
+}
+
+/** The form prefilled from a stored target (targets hold no secrets: the API refuses
+ * credentials in URLs, so there is nothing write-only to leave out). */
+export function targetFormFrom(target: Target): TargetForm {
+  const metadata = (target.metadata ?? {}) as Record<string, unknown>
+  return {
+    name: target.name,
+    asset_type: target.asset_type,
+    identifier: target.identifier,
+    description: target.description,
+    branch: typeof metadata.branch === 'string' ? metadata.branch : '',
+    commit: typeof metadata.commit === 'string' ? metadata.commit : '',
+    include_paths: stringList(metadata.include_paths),
+    exclude_paths: stringList(metadata.exclude_paths),
+    is_active: target.is_active,
+  }
+}
+
+/** The metadata the form describes, with only the options its asset type takes. */
+export function targetMetadata(form: TargetForm): Record<string, unknown> {
+  const spec = TARGET_SPECS[form.asset_type]
+  const out: Record<string, unknown> = {}
+  if (spec.git) {
+    if (form.branch.trim()) out.branch = form.branch.trim()
+    if (form.commit.trim()) out.commit = form.commit.trim()
+  }
+  if (spec.paths) {
+    if (form.include_paths.length) out.include_paths = form.include_paths
+    if (form.exclude_paths.length) out.exclude_paths = form.exclude_paths
+  }
+  return out
+}
+
+/** JSON with sorted keys, so two metadata objects compare by content. */
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>).sort(([a], [b]) => a.localeCompare(b))
+    return `{${entries.map(([key, item]) => `${JSON.stringify(key)}:${canonical(item)}`).join(',')}}`
+  }
+  return JSON.stringify(value ?? null)
+}
+
+/** Only the fields the user changed. The asset type is fixed once created and never sent;
+ * metadata is sent whole when any option changed, since the API replaces it; a file_upload
+ * target's identifier comes from its archive, so it is not sent either. */
+export function targetChanges(target: Target, form: TargetForm): TargetUpdate {
+  const changes: TargetUpdate = {}
+  if (form.name !== target.name) changes.name = form.name
+  if (form.description !== target.description) changes.description = form.description
+  if (TARGET_SPECS[target.asset_type].identifier && form.identifier.trim() !== target.identifier) {
+    changes.identifier = form.identifier.trim()
+  }
+  const metadata = targetMetadata({ ...form, asset_type: target.asset_type })
+  if (canonical(metadata) !== canonical(targetMetadata(targetFormFrom(target)))) changes.metadata = metadata
+  if (form.is_active !== target.is_active) changes.is_active = form.is_active
+  return changes
+}
+
+/** A PATCH with a new archive goes as multipart: the changed fields, metadata as JSON. */
+export function targetChangesAsFormData(changes: TargetUpdate, upload: File): FormData {
+  const body = new FormData()
+  for (const [key, value] of Object.entries(changes)) {
+    if (key === 'upload' || value === undefined) continue
+    body.set(key, key === 'metadata' ? JSON.stringify(value) : String(value))
+  }
+  body.set('upload', upload)
+  return body
+}
