@@ -35,6 +35,8 @@ export const routes: RouteRecordRaw[] = [
     meta: { title: 'Scan configuration' },
   },
   { path: '/scans/:id(\\d+)', name: 'scan', component: () => import('@/views/ScanView.vue'), props: (r) => ({ id: Number(r.params.id) }), meta: { title: 'Scan' } },
+  { path: '/organizations', name: 'organizations', component: () => import('@/views/OrganizationsView.vue'), meta: { title: 'Organizations' } },
+  { path: '/organizations/:id(\\d+)', name: 'organization', component: () => import('@/views/OrganizationView.vue'), props: (r) => ({ id: Number(r.params.id) }), meta: { title: 'Organization' } },
   { path: '/findings', name: 'findings', component: () => import('@/views/FindingsView.vue'), meta: { title: 'Findings' } },
   { path: '/findings/:id(\\d+)', name: 'finding', component: () => import('@/views/FindingView.vue'), props: (r) => ({ id: Number(r.params.id) }), meta: { title: 'Finding' } },
   { path: '/profile', name: 'profile', component: () => import('@/views/ProfileView.vue'), meta: { title: 'Profile' } },
