@@ -39,9 +39,12 @@ async function setUp(api: APIRequestContext) {
     .poll(async () => (await (await api.get(`/api/v1/scans/${scan.id}/status/`, { headers })).json()).status, { timeout: 120_000 })
     .toBe('completed')
   await post(`/projects/${project.id}/members/`, { email: `${auditor}@example.com`, role: 'auditor' })
+  // A plain member of an organization (which owns no project here) reads it but changes nothing.
+  const organization = await post('/organizations/', { name: uniqueName('Audited org ') })
+  await post(`/organizations/${organization.id}/members/`, { email: `${auditor}@example.com`, role: 'member' })
   const findings = await (await api.get(`/api/v1/findings/?project=${project.id}`, { headers })).json()
   expect(findings.count).toBeGreaterThan(0)
-  return { auditor, project, config, scan, finding: findings.results[0] }
+  return { auditor, project, config, scan, organization, finding: findings.results[0] }
 }
 
 test('an auditor finds no control that changes data', async ({ page, baseURL }) => {
@@ -86,6 +89,13 @@ test('an auditor finds no control that changes data', async ({ page, baseURL }) 
   await expect(page.getByTestId('findings-table')).toBeVisible()
   await expect(page.locator('[data-testid="findings-table"] input[type="checkbox"]')).toHaveCount(0)
   await expect(page.getByTestId('bulk-bar')).toHaveCount(0)
+
+  await page.goto(`/organizations/${world.organization.id}`)
+  await expect(page.getByTestId('organization-role')).toHaveText('member')
+  await expect(page.getByTestId('organization-members')).toBeVisible()
+  await page.waitForLoadState('networkidle')
+  expect(await writeControls(page), 'organization page').toEqual([])
+  await expect(page.locator('main .n-select, main input')).toHaveCount(0)
 
   // Staff pages are not offered, and their addresses lead back to the dashboard.
   await expect(page.getByRole('link', { name: 'Users' })).toHaveCount(0)
