@@ -90,8 +90,17 @@ DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"].setdefault("OPTIONS", {}).update(
-        {"timeout": 30, "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"}
+        {
+            "timeout": 30,
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            # A worker's transaction that reads, then writes, cannot wait for another writer
+            # (SQLite answers "database is locked" at once); taking the write lock at BEGIN
+            # makes concurrent tool runs queue on the busy timeout instead.
+            "transaction_mode": "IMMEDIATE",
+        }
     )
+    # A file, not memory, so the embedded-default test can share it with a real worker.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-seculite.sqlite3")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {"default": env.cache_url("CACHE_URL", default=f"filecache://{VAR_DIR / 'cache'}")}
