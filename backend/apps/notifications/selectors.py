@@ -9,15 +9,16 @@ from django.contrib.auth import get_user_model
 from apps.accounts.models import UserProfile, default_notification_preferences
 from apps.organizations.models import OrganizationMembership
 from apps.projects.models import Project, ProjectMembership
-from apps.projects.selectors import project_role_for_user
 
 
-def project_notification_users(*, project: Project) -> list[Any]:
-    """Active users with a role in `project` and an email address, by id.
+def project_notification_recipients(*, project: Project) -> list[tuple[Any, dict[str, Any]]]:
+    """(user, notification preferences) for the active users with a role in `project` and an
+    email address, by id; three queries, however many members the project has.
 
-    Candidates are the project's members and its organization's members; each is then put
-    through `project_role_for_user`, the same rule every read uses, so no one hears about a
-    project they cannot open. Staff hear only about projects they are members of.
+    Candidates are the project's members and its organization's members: every organization
+    role maps to a project role (`ORG_ROLE_TO_PROJECT_ROLE`), so each of them can open the
+    project, as `project_role_for_user` would say. Staff hear only about projects they are
+    members of.
     """
     candidate_ids = set(
         ProjectMembership.objects.filter(project=project).values_list("user_id", flat=True)
@@ -28,13 +29,18 @@ def project_notification_users(*, project: Project) -> list[Any]:
                 organization_id=project.organization_id
             ).values_list("user_id", flat=True)
         )
-    users = (
+    users = list(
         get_user_model()
         .objects.filter(pk__in=candidate_ids, is_active=True)
         .exclude(email="")
         .order_by("pk")
     )
-    return [user for user in users if project_role_for_user(project=project, user=user)]
+    stored = dict(
+        UserProfile.objects.filter(user__in=users).values_list(
+            "user_id", "notification_preferences"
+        )
+    )
+    return [(user, _with_defaults(stored.get(user.pk))) for user in users]
 
 
 def notification_preferences_for(*, user: Any) -> dict[str, Any]:
@@ -42,6 +48,10 @@ def notification_preferences_for(*, user: Any) -> dict[str, Any]:
     stored = (
         UserProfile.objects.filter(user=user).values_list("notification_preferences", flat=True)
     ).first()
+    return _with_defaults(stored)
+
+
+def _with_defaults(stored: Any) -> dict[str, Any]:
     preferences = default_notification_preferences()
     if isinstance(stored, dict):
         preferences.update(stored)

@@ -29,7 +29,10 @@ from apps.notifications.content import (
     scan_webhook_payload,
 )
 from apps.notifications.models import Channel, DeliveryStatus, NotificationDelivery
-from apps.notifications.selectors import notification_preferences_for, project_notification_users
+from apps.notifications.selectors import (
+    notification_preferences_for,
+    project_notification_recipients,
+)
 from apps.notifications.webhooks import SendOutcome, webhook_display_url, webhook_post
 from apps.projects.models import Project
 from apps.projects.selectors import project_role_for_user
@@ -179,15 +182,11 @@ def _scan_email_recipients(facts: ScanFacts) -> list[_EmailRecipient]:
     configuration = scan.configuration
     if configuration is not None:
         floor = _severity(configuration.notify_min_severity)
-        switch = (
-            configuration.notify_on_failure if facts.failed else configuration.notify_on_completion
-        )
-        if switch or facts.counts_at_least(floor):
+        if _configuration_switch(facts) or facts.counts_at_least(floor):
             for address in configuration.notify_emails or []:
                 if isinstance(address, str):
                     want(address, floor)
-    for user in project_notification_users(project=scan.project):
-        preferences = notification_preferences_for(user=user)
+    for user, preferences in project_notification_recipients(project=scan.project):
         if not preferences.get("email_enabled"):
             continue
         floor = _severity(preferences.get("new_findings_min_severity"))

@@ -269,3 +269,29 @@ def test_any_role_in_the_project_qualifies(role, mailoutbox):
     user = ProjectMembershipFactory(project=project, role=role).user
     services.scan_notify(scan_id=finished_scan(project).pk)
     assert [message.to for message in mailoutbox] == [[user.email]]
+
+
+def test_every_organization_role_opens_the_organizations_projects():
+    """Recipients are taken from memberships without a per-user role query; that holds only
+    while every organization role maps to a project role."""
+    from apps.projects.selectors import ORG_ROLE_TO_PROJECT_ROLE
+
+    assert set(ORG_ROLE_TO_PROJECT_ROLE) == set(OrganizationRole.values)
+
+
+def test_recipients_take_a_fixed_number_of_queries_however_many_members(
+    django_assert_max_num_queries,
+):
+    from apps.notifications.selectors import project_notification_recipients
+
+    organization = OrganizationFactory()
+    project = ProjectFactory(owner_user=None, organization=organization)
+    for _ in range(20):
+        ProjectMembershipFactory(project=project, role=ProjectRole.MEMBER)
+        OrganizationMembershipFactory(organization=organization, role=OrganizationRole.MEMBER)
+    quiet_user = ProjectMembershipFactory(project=project).user
+    set_preferences(quiet_user, email_enabled=False)
+    with django_assert_max_num_queries(4):
+        recipients = project_notification_recipients(project=project)
+    assert len(recipients) == 41
+    assert dict(recipients)[quiet_user]["email_enabled"] is False
