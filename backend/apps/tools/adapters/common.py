@@ -1,14 +1,10 @@
-"""Helpers shared by the code-scanner adapters: loading JSON output with a clear error and a
-memory bound, walking a prepared tree without following links out of it, reading source
-lines for snippets, masking secrets and mapping tool severities.
-
-Memory bound: adapters stream their reports (`jsonstream`); `load_json` is left for small
-documents read whole, and refuses a file above `MAX_JSON_BYTES`.
+"""Helpers shared by the code-scanner adapters: walking a prepared tree without following
+links out of it, reading source lines for snippets, masking secrets and mapping tool
+severities. Reports are read by the streaming readers in `jsonstream`, never whole.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import re
 from collections.abc import Callable, Iterable, Mapping
@@ -20,8 +16,6 @@ from apps.tools.adapters.base import PreparedTarget, ToolOutputError
 
 CODE_ASSET_TYPES: tuple[str, ...] = ("git_repository", "codebase_path", "file_upload")
 
-MAX_JSON_BYTES = 256 * 1024 * 1024
-
 # Directories never worth handing to a per-file linter: VCS metadata and installed packages.
 SKIP_DIRS = frozenset({".git", ".hg", ".svn", "node_modules", "__pycache__", ".tox", ".venv"})
 
@@ -29,32 +23,6 @@ SKIP_DIRS = frozenset({".git", ".hg", ".svn", "node_modules", "__pycache__", ".t
 SAFE_TOKEN_PATTERN = r"^[^-\s][^\x00-\x1f]*$"  # noqa: S105 - a regex, not a password
 
 MASK = "********"
-
-
-def load_json(path: Path, *, tool: str, max_bytes: int = MAX_JSON_BYTES) -> Any:
-    """The whole JSON document a tool wrote, or a ToolOutputError saying what is wrong."""
-    try:
-        size = path.stat().st_size
-    except FileNotFoundError as exc:
-        raise ToolOutputError(f"{tool} wrote no output file.") from exc
-    if size == 0:
-        raise ToolOutputError(f"{tool} wrote no output (empty file).")
-    if size > max_bytes:
-        raise ToolOutputError(
-            f"{tool} output is {size // (1024 * 1024)} MiB, above the "
-            f"{max_bytes // (1024 * 1024)} MiB this parser loads at once."
-        )
-    raw = path.read_bytes()
-    try:
-        return json.loads(raw)
-    except json.JSONDecodeError as exc:
-        start = raw[:80].decode("utf-8", "replace").strip()
-        raise ToolOutputError(
-            f"{tool} output is not valid JSON ({exc.msg} at line {exc.lineno} column "
-            f"{exc.colno}); it starts with {start!r}."
-        ) from exc
-    except UnicodeDecodeError as exc:
-        raise ToolOutputError(f"{tool} output is not UTF-8 text: {exc.reason}.") from exc
 
 
 def expect(value: Any, kind: type | tuple[type, ...], *, tool: str, what: str) -> Any:

@@ -8,7 +8,6 @@ from typing import Any
 
 import pytest
 
-from apps.tools.adapters import common
 from apps.tools.adapters.registry import ADAPTERS
 from apps.tools.tests.adapters.sample_runs import PLACEHOLDER_ROOT, SAMPLES, target_for
 
@@ -29,7 +28,6 @@ def no_whole_loads(monkeypatch: pytest.MonkeyPatch) -> None:
     def refuse(*args: Any, **kwargs: Any) -> Any:
         raise AssertionError("the report was read whole")
 
-    monkeypatch.setattr(common, "load_json", refuse)
     monkeypatch.setattr(json, "load", refuse)
     monkeypatch.setattr(json, "loads", refuse)
 
