@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from apps.tools.adapters.base import ExitVerdict, NormalizedFinding, PreparedTarget, ToolAdapter
 from apps.tools.adapters.runner import RunOutcome, run_process
 
@@ -153,3 +155,22 @@ def regenerate(tool_ids: Sequence[str]) -> int:
 
 if __name__ == "__main__":
     sys.exit(regenerate(sys.argv[1:] or list(PLAN)))
+
+
+def parse_report_text(
+    adapter: ToolAdapter, text: str, workdir: Path, *, name: str = "out.json"
+) -> list[NormalizedFinding]:
+    """Parse `text` as if the tool had written it (the garbage-output tests)."""
+    output = workdir / name
+    output.write_text(text)
+    return list(adapter.parse(output_path=output, target=target_for(workdir)))
+
+
+def real_run_on_sample(adapter: ToolAdapter, tool_id: str, workdir: Path) -> tuple[Path, ToolRun]:
+    """Run the real binary on a fresh tree of the tool's "many" fixtures; skips the test when
+    the scanner is not installed."""
+    reason = adapter.unavailable_reason()
+    if reason:
+        pytest.skip(f"{tool_id} not installed: {reason}")
+    root = build_tree(tool_id, "many", workdir)
+    return root, run_tool(adapter, root, workdir)

@@ -9,9 +9,9 @@ import pytest
 from apps.tools.adapters.bandit import bandit, bandit_severity
 from apps.tools.adapters.base import ToolOutputError
 from apps.tools.tests.adapters.sample_runs import (
-    build_tree,
+    parse_report_text,
     parse_sample,
-    run_tool,
+    real_run_on_sample,
     target_for,
     with_fake_executable,
 )
@@ -94,10 +94,8 @@ def test_exit_codes(tmp_path: Path, code: int, ok: bool) -> None:
     "content", ["", "Traceback (most recent call last):", '{"errors": []}', "[]"]
 )
 def test_garbage_output_raises(tmp_path: Path, content: str) -> None:
-    output = tmp_path / "out.json"
-    output.write_text(content)
     with pytest.raises(ToolOutputError, match="Bandit"):
-        list(bandit.parse(output_path=output, target=target_for(tmp_path)))
+        parse_report_text(bandit, content, tmp_path)
 
 
 def test_version_parsing() -> None:
@@ -107,10 +105,7 @@ def test_version_parsing() -> None:
 
 @pytest.mark.scanner
 def test_real_run(tmp_path: Path) -> None:
-    if bandit.unavailable_reason():
-        pytest.skip(f"bandit not installed: {bandit.unavailable_reason()}")
-    root = build_tree("bandit", "many", tmp_path)
-    run = run_tool(bandit, root, tmp_path)
+    root, run = real_run_on_sample(bandit, "bandit", tmp_path)
     assert run.outcome.exit_code == 1 and run.verdict.ok, run.verdict.reason
     findings = run.findings(bandit, root)
     assert {"B602", "B301", "B506"} <= {f.rule_id for f in findings}

@@ -10,9 +10,9 @@ import pytest
 from apps.tools.adapters.base import ToolOutputError
 from apps.tools.adapters.checkov import checkov, checkov_severity
 from apps.tools.tests.adapters.sample_runs import (
-    build_tree,
+    parse_report_text,
     parse_sample,
-    run_tool,
+    real_run_on_sample,
     target_for,
     with_fake_executable,
 )
@@ -124,18 +124,13 @@ def test_exit_one_means_failed_checks_not_an_error(tmp_path: Path, code: int, ok
     "content", ["", "Traceback: boom", '"text"', '{"results": []}', '[{"check_type": "x"}]']
 )
 def test_garbage_output_raises(tmp_path: Path, content: str) -> None:
-    output = tmp_path / "out.json"
-    output.write_text(content)
     with pytest.raises(ToolOutputError, match="Checkov"):
-        list(checkov.parse(output_path=output, target=target_for(tmp_path)))
+        parse_report_text(checkov, content, tmp_path)
 
 
 @pytest.mark.scanner
 def test_real_run(tmp_path: Path) -> None:
-    if checkov.unavailable_reason():
-        pytest.skip(f"checkov not installed: {checkov.unavailable_reason()}")
-    root = build_tree("checkov", "many", tmp_path)
-    run = run_tool(checkov, root, tmp_path)
+    root, run = real_run_on_sample(checkov, "checkov", tmp_path)
     assert run.outcome.exit_code == 1 and run.verdict.ok, run.verdict.reason
     findings = run.findings(checkov, root)
     assert {"CKV_AWS_20", "CKV_AWS_24", "CKV_DOCKER_8"} <= {f.rule_id for f in findings}

@@ -13,8 +13,9 @@ from apps.tools.adapters.detect_secrets import detect_secrets, masked_line
 from apps.tools.tests.adapters.sample_runs import (
     FIXTURES,
     build_tree,
+    parse_report_text,
     parse_sample,
-    run_tool,
+    real_run_on_sample,
     sample_path,
     target_for,
     with_fake_executable,
@@ -113,10 +114,8 @@ def test_exit_codes(tmp_path: Path, code: int, ok: bool) -> None:
     "content", ["", "not json", '{"version": "1.5.0"}', '{"results": []}', '{"results": {"a": {}}}']
 )
 def test_garbage_output_raises(tmp_path: Path, content: str) -> None:
-    output = tmp_path / "out.json"
-    output.write_text(content)
     with pytest.raises(ToolOutputError, match="detect-secrets"):
-        list(detect_secrets.parse(output_path=output, target=target_for(tmp_path)))
+        parse_report_text(detect_secrets, content, tmp_path)
 
 
 def test_fixture_secrets_are_fake() -> None:
@@ -127,10 +126,7 @@ def test_fixture_secrets_are_fake() -> None:
 
 @pytest.mark.scanner
 def test_real_run(tmp_path: Path) -> None:
-    if detect_secrets.unavailable_reason():
-        pytest.skip(f"detect-secrets not installed: {detect_secrets.unavailable_reason()}")
-    root = build_tree("detect-secrets", "many", tmp_path)
-    run = run_tool(detect_secrets, root, tmp_path)
+    root, run = real_run_on_sample(detect_secrets, "detect-secrets", tmp_path)
     assert run.verdict.ok, run.verdict.reason
     assert AWS_KEY not in json.dumps(json.loads(run.output_path.read_text()))
     findings = run.findings(detect_secrets, root)

@@ -11,6 +11,7 @@ from apps.tools.adapters.base import ToolOutputError
 from apps.tools.adapters.eslint import CONFIG_FILE, FORMATTER, eslint
 from apps.tools.tests.adapters.sample_runs import (
     build_tree,
+    parse_report_text,
     parse_sample,
     run_tool,
     target_for,
@@ -118,10 +119,8 @@ def test_exit_codes(tmp_path: Path, code: int, ok: bool) -> None:
     ],
 )
 def test_garbage_output_raises(tmp_path: Path, content: str, message: str) -> None:
-    output = tmp_path / "out.sarif"
-    output.write_text(content)
     with pytest.raises(ToolOutputError, match=message):
-        list(eslint.parse(output_path=output, target=target_for(tmp_path)))
+        parse_report_text(eslint, content, tmp_path, name="out.sarif")
 
 
 def test_version_parsing() -> None:

@@ -9,9 +9,9 @@ import pytest
 from apps.tools.adapters.base import ToolOutputError
 from apps.tools.adapters.hadolint import hadolint, is_dockerfile
 from apps.tools.tests.adapters.sample_runs import (
-    build_tree,
+    parse_report_text,
     parse_sample,
-    run_tool,
+    real_run_on_sample,
     target_for,
     with_fake_executable,
 )
@@ -112,10 +112,8 @@ def test_exit_codes(tmp_path: Path, code: int, ok: bool) -> None:
     ],
 )
 def test_garbage_output_raises(tmp_path: Path, content: str, message: str) -> None:
-    output = tmp_path / "out.json"
-    output.write_text(content)
     with pytest.raises(ToolOutputError, match=message):
-        list(hadolint.parse(output_path=output, target=target_for(tmp_path)))
+        parse_report_text(hadolint, content, tmp_path)
 
 
 def test_version_parsing() -> None:
@@ -124,10 +122,7 @@ def test_version_parsing() -> None:
 
 @pytest.mark.scanner
 def test_real_run(tmp_path: Path) -> None:
-    if hadolint.unavailable_reason():
-        pytest.skip(f"hadolint not installed: {hadolint.unavailable_reason()}")
-    root = build_tree("hadolint", "many", tmp_path)
-    run = run_tool(hadolint, root, tmp_path)
+    root, run = real_run_on_sample(hadolint, "hadolint", tmp_path)
     assert run.outcome.exit_code == 1 and run.verdict.ok, run.verdict.reason
     findings = run.findings(hadolint, root)
     assert {"DL3007", "DL3002", "DL4000"} <= {f.rule_id for f in findings}

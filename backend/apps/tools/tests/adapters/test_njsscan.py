@@ -11,9 +11,9 @@ import pytest
 from apps.tools.adapters.base import ToolOutputError
 from apps.tools.adapters.njsscan import njsscan
 from apps.tools.tests.adapters.sample_runs import (
-    build_tree,
+    parse_report_text,
     parse_sample,
-    run_tool,
+    real_run_on_sample,
     target_for,
     with_fake_executable,
 )
@@ -97,10 +97,8 @@ def test_exit_codes(tmp_path: Path, code: int, ok: bool) -> None:
     "content", ["", "njsscan: v1.0.2", "[]", '{"errors": []}', '{"nodejs": []}']
 )
 def test_garbage_output_raises(tmp_path: Path, content: str) -> None:
-    output = tmp_path / "out.json"
-    output.write_text(content)
     with pytest.raises(ToolOutputError, match="njsscan"):
-        list(njsscan.parse(output_path=output, target=target_for(tmp_path)))
+        parse_report_text(njsscan, content, tmp_path)
 
 
 def test_version_parsing() -> None:
@@ -110,10 +108,7 @@ def test_version_parsing() -> None:
 
 @pytest.mark.scanner
 def test_real_run(tmp_path: Path) -> None:
-    if njsscan.unavailable_reason():
-        pytest.skip(f"njsscan not installed: {njsscan.unavailable_reason()}")
-    root = build_tree("njsscan", "many", tmp_path)
-    run = run_tool(njsscan, root, tmp_path)
+    root, run = real_run_on_sample(njsscan, "njsscan", tmp_path)
     assert run.outcome.exit_code == 1 and run.verdict.ok, run.verdict.reason
     findings = run.findings(njsscan, root)
     assert {"eval_nodejs", "generic_os_command_exec"} <= {f.rule_id for f in findings}

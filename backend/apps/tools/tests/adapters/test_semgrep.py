@@ -9,9 +9,9 @@ import pytest
 from apps.tools.adapters.base import ToolOutputError
 from apps.tools.adapters.semgrep import RULES_DIR, RULESETS, ruleset_path, semgrep
 from apps.tools.tests.adapters.sample_runs import (
-    build_tree,
+    parse_report_text,
     parse_sample,
-    run_tool,
+    real_run_on_sample,
     target_for,
     with_fake_executable,
 )
@@ -162,10 +162,8 @@ def test_exit_codes(tmp_path: Path, code: int, ok: bool) -> None:
     ],
 )
 def test_garbage_output_raises(tmp_path: Path, content: str, message: str) -> None:
-    output = tmp_path / "out.json"
-    output.write_text(content)
     with pytest.raises(ToolOutputError, match=message):
-        list(semgrep.parse(output_path=output, target=target_for(tmp_path)))
+        parse_report_text(semgrep, content, tmp_path)
 
 
 def test_version_parsing() -> None:
@@ -175,10 +173,7 @@ def test_version_parsing() -> None:
 
 @pytest.mark.scanner
 def test_real_run(tmp_path: Path) -> None:
-    if semgrep.unavailable_reason():
-        pytest.skip(f"semgrep not installed: {semgrep.unavailable_reason()}")
-    root = build_tree("semgrep", "many", tmp_path)
-    run = run_tool(semgrep, root, tmp_path)
+    root, run = real_run_on_sample(semgrep, "semgrep", tmp_path)
     assert run.verdict.ok, run.verdict.reason
     findings = run.findings(semgrep, root)
     assert len(findings) >= 20

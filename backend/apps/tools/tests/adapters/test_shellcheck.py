@@ -10,8 +10,9 @@ import pytest
 from apps.tools.adapters.base import ToolOutputError
 from apps.tools.adapters.shellcheck import is_shell_script, shellcheck
 from apps.tools.tests.adapters.sample_runs import (
-    build_tree,
+    parse_report_text,
     parse_sample,
+    real_run_on_sample,
     run_tool,
     target_for,
     with_fake_executable,
@@ -108,10 +109,8 @@ def test_exit_codes(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("content", ["", "In x.sh line 1:", "[]", '{"comments": {}}'])
 def test_garbage_output_raises(tmp_path: Path, content: str) -> None:
-    output = tmp_path / "out.json"
-    output.write_text(content)
     with pytest.raises(ToolOutputError, match="ShellCheck"):
-        list(shellcheck.parse(output_path=output, target=target_for(tmp_path)))
+        parse_report_text(shellcheck, content, tmp_path)
 
 
 def test_version_parsing() -> None:
@@ -121,10 +120,7 @@ def test_version_parsing() -> None:
 
 @pytest.mark.scanner
 def test_real_run(tmp_path: Path) -> None:
-    if shellcheck.unavailable_reason():
-        pytest.skip(f"shellcheck not installed: {shellcheck.unavailable_reason()}")
-    root = build_tree("shellcheck", "many", tmp_path)
-    run = run_tool(shellcheck, root, tmp_path)
+    root, run = real_run_on_sample(shellcheck, "shellcheck", tmp_path)
     assert run.outcome.exit_code == 1 and run.verdict.ok, run.verdict.reason
     findings = run.findings(shellcheck, root)
     assert {"SC2045", "SC2086", "SC2162"} <= {f.rule_id for f in findings}
