@@ -107,6 +107,7 @@ class ScanStatus(models.TextChoices):
     QUEUED = "queued", "Queued"
     RUNNING = "running", "Running"
     COMPLETED = "completed", "Completed"
+    COMPLETED_WITH_ERRORS = "completed_with_errors", "Completed with errors"
     FAILED = "failed", "Failed"
     ERROR = "error", "Error"
     CANCELLED = "cancelled", "Cancelled"
@@ -114,6 +115,7 @@ class ScanStatus(models.TextChoices):
 
 SCAN_FINAL_STATUSES = (
     ScanStatus.COMPLETED,
+    ScanStatus.COMPLETED_WITH_ERRORS,
     ScanStatus.FAILED,
     ScanStatus.ERROR,
     ScanStatus.CANCELLED,
@@ -135,7 +137,7 @@ class Scan(TimeStampedModel):
         on_delete=models.SET_NULL,
         related_name="+",
     )
-    status = models.CharField(max_length=16, choices=ScanStatus.choices, default=ScanStatus.PENDING)
+    status = models.CharField(max_length=32, choices=ScanStatus.choices, default=ScanStatus.PENDING)
     progress = models.PositiveSmallIntegerField(default=0)
     current_step = models.CharField(max_length=200, blank=True)
     configuration_snapshot = models.JSONField(default=dict, blank=True)
@@ -146,6 +148,9 @@ class Scan(TimeStampedModel):
     finished_at = models.DateTimeField(null=True, blank=True)
     deadline_at = models.DateTimeField(null=True, blank=True)
     celery_task_id = models.CharField(max_length=64, blank=True)
+    # What each target's checkout was, shared by every tool of the scan:
+    # {"<target id>": {"ref": "main", "ref_type": "branch", "commit": "<40 hex>"}}.
+    checkouts = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -168,6 +173,7 @@ class ToolResultStatus(models.TextChoices):
     RUNNING = "running", "Running"
     COMPLETED = "completed", "Completed"
     NO_FINDINGS = "no_findings", "No findings"
+    PARTIAL = "partial", "Partial"
     FAILED = "failed", "Failed"
     TIMED_OUT = "timed_out", "Timed out"
     SKIPPED = "skipped", "Skipped"
@@ -199,6 +205,13 @@ class ScanToolResult(TimeStampedModel):
     error_message = models.TextField(blank=True)
     findings_count = models.PositiveIntegerField(default=0)
     celery_task_id = models.CharField(max_length=64, blank=True)
+    # What the tool really analysed, from its own output, e.g.
+    # {"files": 12, "unanalysed_files": ["a.py"], "summary": "12 files"}; see the adapters.
+    coverage = models.JSONField(default=dict, blank=True)
+    # sha256 of the tool's effective configuration: only runs with the same digest are
+    # comparable for auto-resolve.
+    config_digest = models.CharField(max_length=64, blank=True)
+    commit_sha = models.CharField(max_length=40, blank=True)
 
     class Meta:
         ordering = ["scan", "tool__name"]

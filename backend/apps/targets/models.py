@@ -30,6 +30,10 @@ class TargetAsset(TimeStampedModel):
     metadata = models.JSONField(default=dict, blank=True)
     upload = models.FileField(upload_to="target_uploads/%Y/%m/%d/", null=True, blank=True)
     is_active = models.BooleanField(default=True)
+    # Private repositories: "https_token" or "ssh_key", and the secret encrypted with a key
+    # derived from settings (apps.targets.credentials); never returned by the API.
+    credential_kind = models.CharField(max_length=16, blank=True)
+    credential_encrypted = models.TextField(blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
