@@ -191,6 +191,11 @@ def extract_archive(
     return dest
 
 
+def _checked_addresses(host: str) -> tuple[str, ...]:
+    """The policy-checked addresses of `host`, in the order tools should try them."""
+    return tuple(str(address) for address in target_policy_check(host))
+
+
 def prepare_target(target: Any, *, workdir: Path) -> PreparedTarget:
     """A PreparedTarget for `target` (a TargetAsset), using `workdir` for clones/extracts."""
     kind = target.asset_type
@@ -210,12 +215,12 @@ def prepare_target(target: Any, *, workdir: Path) -> PreparedTarget:
             return PreparedTarget(path=extracted, **base)
         if kind == validators.URL:
             url = validators.validate_url(target.identifier)
-            target_policy_check(urlsplit(url).hostname or "")
-            return PreparedTarget(url=url, host=urlsplit(url).hostname or "", **base)
+            host = urlsplit(url).hostname or ""
+            checked = _checked_addresses(host)
+            return PreparedTarget(url=url, host=host, addresses=checked, **base)
         if kind == validators.DOMAIN:
             host = validators.validate_domain(target.identifier)
-            target_policy_check(host)
-            return PreparedTarget(host=host, **base)
+            return PreparedTarget(host=host, addresses=_checked_addresses(host), **base)
         if kind == validators.IP_RANGE:
             network = validators.validate_ip_range(target.identifier)
             target_policy_check(network.split("/")[0])

@@ -77,6 +77,9 @@ class PreparedTarget:
     host: str = ""
     image: str = ""
     metadata: Mapping[str, Any] = field(default_factory=dict)
+    # The addresses the network policy checked for `host`; network tools connect to these
+    # rather than resolving the name again (no DNS rebinding between check and scan).
+    addresses: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from apps.tools.adapters.base import (
 from apps.tools.adapters.toolkit import (
     clip,
     map_severity,
+    pinned_address,
     references,
     require_host_or_network,
     severity_from_score,
@@ -100,6 +101,17 @@ def _items(value: Any) -> list[Any]:
     if isinstance(value, dict):
         return list(value.get("", [])) + [v for k, v in value.items() if k != ""]
     return [value] if value else []
+
+
+def _pinned_names(target: PreparedTarget) -> dict[str, str]:
+    """Checked address → the target's name, so a scan pinned to an address still reports the
+    name the user gave (and keeps the findings' identity)."""
+    try:
+        name = require_host_or_network(target)
+    except ValueError:
+        return {}
+    address = pinned_address(target, name)
+    return {address: name} if address else {}
 
 
 class NmapAdapter(BaseAdapter):
@@ -204,6 +216,8 @@ class NmapAdapter(BaseAdapter):
             argv.append("-Pn")
         if not cfg["resolve_dns"]:
             argv.append("-n")
+        # Scan the address the policy checked, not whatever the name resolves to now.
+        host = pinned_address(target, host) or host
         if ":" in host:
             argv.append("-6")
         argv += ["--", host]
@@ -229,17 +243,19 @@ class NmapAdapter(BaseAdapter):
     def parse(self, *, output_path: Path, target: PreparedTarget) -> Iterator[NormalizedFinding]:
         for event, element in _iterparse(output_path):
             if event == "end" and element.tag == "host":
-                yield from self._host(element)
+                yield from self._host(element, pinned_names=_pinned_names(target))
                 element.clear()
 
-    def _host(self, host: Element) -> Iterator[NormalizedFinding]:
+    def _host(
+        self, host: Element, *, pinned_names: Mapping[str, str]
+    ) -> Iterator[NormalizedFinding]:
         address = next(
             (a.get("addr", "") for a in host.findall("address") if a.get("addrtype") != "mac"),
             "",
         )
         names = host.findall("hostnames/hostname")
         user_name = next((n.get("name", "") for n in names if n.get("type") == "user"), "")
-        name = user_name or address
+        name = user_name or pinned_names.get(address) or address
         evidence_host = {"address": address, "hostnames": [n.get("name") for n in names]}
         for port in host.findall("ports/port"):
             state = port.find("state")

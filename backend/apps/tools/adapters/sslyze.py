@@ -21,6 +21,7 @@ from apps.tools.adapters.toolkit import (
     host_port_arg,
     json_kind,
     json_value,
+    pinned_address,
     require_host_port,
     stream_json_items,
     validated_config,
@@ -187,7 +188,12 @@ class SslyzeAdapter(BaseAdapter):
             argv.append(f"--starttls={cfg['starttls']}")
         if cfg["slow_connection"]:
             argv.append("--slow_connection")
-        argv += ["--", host_port_arg(host, port)]
+        server = host_port_arg(host, port)
+        pinned = pinned_address(target, host)
+        if pinned:
+            # sslyze's `host:port{ip}` connects to the checked address, SNI stays the name.
+            server += f"{{[{pinned}]}}" if ":" in pinned else f"{{{pinned}}}"
+        argv += ["--", server]
         return ToolCommand(argv=tuple(argv), output_path=output_path, output_written_by_tool=True)
 
     def interpret_exit(self, *, exit_code: int, output_path: Path, stderr: str) -> ExitVerdict:

@@ -22,6 +22,7 @@ from apps.tools.adapters.base import (
 from apps.tools.adapters.toolkit import (
     clip,
     host_port_arg,
+    pinned_address,
     require_host_port,
     stream_json_array,
     validated_config,
@@ -191,7 +192,11 @@ class TestsslAdapter(BaseAdapter):
             "--openssl-timeout",
             str(cfg["openssl_timeout_seconds"]),
         ]
-        if not is_ip and not cfg["all_ips"]:
+        pinned = pinned_address(target, host)
+        if pinned:
+            # Test the address the policy checked instead of resolving the name again.
+            argv += ["--ip", pinned]
+        elif not is_ip and not cfg["all_ips"]:
             argv += ["--ip", "one"]
         if cfg["starttls"] != "none":
             argv += ["--starttls", cfg["starttls"]]

@@ -135,6 +135,18 @@ def require_host_port(target: PreparedTarget, default_port: int) -> tuple[str, i
     return require_hostname(host), default_port
 
 
+def pinned_address(target: PreparedTarget, host: str) -> str | None:
+    """The policy-checked address to connect to for the name `host`, IPv4 first; None when
+    `host` is already an address or nothing was checked (the tool then resolves it itself)."""
+    try:
+        ipaddress.ip_address(host)
+        return None
+    except ValueError:
+        pass
+    checked = sorted(target.addresses, key=lambda address: ":" in address)
+    return checked[0] if checked else None
+
+
 def host_port_arg(host: str, port: int) -> str:
     return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
 
