@@ -22,7 +22,8 @@ from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from apps.findings.ingest import findings_auto_resolve, findings_ingest
+from apps.findings.ingest import findings_ingest
+from apps.findings.lifecycle import findings_auto_resolve
 from apps.findings.models import Finding, FindingOccurrence, Severity
 from apps.scans.models import (
     SCAN_FINAL_STATUSES,
@@ -291,9 +292,7 @@ def scan_finalize(*, scan_id: int) -> Scan:
             return scan
         resolved = 0
         if scan.status == ScanStatus.RUNNING:
-            resolved = findings_auto_resolve(
-                scan=scan, successful_results=[r for r in results if r.status in SUCCESSFUL]
-            )
+            resolved = findings_auto_resolve(scan=scan, results=results)
         scan.summary = scan_summary(scan=scan, auto_resolved=resolved)
         if scan.status == ScanStatus.RUNNING:
             failed = [r for r in results if r.status not in SUCCESSFUL]
