@@ -162,9 +162,7 @@ def _ingest_batch(
     result.existing += len(unique) - len(created_ids)
 
     _events_created(ids=created_ids, scan=scan, now=now)
-    result.reopened += findings_reopen(
-        reopenable={ids[fp]: status for fp, status in reopenable.items()}, scan=scan, now=now
-    )
+    result.reopened += findings_reopen(ids=[ids[fp] for fp in reopenable], scan=scan, now=now)
     if connection.vendor == "postgresql":
         _occurrences_postgres(ids=ids, unique=unique, tool_result=tool_result, scan=scan, now=now)
     else:

@@ -82,7 +82,9 @@ def setting(tmp_path):
 
 def run_scan(project, target, tool, root, findings):
     scan = ScanFactory(project=project)
-    result = ScanToolResultFactory(scan=scan, tool=tool, target=target, status="completed")
+    result = ScanToolResultFactory(
+        scan=scan, tool=tool, target=target, status="completed", config_digest="c" * 64
+    )
     outcome = findings_ingest(
         project=project,
         findings=findings,
