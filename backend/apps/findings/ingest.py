@@ -23,6 +23,7 @@ from django.db.models import Field
 from django.utils import timezone
 
 from apps.findings.fingerprints import SourceReader, fingerprints_for
+from apps.findings.lifecycle import REOPENABLE, findings_reopen
 from apps.findings.models import (
     SEVERITY_RANK,
     Finding,
@@ -34,7 +35,6 @@ from apps.findings.models import (
 from apps.tools.adapters.base import NormalizedFinding
 
 BATCH_SIZE = 10_000
-REOPENABLE = (FindingStatus.RESOLVED, FindingStatus.AUTO_RESOLVED)
 
 # Fields a new sighting refreshes on an existing finding. Triage fields (status, assignee,
 # tags, due date) and first-seen data are never overwritten by a scan.
@@ -158,22 +158,11 @@ def _ingest_batch(
             cursor.execute("SET LOCAL synchronous_commit TO OFF")
     ids, created, reopenable = upsert(unique=unique, context=context, project=project, now=now)
     created_ids = [ids[fp] for fp in created]
-    reopened_ids = [ids[fp] for fp in reopenable]
     result.created += len(created_ids)
     result.existing += len(unique) - len(created_ids)
-    result.reopened += len(reopened_ids)
 
-    if reopened_ids:
-        Finding.objects.filter(pk__in=reopened_ids, status__in=REOPENABLE).update(
-            status=FindingStatus.REOPENED, resolved_at=None, resolved_in_scan=None, updated_at=now
-        )
     _events_created(ids=created_ids, scan=scan, now=now)
-    FindingEvent.objects.bulk_create(
-        FindingEvent(finding_id=ids[fp], event_type=FindingEventType.REOPENED, scan=scan,
-                     from_value=status, to_value=FindingStatus.REOPENED,
-                     comment="Reported again by a scan.")
-        for fp, status in reopenable.items()
-    )  # fmt: skip
+    result.reopened += findings_reopen(ids=[ids[fp] for fp in reopenable], scan=scan, now=now)
     if connection.vendor == "postgresql":
         _occurrences_postgres(ids=ids, unique=unique, tool_result=tool_result, scan=scan, now=now)
     else:
@@ -351,43 +340,3 @@ def _occurrences_postgres(
                 [unique[fp].line_end for fp in fingerprints],
             ],
         )  # fmt: skip
-
-
-def findings_auto_resolve(*, scan: Any, successful_results: Iterable[Any]) -> int:
-    """Mark `auto_resolved` every open finding that a successful run of the same tool on the
-    same target no longer reports. Triaged findings (false positive, accepted risk) and
-    findings already resolved stay as they are. Returns how many were resolved."""
-    open_statuses = (FindingStatus.NEW, FindingStatus.CONFIRMED, FindingStatus.REOPENED)
-    now = timezone.now()
-    resolved = 0
-    for tool_result in successful_results:
-        stale = Finding.objects.filter(
-            project_id=scan.project_id,
-            tool_id=tool_result.tool_id,
-            target_id=tool_result.target_id,
-            status__in=open_statuses,
-        ).exclude(occurrences__tool_result=tool_result)
-        with transaction.atomic():
-            rows = list(stale.select_for_update().values_list("id", "status"))
-            if not rows:
-                continue
-            ids = [pk for pk, _ in rows]
-            Finding.objects.filter(pk__in=ids).update(
-                status=FindingStatus.AUTO_RESOLVED,
-                resolved_at=now,
-                resolved_in_scan=scan,
-                updated_at=now,
-            )
-            FindingEvent.objects.bulk_create(
-                FindingEvent(
-                    finding_id=pk,
-                    event_type=FindingEventType.AUTO_RESOLVED,
-                    scan=scan,
-                    from_value=status,
-                    to_value=FindingStatus.AUTO_RESOLVED,
-                    comment=f"No longer reported by {tool_result.tool.name}.",
-                )
-                for pk, status in rows
-            )
-            resolved += len(ids)
-    return resolved

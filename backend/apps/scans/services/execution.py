@@ -22,7 +22,8 @@ from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from apps.findings.ingest import findings_auto_resolve, findings_ingest
+from apps.findings.ingest import findings_ingest
+from apps.findings.lifecycle import config_digest, findings_auto_resolve
 from apps.findings.models import Finding, FindingOccurrence, Severity
 from apps.scans.models import (
     SCAN_FINAL_STATUSES,
@@ -139,6 +140,10 @@ def _run_and_ingest(result: ScanToolResult) -> None:
     if target is None:
         _finish(result, ToolResultStatus.SKIPPED, error_message="The target was deleted.")
         return
+    # What this run looks at; only runs with the same digest may resolve each other's findings.
+    effective = adapter.config_with_defaults(_tool_config(result))
+    result.config_digest = config_digest(tool=adapter.tool_id, config=effective, target=target)
+    result.save(update_fields=["config_digest", "updated_at"])
     timeout = int(scan.configuration_snapshot.get("tool_timeout_seconds") or 1800)
     with tempfile.TemporaryDirectory(prefix=f"seculite-{scan.pk}-{result.pk}-") as tmp:
         workdir = Path(tmp)
@@ -291,9 +296,7 @@ def scan_finalize(*, scan_id: int) -> Scan:
             return scan
         resolved = 0
         if scan.status == ScanStatus.RUNNING:
-            resolved = findings_auto_resolve(
-                scan=scan, successful_results=[r for r in results if r.status in SUCCESSFUL]
-            )
+            resolved = findings_auto_resolve(scan=scan, results=results)
         scan.summary = scan_summary(scan=scan, auto_resolved=resolved)
         if scan.status == ScanStatus.RUNNING:
             failed = [r for r in results if r.status not in SUCCESSFUL]

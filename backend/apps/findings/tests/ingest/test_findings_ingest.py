@@ -13,7 +13,8 @@ from apps.common.testing.factories import (
     TargetAssetFactory,
     ToolDefinitionFactory,
 )
-from apps.findings.ingest import findings_auto_resolve, findings_ingest
+from apps.findings.ingest import findings_ingest
+from apps.findings.lifecycle import findings_auto_resolve
 from apps.findings.models import (
     Finding,
     FindingEvent,
@@ -81,7 +82,9 @@ def setting(tmp_path):
 
 def run_scan(project, target, tool, root, findings):
     scan = ScanFactory(project=project)
-    result = ScanToolResultFactory(scan=scan, tool=tool, target=target, status="completed")
+    result = ScanToolResultFactory(
+        scan=scan, tool=tool, target=target, status="completed", config_digest="c" * 64
+    )
     outcome = findings_ingest(
         project=project,
         findings=findings,
@@ -174,7 +177,7 @@ def test_gone_finding_is_auto_resolved_and_reopened_when_back(setting):
     project, target, tool, root = setting
     run_scan(project, target, tool, root, code_findings())
     scan2, result2, _ = run_scan(project, target, tool, root, code_findings()[:1])
-    assert findings_auto_resolve(scan=scan2, successful_results=[result2]) == 1
+    assert findings_auto_resolve(scan=scan2, results=[result2]) == 1
     gone = Finding.objects.get(rule_id="B307")
     assert gone.status == FindingStatus.AUTO_RESOLVED
     assert gone.resolved_in_scan == scan2
@@ -222,7 +225,7 @@ def test_triaged_findings_stay_as_triaged(setting):
     run_scan(project, target, tool, root, code_findings())
     Finding.objects.filter(rule_id="B307").update(status=FindingStatus.FALSE_POSITIVE)
     scan2, result2, _ = run_scan(project, target, tool, root, code_findings()[:1])
-    findings_auto_resolve(scan=scan2, successful_results=[result2])
+    findings_auto_resolve(scan=scan2, results=[result2])
     assert Finding.objects.get(rule_id="B307").status == FindingStatus.FALSE_POSITIVE
     run_scan(project, target, tool, root, code_findings())
     assert Finding.objects.get(rule_id="B307").status == FindingStatus.FALSE_POSITIVE
