@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import hmac
 import secrets
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -24,7 +25,13 @@ from rest_framework.exceptions import ValidationError
 from apps.findings.models import Severity
 from apps.notifications.webhooks import webhook_display_url
 from apps.projects.models import Project
-from apps.scans.models import ScanConfiguration, ScanConfigurationTool, ScheduleType
+from apps.scans.models import (
+    Scan,
+    ScanConfiguration,
+    ScanConfigurationTool,
+    ScanTrigger,
+    ScheduleType,
+)
 from apps.scans.services.configuration_checks import (
     NAME_TAKEN,
     FieldErrors,
@@ -35,6 +42,7 @@ from apps.scans.services.configuration_checks import (
     targets_in_project,
     tools_resolve,
 )
+from apps.scans.services.scans import scan_start
 from apps.scans.services.schedule_sync import scan_configuration_schedule_sync
 from apps.targets.models import TargetAsset, TargetGroup
 from apps.tools.models import ToolDefinition
@@ -76,6 +84,34 @@ class ScanConfigurationWrite:
 def webhook_token_hash(token: str) -> str:
     """The SHA-256 hex digest stored in `webhook_token_hash` for a webhook token."""
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+# Compared against when the URL names no usable configuration, so every refusal costs the same.
+_NO_HASH = webhook_token_hash("no configuration has this token")
+
+
+class WebhookTriggerRefused(Exception):
+    """The token does not open this URL's configuration (whatever the reason: not told)."""
+
+
+def scan_configuration_webhook_trigger(*, configuration_id: int, token: str) -> Scan:
+    """Start a `webhook` scan of the configuration when `token` is its current webhook token.
+
+    The SHA-256 of the token is compared in constant time with the stored hash; a missing
+    configuration or a webhook turned off costs the same comparison and raises the same
+    WebhookTriggerRefused, so callers cannot learn which configurations exist.
+    """
+    configuration = ScanConfiguration.objects.filter(pk=configuration_id).first()
+    usable = (
+        configuration is not None
+        and configuration.webhook_enabled
+        and len(configuration.webhook_token_hash) == len(_NO_HASH)
+    )
+    stored = configuration.webhook_token_hash if usable and configuration else _NO_HASH
+    matches = hmac.compare_digest(webhook_token_hash(token).encode(), stored.encode())
+    if not (usable and matches) or configuration is None:
+        raise WebhookTriggerRefused
+    return scan_start(configuration=configuration, trigger=ScanTrigger.WEBHOOK)
 
 
 def _webhook_token_issue(configuration: ScanConfiguration) -> str:
