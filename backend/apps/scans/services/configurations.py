@@ -25,6 +25,7 @@ from rest_framework.exceptions import ValidationError
 from apps.findings.models import Severity
 from apps.notifications.webhooks import webhook_display_url
 from apps.projects.models import Project
+from apps.scans.limits import tool_timeout_max
 from apps.scans.models import (
     Scan,
     ScanConfiguration,
@@ -120,6 +121,18 @@ def _webhook_token_issue(configuration: ScanConfiguration) -> str:
     return token
 
 
+def _tool_timeout_check(errors: FieldErrors, value: int) -> None:
+    """Tool runs may last at most SECULITE_TOOL_TIMEOUT_MAX_SECONDS: the broker, the task
+    limits and the reaper are sized for that (apps/scans/limits.py)."""
+    cap = tool_timeout_max()
+    if value > cap:
+        errors.add(
+            "tool_timeout_seconds",
+            f"Ensure this value is less than or equal to {cap} seconds, this server's "
+            "SECULITE_TOOL_TIMEOUT_MAX_SECONDS.",
+        )
+
+
 def _tool_entries_replace(
     configuration: ScanConfiguration, tools: list[tuple[ToolDefinition, dict[str, Any]]]
 ) -> None:
@@ -187,6 +200,7 @@ def scan_configuration_create(
     """
     errors = FieldErrors()
     name_check(errors, project=project, name=name)
+    _tool_timeout_check(errors, tool_timeout_seconds)
     target_rows = targets_in_project(errors, project=project, targets=targets)
     group_rows = groups_in_project(errors, project=project, target_groups=target_groups)
     tool_rows = tools_resolve(errors, tools=list(tools))
@@ -249,6 +263,8 @@ def scan_configuration_update(
     errors = FieldErrors()
     if "name" in data and data["name"] != configuration.name:
         name_check(errors, project=project, name=data["name"], exclude_id=configuration.pk)
+    if "tool_timeout_seconds" in data:
+        _tool_timeout_check(errors, data["tool_timeout_seconds"])
     target_rows = (
         targets_in_project(errors, project=project, targets=data["targets"])
         if "targets" in data
