@@ -4,7 +4,8 @@ Configurations live under /projects/{project_pk}/scan-configurations/ (auditors 
 write). Scans are read at /scans/ across every visible project and at
 /projects/{project_pk}/scans/ for one project. Members start scans from a configuration, cancel
 and re-run them; everyone with a role reads tool results and downloads raw tool output, and
-polls /scans/{id}/status/ for live progress.
+polls /scans/{id}/status/ for live progress. CI systems start a configuration's scan with
+its webhook token at /webhooks/scan-configurations/{id}/trigger/, with no user session.
 """
 
 from __future__ import annotations
@@ -15,11 +16,20 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.http import FileResponse, Http404
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import mixins, status, viewsets
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+    inline_serializer,
+)
+from rest_framework import exceptions, mixins, serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.views import APIView
 
 from apps.accounts.models import ApiKey
 from apps.common.roles import ProjectRole
@@ -289,3 +299,88 @@ class ProjectScanViewSet(mixins.ListModelMixin, ProjectScopedViewSet):
         if getattr(self, "swagger_fake_view", False):
             return Scan.objects.none()
         return scan_list(user=self.request.user, project=self.project)
+
+
+WEBHOOK_TOKEN_HEADER = "X-SecuLite-Token"  # noqa: S105 - a header name, not a secret
+
+
+def _webhook_token(request: Request) -> str:
+    """The token from X-SecuLite-Token or `Authorization: Bearer`; "" when neither is sent.
+
+    Never from the query string, which proxies and access logs keep.
+    """
+    token = request.headers.get(WEBHOOK_TOKEN_HEADER, "").strip()
+    if token:
+        return token
+    scheme, _, credentials = request.headers.get("Authorization", "").strip().partition(" ")
+    return credentials.strip() if scheme.lower() == "bearer" else ""
+
+
+@extend_schema(tags=["scan-configurations"])
+class ScanConfigurationWebhookTriggerApi(APIView):
+    """Start a scan of one configuration with its webhook token (for CI systems)."""
+
+    # The token is the only credential: no session (hence no CSRF) and no API key.
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "scan_webhook"
+
+    def get_authenticate_header(self, request: Request) -> str:
+        # Makes DRF answer 401 (with this challenge) rather than 403 when no token is sent.
+        return 'Bearer realm="scan-configuration-webhook"'
+
+    @extend_schema(
+        operation_id="scan_configurations_webhook_trigger",
+        auth=[],
+        request=None,
+        parameters=[
+            OpenApiParameter("configuration_id", int, OpenApiParameter.PATH),
+            OpenApiParameter(
+                WEBHOOK_TOKEN_HEADER,
+                str,
+                OpenApiParameter.HEADER,
+                required=False,
+                description="The configuration's webhook token (or send "
+                "`Authorization: Bearer <token>`).",
+            ),
+        ],
+        responses={
+            202: inline_serializer(
+                "WebhookTriggerAccepted",
+                {
+                    "id": serializers.IntegerField(help_text="The queued scan's id."),
+                    "status": serializers.CharField(),
+                },
+            ),
+            400: OpenApiResponse(description="The configuration cannot start a scan now."),
+            401: OpenApiResponse(description="No token was sent."),
+            404: OpenApiResponse(
+                description="No configuration with this id has this token and its webhook on "
+                "(one answer for all three, so nothing is revealed)."
+            ),
+            429: OpenApiResponse(description="Too many triggers from this address."),
+        },
+    )
+    def post(self, request: Request, configuration_id: int) -> Response:
+        """Start a scan now (trigger `webhook`); answers 202 with the scan id.
+
+        The token is compared in constant time; a wrong token, an unknown configuration and a
+        webhook turned off get the same 404. Rate limited per client address
+        (`THROTTLE_SCAN_WEBHOOK`).
+        """
+        token = _webhook_token(request)
+        if not token:
+            raise exceptions.NotAuthenticated(
+                f"Send the configuration's webhook token in {WEBHOOK_TOKEN_HEADER} or as "
+                "Authorization: Bearer <token>."
+            )
+        try:
+            scan = services.scan_configuration_webhook_trigger(
+                configuration_id=configuration_id, token=token
+            )
+        except services.WebhookTriggerRefused:
+            raise exceptions.NotFound(
+                "No scan configuration with this id accepts this webhook token."
+            ) from None
+        return Response({"id": scan.pk, "status": scan.status}, status=status.HTTP_202_ACCEPTED)

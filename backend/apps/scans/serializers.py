@@ -151,7 +151,13 @@ class ScanConfigurationInputSerializer(serializers.Serializer):
         max_length=2048,
         validators=[URLValidator(schemes=["http", "https"])],
     )
-    tool_timeout_seconds = serializers.IntegerField(required=False, min_value=30, max_value=86400)
+    tool_timeout_seconds = serializers.IntegerField(
+        required=False,
+        min_value=30,
+        max_value=86400,
+        help_text="Seconds a tool run may take; at most the server's "
+        "SECULITE_TOOL_TIMEOUT_MAX_SECONDS (4 hours by default).",
+    )
 
 
 class ScanConfigurationCloneSerializer(serializers.Serializer):

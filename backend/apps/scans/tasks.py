@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from celery import group, shared_task
 
-from apps.scans.models import ScanConfiguration, ScanTrigger
+from apps.scans.limits import effective_tool_timeout, tool_task_time_limits
+from apps.scans.models import Scan, ScanConfiguration, ScanTrigger
 from apps.scans.services import execution
 from apps.scans.services.scans import scan_start
 
@@ -14,7 +15,14 @@ def scan_run(scan_id: int) -> None:
     """Fan out one `tool_result_run` per pending (tool, target) on the scans queue."""
     pending = execution.scan_run(scan_id=scan_id)
     if pending:
-        group(tool_result_run.si(result_id) for result_id in pending).delay()
+        snapshot = Scan.objects.values_list("configuration_snapshot", flat=True).get(pk=scan_id)
+        soft, hard = tool_task_time_limits(
+            effective_tool_timeout(snapshot.get("tool_timeout_seconds"))
+        )
+        group(
+            tool_result_run.si(result_id).set(soft_time_limit=soft, time_limit=hard)
+            for result_id in pending
+        ).delay()
 
 
 @shared_task(name="scans.tool_result_run", acks_late=True, reject_on_worker_lost=True)

@@ -1,8 +1,14 @@
 """API routes of the scans app."""
 
+from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from apps.scans.apis import ProjectScanViewSet, ScanConfigurationViewSet, ScanViewSet
+from apps.scans.apis import (
+    ProjectScanViewSet,
+    ScanConfigurationViewSet,
+    ScanConfigurationWebhookTriggerApi,
+    ScanViewSet,
+)
 
 router = SimpleRouter()
 router.register(
@@ -13,4 +19,11 @@ router.register(
 router.register(r"projects/(?P<project_pk>\d+)/scans", ProjectScanViewSet, basename="project-scan")
 router.register("scans", ScanViewSet, basename="scan")
 
-urlpatterns = router.urls
+urlpatterns = [
+    *router.urls,
+    path(
+        "webhooks/scan-configurations/<int:configuration_id>/trigger/",
+        ScanConfigurationWebhookTriggerApi.as_view(),
+        name="scan-configuration-webhook-trigger",
+    ),
+]

@@ -23,6 +23,7 @@ from urllib.parse import urlsplit, urlunsplit
 from django.conf import settings
 
 from apps.targets import validators
+from apps.targets.pathfilter import PathFilterError, path_filter_apply
 from apps.targets.policy import TargetPolicyError, target_policy_check
 from apps.tools.adapters.base import PreparedTarget
 from apps.tools.adapters.runner import run_process
@@ -197,7 +198,15 @@ def _checked_addresses(host: str) -> tuple[str, ...]:
 
 
 def prepare_target(target: Any, *, workdir: Path) -> PreparedTarget:
-    """A PreparedTarget for `target` (a TargetAsset), using `workdir` for clones/extracts."""
+    """A PreparedTarget for `target` (a TargetAsset), using `workdir` for clones/extracts;
+    a code tree holds only the files its include/exclude paths keep."""
+    try:
+        return path_filter_apply(_prepare_unfiltered(target, workdir=workdir), workdir=workdir)
+    except PathFilterError as exc:
+        raise TargetPreparationError(str(exc)) from exc
+
+
+def _prepare_unfiltered(target: Any, *, workdir: Path) -> PreparedTarget:
     kind = target.asset_type
     metadata = dict(target.metadata or {})
     base = {"asset_type": kind, "identifier": target.identifier, "metadata": metadata}

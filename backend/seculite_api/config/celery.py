@@ -1,5 +1,7 @@
 """Celery: broker and result backend. Embedded default needs no server (filesystem broker)."""
 
+from apps.scans import limits
+from seculite_api.config.scanning import SECULITE_TOOL_TIMEOUT_MAX_SECONDS
 from seculite_api.env import VAR_DIR, env
 
 _broker_dir = VAR_DIR / "broker"
@@ -18,9 +20,13 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
     }
 elif CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
     # An unacknowledged task (its worker died) is delivered again after this many seconds.
-    # Longer than the longest tool run, or a slow tool would be started twice.
+    # Derived to outlast the longest tool task, or a slow tool would be started twice; an
+    # explicit value below that (tests of redelivery) draws the system check seculite.W001.
     CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=7200),
+        "visibility_timeout": env.int(
+            "CELERY_VISIBILITY_TIMEOUT",
+            default=limits.broker_visibility_timeout(SECULITE_TOOL_TIMEOUT_MAX_SECONDS),
+        ),
         # Look for tasks of dead workers every 10 s (kombu's default sweeps every ~100 s).
         "unacked_restore_interval": 10,
         "unacked_restore_throttle": 1,
@@ -29,6 +35,18 @@ elif CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
 # so no task result is ever read back: results are not stored unless a backend is configured.
 CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default="") or None
 CELERY_TASK_IGNORE_RESULT = CELERY_RESULT_BACKEND is None
+# Worker processes per worker (scripts pass the same CELERY_CONCURRENCY as -c); scan
+# deadlines count on this many tool runs at a time.
+CELERY_WORKER_CONCURRENCY = max(1, env.int("CELERY_CONCURRENCY", default=2))
+# Tool runs get time limits from their scan's tool timeout when they are fanned out; these,
+# from the longest allowed timeout, apply to any tool-run message sent without them.
+_TOOL_SOFT_LIMIT, _TOOL_HARD_LIMIT = limits.tool_task_time_limits(SECULITE_TOOL_TIMEOUT_MAX_SECONDS)
+CELERY_TASK_ANNOTATIONS = {
+    "scans.tool_result_run": {
+        "soft_time_limit": _TOOL_SOFT_LIMIT,
+        "time_limit": _TOOL_HARD_LIMIT,
+    },
+}
 CELERY_TASK_ROUTES = {
     "scans.scan_run": {"queue": "scans"},
     "scans.tool_result_run": {"queue": "scans"},

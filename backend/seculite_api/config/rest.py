@@ -27,6 +27,8 @@ REST_FRAMEWORK = {
         "password_reset": env.str("THROTTLE_PASSWORD_RESET", default="5/hour"),
         # Each export streams up to every finding a user can see: generous, but bounded.
         "findings_export": env.str("THROTTLE_FINDINGS_EXPORT", default="60/hour"),
+        # Inbound webhook triggers per client address (right or wrong token alike).
+        "scan_webhook": env.str("THROTTLE_SCAN_WEBHOOK", default="30/min"),
     },
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
     "NUM_PROXIES": NUM_PROXIES,

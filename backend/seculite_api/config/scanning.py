@@ -1,5 +1,6 @@
 """Scan engine limits and policies."""
 
+from apps.scans import limits
 from seculite_api.env import env
 
 # Local codebase paths may only be scanned under these folders (comma-separated).
@@ -13,5 +14,14 @@ SECULITE_EXTRACT_MAX_BYTES = env.int("SECULITE_EXTRACT_MAX_BYTES", default=1024*
 SECULITE_EXTRACT_MAX_FILES = env.int("SECULITE_EXTRACT_MAX_FILES", default=50_000)
 # Largest raw tool output kept per tool run.
 SECULITE_TOOL_OUTPUT_MAX_BYTES = env.int("SECULITE_TOOL_OUTPUT_MAX_BYTES", default=512 * 1024**2)
-# Scans still running this long after they started are ended by the reaper.
-SECULITE_SCAN_MAX_SECONDS = env.int("SECULITE_SCAN_MAX_SECONDS", default=6 * 3600)
+# The longest `tool_timeout_seconds` a configuration may set. Celery's task time limits, the
+# broker's visibility timeout and each scan's deadline are derived from it (apps/scans/limits.py).
+SECULITE_TOOL_TIMEOUT_MAX_SECONDS = max(
+    limits.MIN_TOOL_TIMEOUT_SECONDS,
+    env.int("SECULITE_TOOL_TIMEOUT_MAX_SECONDS", default=limits.DEFAULT_TOOL_TIMEOUT_MAX_SECONDS),
+)
+# A scan's deadline (past which the reaper ends it) is the time its tool runs may take in
+# waves of CELERY_CONCURRENCY, plus this margin for queueing behind other scans and aggregation.
+SECULITE_SCAN_DEADLINE_MARGIN_SECONDS = env.int(
+    "SECULITE_SCAN_DEADLINE_MARGIN_SECONDS", default=limits.DEFAULT_SCAN_DEADLINE_MARGIN_SECONDS
+)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import hmac
 import secrets
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -24,7 +25,14 @@ from rest_framework.exceptions import ValidationError
 from apps.findings.models import Severity
 from apps.notifications.webhooks import webhook_display_url
 from apps.projects.models import Project
-from apps.scans.models import ScanConfiguration, ScanConfigurationTool, ScheduleType
+from apps.scans.limits import tool_timeout_max
+from apps.scans.models import (
+    Scan,
+    ScanConfiguration,
+    ScanConfigurationTool,
+    ScanTrigger,
+    ScheduleType,
+)
 from apps.scans.services.configuration_checks import (
     NAME_TAKEN,
     FieldErrors,
@@ -35,6 +43,7 @@ from apps.scans.services.configuration_checks import (
     targets_in_project,
     tools_resolve,
 )
+from apps.scans.services.scans import scan_start
 from apps.scans.services.schedule_sync import scan_configuration_schedule_sync
 from apps.targets.models import TargetAsset, TargetGroup
 from apps.tools.models import ToolDefinition
@@ -78,10 +87,50 @@ def webhook_token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+# Compared against when the URL names no usable configuration, so every refusal costs the same.
+_NO_HASH = webhook_token_hash("no configuration has this token")
+
+
+class WebhookTriggerRefused(Exception):
+    """The token does not open this URL's configuration (whatever the reason: not told)."""
+
+
+def scan_configuration_webhook_trigger(*, configuration_id: int, token: str) -> Scan:
+    """Start a `webhook` scan of the configuration when `token` is its current webhook token.
+
+    The SHA-256 of the token is compared in constant time with the stored hash; a missing
+    configuration or a webhook turned off costs the same comparison and raises the same
+    WebhookTriggerRefused, so callers cannot learn which configurations exist.
+    """
+    configuration = ScanConfiguration.objects.filter(pk=configuration_id).first()
+    usable = (
+        configuration is not None
+        and configuration.webhook_enabled
+        and len(configuration.webhook_token_hash) == len(_NO_HASH)
+    )
+    stored = configuration.webhook_token_hash if usable and configuration else _NO_HASH
+    matches = hmac.compare_digest(webhook_token_hash(token).encode(), stored.encode())
+    if not (usable and matches) or configuration is None:
+        raise WebhookTriggerRefused
+    return scan_start(configuration=configuration, trigger=ScanTrigger.WEBHOOK)
+
+
 def _webhook_token_issue(configuration: ScanConfiguration) -> str:
     token = secrets.token_urlsafe(32)
     configuration.webhook_token_hash = webhook_token_hash(token)
     return token
+
+
+def _tool_timeout_check(errors: FieldErrors, value: int) -> None:
+    """Tool runs may last at most SECULITE_TOOL_TIMEOUT_MAX_SECONDS: the broker, the task
+    limits and the reaper are sized for that (apps/scans/limits.py)."""
+    cap = tool_timeout_max()
+    if value > cap:
+        errors.add(
+            "tool_timeout_seconds",
+            f"Ensure this value is less than or equal to {cap} seconds, this server's "
+            "SECULITE_TOOL_TIMEOUT_MAX_SECONDS.",
+        )
 
 
 def _tool_entries_replace(
@@ -151,6 +200,7 @@ def scan_configuration_create(
     """
     errors = FieldErrors()
     name_check(errors, project=project, name=name)
+    _tool_timeout_check(errors, tool_timeout_seconds)
     target_rows = targets_in_project(errors, project=project, targets=targets)
     group_rows = groups_in_project(errors, project=project, target_groups=target_groups)
     tool_rows = tools_resolve(errors, tools=list(tools))
@@ -213,6 +263,8 @@ def scan_configuration_update(
     errors = FieldErrors()
     if "name" in data and data["name"] != configuration.name:
         name_check(errors, project=project, name=data["name"], exclude_id=configuration.pk)
+    if "tool_timeout_seconds" in data:
+        _tool_timeout_check(errors, data["tool_timeout_seconds"])
     target_rows = (
         targets_in_project(errors, project=project, targets=data["targets"])
         if "targets" in data

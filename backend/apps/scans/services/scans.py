@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from apps.common.errors import ServiceError
+from apps.scans.limits import effective_tool_timeout, scan_deadline_seconds_for
 from apps.scans.models import (
     SCAN_FINAL_STATUSES,
     Scan,
@@ -43,7 +43,8 @@ def configuration_snapshot(configuration: ScanConfiguration) -> dict[str, Any]:
     return {
         "configuration_id": configuration.pk,
         "name": configuration.name,
-        "tool_timeout_seconds": configuration.tool_timeout_seconds,
+        # Capped here, so a configuration saved under a higher cap runs within today's limits.
+        "tool_timeout_seconds": effective_tool_timeout(configuration.tool_timeout_seconds),
         "targets": [
             {
                 "id": target.pk,
@@ -90,6 +91,9 @@ def scan_start(
             "None of the configuration's tools can scan its targets' types.", code="no_pairs"
         )
     now = timezone.now()
+    deadline = scan_deadline_seconds_for(
+        tool_runs=len(pairs), tool_timeout=snapshot["tool_timeout_seconds"]
+    )
     with transaction.atomic():
         scan = Scan.objects.create(
             project=configuration.project,
@@ -98,7 +102,7 @@ def scan_start(
             triggered_by=user if user is not None and user.is_authenticated else None,
             status=ScanStatus.QUEUED,
             queued_at=now,
-            deadline_at=now + timedelta(seconds=settings.SECULITE_SCAN_MAX_SECONDS),
+            deadline_at=now + timedelta(seconds=deadline),
             configuration_snapshot=snapshot,
             current_step="Queued",
         )
