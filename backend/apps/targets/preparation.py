@@ -23,7 +23,7 @@ from urllib.parse import urlsplit, urlunsplit
 from django.conf import settings
 
 from apps.targets import validators
-from apps.targets.policy import TargetPolicyError, target_policy_check
+from apps.targets.policy import TargetPolicyError, network_policy_check, target_policy_check
 from apps.tools.adapters.base import PreparedTarget
 from apps.tools.adapters.runner import run_process
 
@@ -218,7 +218,7 @@ def prepare_target(target: Any, *, workdir: Path) -> PreparedTarget:
             return PreparedTarget(host=host, **base)
         if kind == validators.IP_RANGE:
             network = validators.validate_ip_range(target.identifier)
-            target_policy_check(network.split("/")[0])
+            network_policy_check(network)
             return PreparedTarget(host=network, **base)
         if kind == validators.CONTAINER_IMAGE:
             return PreparedTarget(
