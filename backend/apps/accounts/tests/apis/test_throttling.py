@@ -34,7 +34,7 @@ def _payload(url: str, attempt: int) -> dict:
     ("url", "allowed_status"),
     [
         ("/api/v1/auth/login/", 400),
-        ("/api/v1/auth/register/", 201),
+        ("/api/v1/auth/register/", 202),
         ("/api/v1/auth/password/reset/", 200),
     ],
 )
