@@ -198,6 +198,10 @@ class PasswordChangeApi(APIView):
 
 
 class EmailChangeApi(APIView):
+    # It checks the password, so it must not serve as an unlimited password oracle.
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "login"
+
     @extend_schema(
         tags=["auth"],
         operation_id="auth_email_change",

@@ -133,6 +133,8 @@ def user_register(
     email = User.objects.normalize_email(email)
     user = User(username=username, email=email, first_name=first_name, last_name=last_name)
     _registration_errors(user=user, password=password)
+    # Hash in every case, so the time taken does not tell a taken address from a free one.
+    user.set_password(password)
     expired = django_timezone.now() - timedelta(seconds=settings.PASSWORD_RESET_TIMEOUT)
     with transaction.atomic():
         _pending_registrations().filter(
@@ -141,7 +143,6 @@ def user_register(
         owner = User.objects.filter(email__iexact=email).order_by("id").first()
         if owner is None and not User.objects.filter(username__iexact=username).exists():
             user.is_active = False
-            user.set_password(password)
             try:
                 with transaction.atomic():
                     user.save()
