@@ -5,12 +5,13 @@ import { readFileSync } from 'node:fs'
 import { expect, request, test } from '@playwright/test'
 
 import { STATE_FILE, manageRunning, type BackendHandle } from './backend'
-import { PASSWORD, signIn, uniqueName } from './helpers'
+import { signIn, uniqueName } from './helpers'
+import { registerUser } from './mail'
 
 test('staff manage users and tools and see the system health', async ({ page, baseURL }) => {
   const admin = uniqueName('admin')
   const api = await request.newContext({ baseURL })
-  expect((await api.post('/api/v1/auth/register/', { data: { username: admin, email: `${admin}@example.com`, password: PASSWORD } })).status()).toBe(201)
+  await registerUser(api, admin)
   await api.dispose()
   const backend = JSON.parse(readFileSync(STATE_FILE, 'utf8')) as BackendHandle
   manageRunning(backend, ['shell', '-c', `from django.contrib.auth.models import User; User.objects.filter(username="${admin}").update(is_staff=True)`])

@@ -2,7 +2,8 @@
 import { expect, request, test, type APIRequestContext, type Page } from '@playwright/test'
 
 import { SAMPLE_PROJECT } from './backend'
-import { PASSWORD, signIn, uniqueName } from './helpers'
+import { signIn, uniqueName } from './helpers'
+import { acceptInvitation, apiKeyHeaders, registerUser } from './mail'
 
 const WRITE_WORDS =
   /\b(add|new|save|delete|remove|run|clone|cancel scan|edit|create|invite|revoke|comment|assign|apply status|set status|change status)\b/i
@@ -15,16 +16,11 @@ async function writeControls(page: Page): Promise<string[]> {
   return labels.filter((label) => WRITE_WORDS.test(label))
 }
 
-async function setUp(api: APIRequestContext) {
+async function setUp(api: APIRequestContext, baseURL: string | undefined) {
   const owner = uniqueName('owner')
   const auditor = uniqueName('auditor')
-  for (const username of [owner, auditor]) {
-    const registered = await api.post('/api/v1/auth/register/', { data: { username, email: `${username}@example.com`, password: PASSWORD } })
-    expect(registered.status()).toBe(201)
-  }
-  const login = await api.post('/api/v1/auth/login/', { data: { username: owner, password: PASSWORD } })
-  const token = (await login.json()).token as string
-  const headers = { Authorization: `Token ${token}` }
+  for (const username of [owner, auditor]) await registerUser(api, username)
+  const headers = await apiKeyHeaders(api, owner)
   const post = async (path: string, data: object) => {
     const response = await api.post(`/api/v1${path}`, { data, headers })
     expect(response.ok(), `${path}: ${await response.text()}`).toBeTruthy()
@@ -42,6 +38,10 @@ async function setUp(api: APIRequestContext) {
   // A plain member of an organization (which owns no project here) reads it but changes nothing.
   const organization = await post('/organizations/', { name: uniqueName('Audited org ') })
   await post(`/organizations/${organization.id}/members/`, { email: `${auditor}@example.com`, role: 'member' })
+  // Invited by email, the auditor joins by accepting the link with their own account.
+  const auditorApi = await request.newContext({ baseURL })
+  await acceptInvitation(auditorApi, auditor)
+  await auditorApi.dispose()
   const findings = await (await api.get(`/api/v1/findings/?project=${project.id}`, { headers })).json()
   expect(findings.count).toBeGreaterThan(0)
   return { auditor, project, config, scan, organization, finding: findings.results[0] }
@@ -49,7 +49,7 @@ async function setUp(api: APIRequestContext) {
 
 test('an auditor finds no control that changes data', async ({ page, baseURL }) => {
   const api = await request.newContext({ baseURL })
-  const world = await setUp(api)
+  const world = await setUp(api, baseURL)
   await api.dispose()
 
   await signIn(page, world.auditor)

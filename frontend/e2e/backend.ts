@@ -35,6 +35,8 @@ function environment(varDir: string): NodeJS.ProcessEnv {
     SECULITE_ALLOWED_PATHS: join(BACKEND_DIR, 'testdata'),
     SECULITE_FRONTEND_DIST: join(FRONTEND_DIR, 'dist'),
     THROTTLE_REGISTER: '1000/hour',
+    // Account emails (activation links, invitations) land in files the specs read.
+    EMAIL_URL: `filemail:///${join(varDir, 'mail')}`,
     THROTTLE_LOGIN: '1000/min',
     PYTHONUNBUFFERED: '1',
   }

@@ -1,18 +1,17 @@
-// Organizations and target editing in a real browser: create an organization, add a colleague,
-// make them an admin, and rename a target of a project the organization owns.
+// Organizations and target editing in a real browser: create an organization, invite a colleague
+// (who joins from the emailed link), make them an admin, and rename a target of a project the
+// organization owns.
 import { expect, request, test } from '@playwright/test'
 
 import { SAMPLE_PROJECT } from './backend'
-import { PASSWORD, choose, signIn, uniqueName } from './helpers'
+import { choose, signIn, uniqueName } from './helpers'
+import { INVITATION_LINK, apiKeyHeaders, linkTo, registerUser } from './mail'
 
-test('create an organization, add a member, change their role, edit a target', async ({ page, baseURL }) => {
+test('create an organization, invite a member, change their role, edit a target', async ({ page, browser, baseURL }) => {
   const owner = uniqueName('orgowner')
   const colleague = uniqueName('colleague')
   const api = await request.newContext({ baseURL })
-  for (const username of [owner, colleague]) {
-    const registered = await api.post('/api/v1/auth/register/', { data: { username, email: `${username}@example.com`, password: PASSWORD } })
-    expect(registered.status()).toBe(201)
-  }
+  for (const username of [owner, colleague]) await registerUser(api, username)
 
   await signIn(page, owner)
   const orgName = uniqueName('Acme ')
@@ -29,9 +28,25 @@ test('create an organization, add a member, change their role, edit a target', a
   })
   const orgId = Number(new URL(page.url()).pathname.split('/').pop())
 
-  await test.step('add a member by email, then make them an admin', async () => {
+  await test.step('invite a member by email; they join from the link', async () => {
     await page.getByLabel('Email').fill(`${colleague}@example.com`)
     await page.getByTestId('add-organization-member').click()
+    await expect(page.getByText(`An invitation to join is on its way to ${colleague}@example.com.`)).toBeVisible()
+    await expect(page.locator(`tr[data-member="${colleague}"]`)).toHaveCount(0)
+
+    const link = new URL(await linkTo(`${colleague}@example.com`, INVITATION_LINK))
+    const colleagueContext = await browser.newContext({ baseURL })
+    const colleaguePage = await colleagueContext.newPage()
+    await signIn(colleaguePage, colleague)
+    await colleaguePage.goto(`${link.pathname}${link.search}`)
+    await colleaguePage.getByTestId('accept-invitation').click()
+    await expect(colleaguePage).toHaveURL(new RegExp(`/organizations/${orgId}$`))
+    await expect(colleaguePage.getByTestId('organization-role')).toHaveText('member')
+    await colleagueContext.close()
+  })
+
+  await test.step('make the new member an admin', async () => {
+    await page.reload()
     const row = page.locator(`tr[data-member="${colleague}"]`)
     await expect(row).toContainText(`${colleague}@example.com`)
     await expect(row.getByTestId('member-role')).toContainText('member')
@@ -43,8 +58,7 @@ test('create an organization, add a member, change their role, edit a target', a
     await expect(page.locator(`tr[data-member="${owner}"]`)).toContainText('(you)')
   })
 
-  const login = await api.post('/api/v1/auth/login/', { data: { username: owner, password: PASSWORD } })
-  const headers = { Authorization: `Token ${(await login.json()).token as string}` }
+  const headers = await apiKeyHeaders(api, owner)
   const created = await api.post('/api/v1/projects/', { data: { name: uniqueName('Org project '), organization: orgId }, headers })
   expect(created.ok(), await created.text()).toBeTruthy()
   const project = await created.json()

@@ -6,6 +6,7 @@ import { expect, test } from '@playwright/test'
 
 import { SAMPLE_PROJECT } from './backend'
 import { PASSWORD, choose, screenshotPath, uniqueName } from './helpers'
+import { ACTIVATION_LINK, linkTo } from './mail'
 
 test('register, scan the sample project, triage a finding, filter, sign out', async ({ page }) => {
   const username = uniqueName('alice')
@@ -24,6 +25,12 @@ test('register, scan the sample project, triage a finding, filter, sign out', as
     await page.getByLabel('Password (12+ characters)').fill(PASSWORD)
     await page.getByLabel('Repeat the password').fill(PASSWORD)
     await page.getByTestId('register-submit').click()
+    // The answer is the same for every address; the activation link comes by email.
+    await expect(page.getByTestId('register-sent')).toContainText('We sent an email')
+    const link = new URL(await linkTo(`${username}@example.com`, ACTIVATION_LINK))
+    await page.goto(`${link.pathname}${link.search}`)
+    await expect(page.getByTestId('activation-done')).toContainText('Your account is active')
+    await page.getByRole('link', { name: 'Sign in' }).first().click()
     await expect(page).toHaveURL(/\/login/)
   })
 

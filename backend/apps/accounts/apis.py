@@ -39,6 +39,8 @@ from apps.accounts.serializers import (
     ApiKeyCreateInputSerializer,
     ApiKeyOutputSerializer,
     DetailOutputSerializer,
+    EmailChangeConfirmInputSerializer,
+    EmailChangeInputSerializer,
     LoginInputSerializer,
     LoginOutputSerializer,
     PasswordChangeInputSerializer,
@@ -46,12 +48,16 @@ from apps.accounts.serializers import (
     PasswordResetRequestInputSerializer,
     ProfileOutputSerializer,
     ProfileUpdateInputSerializer,
+    RegisterConfirmInputSerializer,
     RegisterInputSerializer,
     UserOutputSerializer,
 )
 
 RESET_LINK_SENT_MESSAGE = (
     "If an active account uses this email address, a link to reset its password is on its way."
+)
+REGISTRATION_MESSAGE = (
+    "Thanks. We sent an email to the address you gave: follow it to finish your registration."
 )
 
 
@@ -76,13 +82,34 @@ class RegisterApi(AnonymousApi):
         tags=["auth"],
         operation_id="auth_register",
         request=RegisterInputSerializer,
-        responses={201: UserOutputSerializer},
+        responses={202: DetailOutputSerializer},
+        description=(
+            "Register an account. Answers the same whether or not the email address or the "
+            "username is taken: the address gets either an activation link or the reason why "
+            "not. The account can sign in once the link is followed."
+        ),
     )
     def post(self, request: Request) -> Response:
         data = RegisterInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        user = services.user_register(**data.validated_data)
-        return Response(UserOutputSerializer(user).data, status=status.HTTP_201_CREATED)
+        services.user_register(**data.validated_data)
+        return Response({"detail": REGISTRATION_MESSAGE}, status=status.HTTP_202_ACCEPTED)
+
+
+class RegisterConfirmApi(AnonymousApi):
+    throttle_classes: list = []
+
+    @extend_schema(
+        tags=["auth"],
+        operation_id="auth_register_confirm",
+        request=RegisterConfirmInputSerializer,
+        responses=DetailOutputSerializer,
+    )
+    def post(self, request: Request) -> Response:
+        data = RegisterConfirmInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.user_register_confirm(**data.validated_data)
+        return Response({"detail": "Your account is active. You can sign in now."})
 
 
 class LoginApi(AnonymousApi):
@@ -94,30 +121,30 @@ class LoginApi(AnonymousApi):
         request=LoginInputSerializer,
         responses={200: LoginOutputSerializer},
         description=(
-            "Sign in with username or email. Starts a session (cookie) and returns a new API "
-            "key valid for 30 days. Wrong credentials: 400 `invalid_credentials`; five failures "
-            "from one address lock the account there: 429 `account_locked`."
+            "Sign in with username or email. Starts a session (cookie; writes then need the "
+            "`X-CSRFToken` header from the `csrftoken` cookie) and issues no API key: scripts "
+            "use a key created at /api-keys/. Wrong credentials: 400 `invalid_credentials`; "
+            "five failures from one address lock the account there: 429 `account_locked`."
         ),
     )
     def post(self, request: Request) -> Response:
         data = LoginInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         # The Django request, so django-axes sees (and marks) the same object its middleware does.
-        result = services.user_login(request=request._request, **data.validated_data)
-        out = LoginOutputSerializer(
-            {
-                "user": result.user,
-                "token": result.key,
-                "token_expires_at": result.api_key.expires_at,
-            }
-        )
-        return Response(out.data)
+        user = services.user_login(request=request._request, **data.validated_data)
+        return Response(LoginOutputSerializer({"user": user}).data)
 
 
 class LogoutApi(APIView):
     permission_classes = [AllowAny]
 
-    @extend_schema(tags=["auth"], operation_id="auth_logout", request=None, responses={204: None})
+    @extend_schema(
+        tags=["auth"],
+        operation_id="auth_logout",
+        request=None,
+        responses={204: None},
+        description="End the session; a call made with an API key revokes that key.",
+    )
     def post(self, request: Request) -> Response:
         api_key = request.auth if isinstance(request.auth, ApiKey) else None
         services.user_logout(request=request._request, api_key=api_key)
@@ -162,7 +189,55 @@ class PasswordChangeApi(APIView):
         user = services.user_password_change(user=_caller(request), **data.validated_data)
         # Other sessions end with the old password; this one carries on.
         update_session_auth_hash(request._request, user)
-        return Response({"detail": "Your password has been changed."})
+        return Response(
+            {
+                "detail": "Your password has been changed. Your other sessions are signed out "
+                "and every API key is revoked."
+            }
+        )
+
+
+class EmailChangeApi(APIView):
+    # It checks the password, so it must not serve as an unlimited password oracle.
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "login"
+
+    @extend_schema(
+        tags=["auth"],
+        operation_id="auth_email_change",
+        request=EmailChangeInputSerializer,
+        responses={202: DetailOutputSerializer},
+        description=(
+            "Ask to change the email address (needs the current password). The new address "
+            "gets a confirmation link and the old one a notice; the answer is the same if the "
+            "new address belongs to another account."
+        ),
+    )
+    def post(self, request: Request) -> Response:
+        data = EmailChangeInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.user_email_change_request(user=_caller(request), **data.validated_data)
+        email = data.validated_data["email"]
+        return Response(
+            {"detail": f"Follow the link we sent to {email} to confirm the change."},
+            status=status.HTTP_202_ACCEPTED,
+        )
+
+
+class EmailChangeConfirmApi(AnonymousApi):
+    throttle_classes: list = []
+
+    @extend_schema(
+        tags=["auth"],
+        operation_id="auth_email_change_confirm",
+        request=EmailChangeConfirmInputSerializer,
+        responses=DetailOutputSerializer,
+    )
+    def post(self, request: Request) -> Response:
+        data = EmailChangeConfirmInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = services.user_email_change_confirm(**data.validated_data)
+        return Response({"detail": f"Your email address is now {user.email}."})
 
 
 class PasswordResetRequestApi(AnonymousApi):

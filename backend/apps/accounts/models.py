@@ -31,6 +31,8 @@ class UserProfile(TimeStampedModel):
     )
     timezone = models.CharField(max_length=64, default="UTC")
     notification_preferences = models.JSONField(default=default_notification_preferences)
+    # A self-registered account stays inactive until its emailed activation link is used.
+    registration_pending = models.BooleanField(default=False)
 
     def __str__(self) -> str:
         return f"profile of {self.user}"

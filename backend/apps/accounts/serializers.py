@@ -101,10 +101,20 @@ class LoginInputSerializer(serializers.Serializer):
 
 class LoginOutputSerializer(serializers.Serializer):
     user = UserOutputSerializer()
-    token = serializers.CharField(
-        help_text='API key for "Authorization: Token <token>"; shown only in this response.'
-    )
-    token_expires_at = serializers.DateTimeField()
+
+
+class RegisterConfirmInputSerializer(serializers.Serializer):
+    uid = serializers.CharField(max_length=64)
+    token = serializers.CharField(max_length=128)
+
+
+class EmailChangeInputSerializer(serializers.Serializer):
+    email = serializers.EmailField()
+    current_password = _password_field(max_length=4096)
+
+
+class EmailChangeConfirmInputSerializer(serializers.Serializer):
+    token = serializers.CharField(max_length=1024)
 
 
 class DetailOutputSerializer(serializers.Serializer):
@@ -132,7 +142,15 @@ class ProfileUpdateInputSerializer(serializers.Serializer):
     notification_preferences = NotificationPreferencesUpdateSerializer()
     first_name = serializers.CharField(max_length=150, allow_blank=True)
     last_name = serializers.CharField(max_length=150, allow_blank=True)
-    email = serializers.EmailField()
+    email = serializers.EmailField(
+        help_text="Not changeable here: use POST /auth/email/change/ with the current password."
+    )
+
+    def validate_email(self, value: str) -> str:
+        raise serializers.ValidationError(
+            "Change the email address with POST /auth/email/change/, "
+            "which needs your current password."
+        )
 
 
 class PasswordChangeInputSerializer(serializers.Serializer):

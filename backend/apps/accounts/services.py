@@ -1,15 +1,16 @@
-"""Writes for accounts: registration, sign-in, passwords, profiles, API keys and user admin.
+"""Writes for accounts: registration, sign-in, passwords, email, profiles, API keys, user admin.
 
-Field-level rule violations (a taken email, a weak password) raise Django's ValidationError
-keyed by the input field, so forms can show them next to the field; other rule violations
-raise `ServiceError` with a stable code. Nothing here logs a password, token or key.
+Field-level rule violations (a weak password) raise Django's ValidationError keyed by the input
+field, so forms can show them next to the field; other rule violations raise `ServiceError`
+with a stable code. Whether an email address has an account is never part of an answer:
+registration and email changes answer the same and tell the address itself by email.
+Nothing here logs a password, token or key.
 """
 
 from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -18,15 +19,16 @@ from django.conf import settings
 from django.contrib.auth import authenticate, login, logout, password_validation
 from django.contrib.auth.models import User
 from django.contrib.auth.tokens import default_token_generator
+from django.core import signing
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.http import HttpRequest
 from django.utils import timezone as django_timezone
-from django.utils.encoding import force_bytes, force_str
-from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
+from django.utils.encoding import force_str
+from django.utils.http import urlsafe_base64_decode
 
+from apps.accounts import emails
 from apps.accounts.keys import key_generate
 from apps.accounts.lockout import lockout_message
 from apps.accounts.models import ApiKey, UserProfile, default_notification_preferences
@@ -35,20 +37,12 @@ from apps.common.errors import ServiceError
 
 logger = logging.getLogger(__name__)
 
-LOGIN_TOKEN_LIFETIME = timedelta(days=30)
 # How long an expired or revoked key stays listed (for the owner's audit) before it is purged.
 DEAD_KEY_RETENTION = timedelta(days=30)
 INVALID_CREDENTIALS_MESSAGE = "Unable to sign in with the given username or email and password."
 USERNAME_MAX_LENGTH = 150
-
-
-@dataclass(frozen=True)
-class LoginResult:
-    """A signed-in user and the API key issued for this sign-in (`key` is shown once)."""
-
-    user: User
-    api_key: ApiKey
-    key: str
+INVALID_LINK_MESSAGE = "This link is invalid or has expired."
+EMAIL_CHANGE_SALT = "apps.accounts.email-change"
 
 
 # --- helpers -------------------------------------------------------------------------------
@@ -106,83 +100,91 @@ def _login_username(identifier: str) -> str:
     return username if username is not None else identifier.lower()
 
 
-def password_reset_link(*, user: User) -> str:
-    """The frontend link that lets `user` choose a new password (valid PASSWORD_RESET_TIMEOUT)."""
-    uid = urlsafe_base64_encode(force_bytes(user.pk))
-    token = default_token_generator.make_token(user)
-    return f"{settings.FRONTEND_URL}/reset-password?uid={uid}&token={token}"
-
-
-def _link_validity() -> str:
-    hours = int(settings.PASSWORD_RESET_TIMEOUT // 3600)
-    return f"{hours} hours"
-
-
-def _password_reset_email_send(*, user: User) -> None:
-    body = (
-        f"Hello {user.get_username()},\n\n"
-        "Someone asked to reset the password of your SecuLite account. "
-        "If it was you, choose a new password here:\n\n"
-        f"{password_reset_link(user=user)}\n\n"
-        f"The link works once and expires in {_link_validity()}. "
-        "If you did not ask for this, ignore this email; your password stays as it is.\n"
-    )
-    send_mail("Reset your SecuLite password", body, None, [user.email])
-    logger.info("Password reset email sent to user %s.", user.pk)
-
-
-def _invitation_email_send(*, user: User, invited_by: User) -> None:
-    body = (
-        f"Hello {user.get_username()},\n\n"
-        f"{invited_by.get_username()} invited you to SecuLite. "
-        "Choose your password to activate your account:\n\n"
-        f"{password_reset_link(user=user)}\n\n"
-        f"Your username is {user.get_username()}. The link expires in {_link_validity()}; "
-        "ask an administrator for a new one if it has.\n"
-    )
-    send_mail("You are invited to SecuLite", body, None, [user.email])
-    logger.info("Invitation email sent to user %s by user %s.", user.pk, invited_by.pk)
-
-
 # --- registration and sign-in --------------------------------------------------------------
 
 
-@transaction.atomic
-def user_register(
-    *, username: str, email: str, password: str, first_name: str = "", last_name: str = ""
-) -> User:
-    """Create an active user with a profile. Every invalid field is reported at once."""
-    email = User.objects.normalize_email(email)
-    user = User(username=username, email=email, first_name=first_name, last_name=last_name)
+def _pending_registrations() -> Any:
+    return User.objects.filter(is_active=False, profile__registration_pending=True)
+
+
+def _registration_errors(*, user: User, password: str) -> None:
+    """Errors that depend only on the input, never on which accounts exist."""
     errors: dict[str, list[str]] = {}
-    if username_errors := _username_errors(username):
-        errors["username"] = username_errors
-    if _email_taken(email=email):
-        errors["email"] = ["A user with this email already exists."]
+    if "@" in user.username:
+        errors["username"] = ["Usernames cannot contain '@'."]
     try:
         _password_check(password=password, user=user, field="password")
     except ValidationError as exc:
         errors.update(exc.message_dict)
     if errors:
         raise ValidationError(errors)
+
+
+def user_register(
+    *, username: str, email: str, password: str, first_name: str = "", last_name: str = ""
+) -> None:
+    """Register an inactive account and email its activation link; answer nothing else.
+
+    The caller answers the same whether or not the address or the username is taken: an
+    address that has an account is told so by email, an address asking for a taken username
+    is told to pick another. A pending registration of the same address (someone else's
+    attempt, or an earlier one) is replaced, so nobody can hold an address they do not own.
+    """
+    email = User.objects.normalize_email(email)
+    user = User(username=username, email=email, first_name=first_name, last_name=last_name)
+    _registration_errors(user=user, password=password)
+    # Hash in every case, so the time taken does not tell a taken address from a free one.
     user.set_password(password)
-    try:
-        with transaction.atomic():
-            user.save()
-    except IntegrityError as exc:  # a concurrent registration of the same username
-        raise ValidationError({"username": ["A user with this username already exists."]}) from exc
-    UserProfile.objects.create(user=user)
-    logger.info("User %s registered.", user.pk)
+    expired = django_timezone.now() - timedelta(seconds=settings.PASSWORD_RESET_TIMEOUT)
+    with transaction.atomic():
+        _pending_registrations().filter(
+            Q(email__iexact=email) | Q(username__iexact=username, date_joined__lt=expired)
+        ).delete()
+        owner = User.objects.filter(email__iexact=email).order_by("id").first()
+        if owner is None and not User.objects.filter(username__iexact=username).exists():
+            user.is_active = False
+            try:
+                with transaction.atomic():
+                    user.save()
+            except IntegrityError:  # a concurrent registration of the same username
+                pass
+            else:
+                UserProfile.objects.create(user=user, registration_pending=True)
+    if owner is not None:
+        emails.registration_with_taken_email_send(user=owner)
+    elif user.pk is None:
+        emails.registration_with_taken_username_send(email=email, username=username)
+    else:
+        logger.info("User %s registered; activation pending.", user.pk)
+        emails.activation_email_send(user=user)
+
+
+def user_register_confirm(*, uid: str, token: str) -> User:
+    """Activate a pending registration from its emailed link (works once)."""
+    user = _user_from_uid(uid, active=False)
+    profile = getattr(user, "profile", None) if user is not None else None
+    if (
+        user is None
+        or profile is None
+        or not profile.registration_pending
+        or not emails.registration_token_generator.check_token(user, token)
+    ):
+        raise ServiceError(INVALID_LINK_MESSAGE, code="invalid_token")
+    user.is_active = True
+    user.save(update_fields=["is_active"])
+    profile.registration_pending = False
+    profile.save(update_fields=["registration_pending", "updated_at"])
+    logger.info("User %s activated their account.", user.pk)
     return user
 
 
 # Not atomic on purpose: django-axes records failed attempts in the database during
 # `authenticate`, and those rows must survive the error this function raises.
-def user_login(*, request: HttpRequest, username: str, password: str) -> LoginResult:
-    """Check the credentials through django-axes, start a session and issue an API key.
+def user_login(*, request: HttpRequest, username: str, password: str) -> User:
+    """Check the credentials through django-axes and start a session; issue no API key.
 
     `username` may also be an email address. Locked-out username + IP pairs are refused
-    even with the right password.
+    even with the right password. Scripts use API keys a person creates on purpose.
     """
     user = authenticate(request=request, username=_login_username(username), password=password)
     if user is None:
@@ -191,14 +193,8 @@ def user_login(*, request: HttpRequest, username: str, password: str) -> LoginRe
         raise ServiceError(INVALID_CREDENTIALS_MESSAGE, code="invalid_credentials")
     assert isinstance(user, User)
     login(request, user)
-    now = django_timezone.now()
-    api_key, key = api_key_create(
-        user=user,
-        name=f"login {now:%Y-%m-%d %H:%M:%S} UTC",
-        expires_at=now + LOGIN_TOKEN_LIFETIME,
-    )
-    logger.info("User %s signed in; API key %s issued.", user.pk, api_key.pk)
-    return LoginResult(user=user, api_key=api_key, key=key)
+    logger.info("User %s signed in.", user.pk)
+    return user
 
 
 def user_logout(*, request: HttpRequest, api_key: ApiKey | None = None) -> None:
@@ -219,23 +215,17 @@ def user_profile_update(
     notification_preferences: dict[str, Any] | None = None,
     first_name: str | None = None,
     last_name: str | None = None,
-    email: str | None = None,
 ) -> UserProfile:
-    """Change the user's names, email and profile settings.
+    """Change the user's names and profile settings (the email has its own, checked flow).
 
     `notification_preferences` is merged into the stored preferences, so a client can change
     one switch without sending the others.
     """
-    if email is not None:
-        email = User.objects.normalize_email(email)
-        if _email_taken(email=email, exclude_user_id=user.pk):
-            raise ValidationError({"email": ["A user with this email already exists."]})
-        user.email = email
     if first_name is not None:
         user.first_name = first_name
     if last_name is not None:
         user.last_name = last_name
-    user.save(update_fields=["email", "first_name", "last_name"])
+    user.save(update_fields=["first_name", "last_name"])
     profile = profile_get_for_user(user=user)
     if timezone is not None:
         profile.timezone = timezone
@@ -249,18 +239,82 @@ def user_profile_update(
     return profile
 
 
-def user_password_change(*, user: User, old_password: str, new_password: str) -> User:
-    """Set a new password after checking the current one.
+def _credentials_revoke(*, user: User) -> int:
+    """Revoke every API key of `user`; sessions end by themselves once the password changed
+    (Django checks each session's password hash on every request)."""
+    revoked = ApiKey.objects.filter(user=user, revoked_at__isnull=True).update(
+        revoked_at=django_timezone.now(), updated_at=django_timezone.now()
+    )
+    if revoked:
+        logger.info("Revoked %s API keys of user %s after a password change.", revoked, user.pk)
+    return revoked
 
-    Other sessions of the user end (their auth hash no longer matches); the caller keeps its
-    own session with `update_session_auth_hash`.
+
+@transaction.atomic
+def user_password_change(*, user: User, old_password: str, new_password: str) -> User:
+    """Set a new password after checking the current one, and revoke every API key.
+
+    Every other session ends (its auth hash no longer matches); the caller keeps its own
+    session with `update_session_auth_hash`. A key used for this call is revoked too.
     """
     if not user.check_password(old_password):
         raise ValidationError({"old_password": ["The current password is incorrect."]})
     _password_check(password=new_password, user=user, field="new_password")
     user.set_password(new_password)
     user.save(update_fields=["password"])
+    _credentials_revoke(user=user)
     logger.info("User %s changed their password.", user.pk)
+    return user
+
+
+def _email_change_token(*, user: User, new_email: str) -> str:
+    return signing.dumps(
+        {"u": user.pk, "old": user.email, "new": new_email}, salt=EMAIL_CHANGE_SALT
+    )
+
+
+def user_email_change_request(*, user: User, email: str, current_password: str) -> None:
+    """Start an email change: the new address gets a confirmation link, the old one a notice.
+
+    Answers the same when the new address belongs to another account; that account's owner
+    is told instead, and no link is sent.
+    """
+    if not user.check_password(current_password):
+        raise ValidationError({"current_password": ["The current password is incorrect."]})
+    email = User.objects.normalize_email(email)
+    if email.lower() == (user.email or "").lower():
+        raise ValidationError({"email": ["This is already your email address."]})
+    owner = User.objects.filter(email__iexact=email).exclude(pk=user.pk).order_by("id").first()
+    if owner is not None:
+        emails.email_change_address_in_use_send(owner=owner)
+    else:
+        token = _email_change_token(user=user, new_email=email)
+        emails.email_change_confirm_send(user=user, new_email=email, token=token)
+    if user.email:
+        emails.email_change_requested_send(user=user, new_email=email)
+
+
+@transaction.atomic
+def user_email_change_confirm(*, token: str) -> User:
+    """Apply an email change from its link (works once) and tell the old address."""
+    try:
+        payload = signing.loads(
+            token, salt=EMAIL_CHANGE_SALT, max_age=settings.PASSWORD_RESET_TIMEOUT
+        )
+        user = User.objects.select_for_update().get(pk=int(payload["u"]), is_active=True)
+        old_email, new_email = str(payload["old"]), str(payload["new"])
+    except (signing.BadSignature, User.DoesNotExist, KeyError, TypeError, ValueError) as exc:
+        raise ServiceError(INVALID_LINK_MESSAGE, code="invalid_token") from exc
+    if user.email != old_email:  # used already, or superseded by another change
+        raise ServiceError(INVALID_LINK_MESSAGE, code="invalid_token")
+    if _email_taken(email=new_email, exclude_user_id=user.pk):
+        # Only the owner of the new address gets here, so this tells nobody anything new.
+        raise ServiceError("This address is now used by another account.", code="email_in_use")
+    user.email = new_email
+    user.save(update_fields=["email"])
+    logger.info("User %s changed their email address.", user.pk)
+    if old_email:
+        emails.email_changed_send(user=user, old_email=old_email)
     return user
 
 
@@ -270,7 +324,7 @@ def user_password_reset_request(*, email: str) -> None:
     Callers answer the same whatever happens here, so the endpoint reveals no accounts.
     """
     for user in User.objects.filter(email__iexact=email.strip(), is_active=True):
-        _password_reset_email_send(user=user)
+        emails.password_reset_email_send(user=user)
 
 
 def user_password_reset_send(*, user: User) -> None:
@@ -279,19 +333,23 @@ def user_password_reset_send(*, user: User) -> None:
         raise ServiceError("This user is deactivated.", code="user_inactive")
     if not user.email:
         raise ServiceError("This user has no email address.", code="no_email")
-    _password_reset_email_send(user=user)
+    emails.password_reset_email_send(user=user)
 
 
-def _user_from_uid(uid: str) -> User | None:
+def _user_from_uid(uid: str, *, active: bool = True) -> User | None:
     try:
         user_id = int(force_str(urlsafe_base64_decode(uid)))
     except (TypeError, ValueError, OverflowError, UnicodeDecodeError):
         return None
-    return User.objects.filter(pk=user_id, is_active=True).first()
+    if not -(2**63) <= user_id < 2**63:
+        return None
+    return User.objects.filter(pk=user_id, is_active=active).first()
 
 
+@transaction.atomic
 def user_password_reset_confirm(*, uid: str, token: str, new_password: str) -> User:
-    """Set a new password from a reset (or invitation) link, and lift any sign-in lockout.
+    """Set a new password from a reset (or invitation) link, lift any sign-in lockout, and
+    revoke every API key; every session ends as its password hash no longer matches.
 
     The token is bound to the current password hash and last login, so it works once.
     """
@@ -303,6 +361,7 @@ def user_password_reset_confirm(*, uid: str, token: str, new_password: str) -> U
     _password_check(password=new_password, user=user, field="new_password")
     user.set_password(new_password)
     user.save(update_fields=["password"])
+    _credentials_revoke(user=user)
     axes_reset(username=user.get_username())
     logger.info("User %s reset their password.", user.pk)
     return user
@@ -336,7 +395,7 @@ def api_key_revoke(*, api_key: ApiKey) -> ApiKey:
 def api_keys_purge(*, retention: timedelta = DEAD_KEY_RETENTION) -> int:
     """Delete keys that expired or were revoked more than `retention` ago.
 
-    Every sign-in issues a key, so without this the table only grows. Returns how many went.
+    Revoked keys stay listed for a while for the owner's audit. Returns how many went.
     """
     cutoff = django_timezone.now() - retention
     deleted, _ = ApiKey.objects.filter(Q(revoked_at__lt=cutoff) | Q(expires_at__lt=cutoff)).delete()
@@ -386,7 +445,7 @@ def user_invite(
         UserProfile.objects.create(user=user)
     logger.info("User %s invited by user %s.", user.pk, invited_by.pk)
     # Sent after the commit: if mail fails, the user exists and the link can be re-sent.
-    _invitation_email_send(user=user, invited_by=invited_by)
+    emails.invitation_email_send(user=user, invited_by=invited_by)
     return user
 
 

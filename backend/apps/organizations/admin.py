@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 
-from apps.organizations.models import Organization, OrganizationMembership
+from apps.organizations.models import Organization, OrganizationInvitation, OrganizationMembership
 
 
 class OrganizationMembershipInline(admin.TabularInline):
@@ -17,3 +17,13 @@ class OrganizationAdmin(admin.ModelAdmin):
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
     inlines = [OrganizationMembershipInline]
+
+
+@admin.register(OrganizationInvitation)
+class OrganizationInvitationAdmin(admin.ModelAdmin):
+    """Pending and used invitations; the link's secret is not stored, only its hash."""
+
+    list_display = ["email", "organization", "role", "invited_by", "created_at", "accepted_at"]
+    list_filter = ["role"]
+    search_fields = ["email", "organization__name"]
+    readonly_fields = ["key_hash", "accepted_at"]

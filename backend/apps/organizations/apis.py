@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
-from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, status, viewsets
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from apps.common.viewsets import SAFE_METHODS
 from apps.organizations import services
@@ -21,6 +22,8 @@ from apps.organizations.selectors import (
 )
 from apps.organizations.serializers import (
     OrganizationCreateSerializer,
+    OrganizationInvitationAcceptedSerializer,
+    OrganizationInvitationAcceptSerializer,
     OrganizationMemberCreateSerializer,
     OrganizationMemberOutputSerializer,
     OrganizationMemberUpdateSerializer,
@@ -87,6 +90,34 @@ class OrganizationViewSet(
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+class InvitationSentSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+
+
+class OrganizationInvitationAcceptApi(APIView):
+    @extend_schema(
+        tags=["organizations"],
+        operation_id="organizations_invitation_accept",
+        request=OrganizationInvitationAcceptSerializer,
+        responses={201: OrganizationInvitationAcceptedSerializer},
+        description=(
+            "Join an organization with the token of an emailed invitation. The caller's email "
+            "must be the invited address (else 403 `invitation_for_another_address`); a used, "
+            "expired or withdrawn invitation is 400 `invalid_token`."
+        ),
+    )
+    def post(self, request: Request) -> Response:
+        data = OrganizationInvitationAcceptSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        membership = services.organization_invitation_accept(
+            user=request.user, token=data.validated_data["token"]
+        )
+        return Response(
+            OrganizationInvitationAcceptedSerializer(membership).data,
+            status=status.HTTP_201_CREATED,
+        )
+
+
 class OrganizationMemberViewSet(viewsets.GenericViewSet):
     """Members of one organization. Every member reads; owners and admins change membership.
 
@@ -133,11 +164,30 @@ class OrganizationMemberViewSet(viewsets.GenericViewSet):
 
     @extend_schema(
         request=OrganizationMemberCreateSerializer,
-        responses={201: OrganizationMemberOutputSerializer},
+        responses={
+            201: OrganizationMemberOutputSerializer,
+            202: OpenApiResponse(InvitationSentSerializer, "Invited by email."),
+        },
+        description=(
+            "Add a user by id (201, the membership), or invite an email address (202): the "
+            "address gets a link and its account joins on accepting it."
+        ),
     )
     def create(self, request: Request, org_pk: Any = None) -> Response:
         data = OrganizationMemberCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
+        if "user" not in data.validated_data:
+            email = data.validated_data["email"]
+            services.organization_invitation_send(
+                organization=self.organization,
+                actor=request.user,
+                email=email,
+                role=data.validated_data["role"],
+            )
+            return Response(
+                {"detail": f"An invitation to join is on its way to {email}."},
+                status=status.HTTP_202_ACCEPTED,
+            )
         membership = services.organization_member_add(
             organization=self.organization,
             actor=request.user,

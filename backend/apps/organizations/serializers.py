@@ -114,19 +114,32 @@ class OrganizationMemberCreateSerializer(serializers.Serializer):
         required=False,
         help_text="The user's id; give this or `email`.",
     )
-    email = serializers.EmailField(required=False, help_text="The user's email; or give `user`.")
+    email = serializers.EmailField(
+        required=False,
+        help_text=(
+            "Invite this address instead of giving `user`: it gets a link, and the account "
+            "that uses it joins on accepting. The answer is the same whether or not the "
+            "address has an account."
+        ),
+    )
     role = OrganizationRoleField()
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        if "user" not in attrs:
-            email = attrs.get("email")
-            if not email:
-                raise serializers.ValidationError({"user": "Give a user id or an email."})
-            user = get_user_model().objects.filter(email__iexact=email, is_active=True).first()
-            if user is None:
-                raise serializers.ValidationError({"email": "No active user has this email."})
-            attrs["user"] = user
+        if "user" not in attrs and not attrs.get("email"):
+            raise serializers.ValidationError({"user": "Give a user id or an email."})
         return attrs
+
+
+class OrganizationInvitationAcceptSerializer(serializers.Serializer):
+    token = serializers.CharField(max_length=128)
+
+
+class OrganizationInvitationAcceptedSerializer(OrganizationMemberOutputSerializer):
+    """The new membership, with the organization it belongs to."""
+
+    class Meta(OrganizationMemberOutputSerializer.Meta):
+        fields = [*OrganizationMemberOutputSerializer.Meta.fields, "organization"]
+        read_only_fields = fields
 
 
 class OrganizationMemberUpdateSerializer(serializers.Serializer):

@@ -1,20 +1,40 @@
-"""Writes to organizations and their memberships.
+"""Writes to organizations, their memberships and invitations.
 
 Owners and admins manage members, but only owners (and staff) hand out or take away the
-owner role, and an organization always keeps at least one owner.
+owner role, and an organization always keeps at least one owner. Inviting by email answers
+the same whether or not the address has an account: the address gets a link, and the
+membership starts when its account accepts.
 """
 
 from __future__ import annotations
 
+import hashlib
+import logging
+import secrets
+from datetime import timedelta
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.text import slugify
 
 from apps.common.errors import ServiceError
-from apps.organizations.models import Organization, OrganizationMembership, OrganizationRole
-from apps.organizations.selectors import organization_role_for_user
+from apps.organizations.models import (
+    Organization,
+    OrganizationInvitation,
+    OrganizationMembership,
+    OrganizationRole,
+)
+from apps.organizations.selectors import organization_role_at_least, organization_role_for_user
+from apps.projects.models import ProjectMembership
+
+logger = logging.getLogger(__name__)
+
+INVITATION_LIFETIME = timedelta(days=7)
+INVALID_INVITATION_MESSAGE = "This invitation is invalid, used or has expired."
 
 SLUG_MAX_LENGTH = Organization._meta.get_field("slug").max_length or 150
 SLUG_ATTEMPTS = 50
@@ -168,10 +188,104 @@ def organization_member_update(
 
 @transaction.atomic
 def organization_member_remove(*, membership: OrganizationMembership, actor: Any) -> None:
-    """Remove a member. Only owners remove owners; the last owner cannot be removed."""
+    """Remove a member and their roles on the organization's projects.
+
+    Only owners remove owners; the last owner cannot be removed. Project roles inside the
+    organization go too: whoever leaves the organization leaves its projects.
+    """
     organization = membership.organization
     if membership.role == OrganizationRole.OWNER:
         _require_owner_for(actor=actor, organization=organization, action="remove owners")
         if _other_owners(organization, membership.user_id) == 0:
             raise ServiceError("An organization needs at least one owner.", code="last_owner")
+    removed, _ = ProjectMembership.objects.filter(
+        project__organization=organization, user_id=membership.user_id
+    ).delete()
     membership.delete()
+    logger.info(
+        "User %s left organization %s with %s project roles.",
+        membership.user_id,
+        organization.pk,
+        removed,
+    )
+
+
+def _invitation_key_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def organization_invitation_send(
+    *, organization: Organization, actor: Any, email: str, role: str
+) -> OrganizationInvitation:
+    """Email `email` a link to join the organization with `role`; tell the caller nothing.
+
+    The email is the same whether or not the address has an account (or is a member): it
+    asks the person to sign in with, or register, an account that uses this address.
+    """
+    if role == OrganizationRole.OWNER:
+        _require_owner_for(actor=actor, organization=organization, action="add owners")
+    token = secrets.token_urlsafe(32)
+    invitation = OrganizationInvitation.objects.create(
+        organization=organization,
+        email=email.strip(),
+        role=role,
+        invited_by=actor,
+        key_hash=_invitation_key_hash(token),
+    )
+    days = INVITATION_LIFETIME.days
+    body = (
+        "Hello,\n\n"
+        f"{actor.get_username()} invited this address to the organization "
+        f"{organization.name!r} on SecuLite, as {role}.\n\n"
+        "To join, sign in with the SecuLite account that uses this email address (register "
+        f"one with it first at {settings.FRONTEND_URL}/register if you have none), then "
+        f"open:\n\n{settings.FRONTEND_URL}/invitations/accept?token={token}\n\n"
+        f"The link works once and expires in {days} days. If you do not want to join, "
+        "ignore this email.\n"
+    )
+    send_mail(f"Join {organization.name} on SecuLite", body, None, [invitation.email])
+    logger.info("Invitation %s to organization %s sent.", invitation.pk, organization.pk)
+    return invitation
+
+
+def _inviter_may_grant(invitation: OrganizationInvitation) -> bool:
+    """The inviter must still be allowed to add a member with the invited role."""
+    inviter = invitation.invited_by
+    if inviter is None or not inviter.is_active:
+        return False
+    role = organization_role_for_user(organization=invitation.organization, user=inviter)
+    needed = OrganizationRole.OWNER if invitation.role == OrganizationRole.OWNER else "admin"
+    return organization_role_at_least(role, needed)
+
+
+@transaction.atomic
+def organization_invitation_accept(*, user: Any, token: str) -> OrganizationMembership:
+    """Turn an invitation into a membership of `user`, whose email must be the invited one."""
+    invitation = (
+        OrganizationInvitation.objects.select_for_update(of=("self",))
+        .select_related("organization", "invited_by")
+        .filter(
+            key_hash=_invitation_key_hash(token),
+            accepted_at__isnull=True,
+            created_at__gt=timezone.now() - INVITATION_LIFETIME,
+        )
+        .first()
+    )
+    if invitation is None or not _inviter_may_grant(invitation):
+        raise ServiceError(INVALID_INVITATION_MESSAGE, code="invalid_token")
+    if (user.email or "").lower() != invitation.email.lower():
+        raise ServiceError(
+            "This invitation was sent to another email address; sign in with the account "
+            "that uses it.",
+            code="invitation_for_another_address",
+            status_code=403,
+        )
+    membership, created = OrganizationMembership.objects.get_or_create(
+        organization=invitation.organization, user=user, defaults={"role": invitation.role}
+    )
+    invitation.accepted_at = timezone.now()
+    invitation.save(update_fields=["accepted_at", "updated_at"])
+    if not created:
+        raise ServiceError("You are already a member of this organization.", code="already_member")
+    logger.info("Invitation %s accepted by user %s.", invitation.pk, user.pk)
+    return membership

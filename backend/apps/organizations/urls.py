@@ -1,8 +1,13 @@
 """API routes of the organizations app."""
 
+from django.urls import URLPattern, URLResolver, path
 from rest_framework.routers import SimpleRouter
 
-from apps.organizations.apis import OrganizationMemberViewSet, OrganizationViewSet
+from apps.organizations.apis import (
+    OrganizationInvitationAcceptApi,
+    OrganizationMemberViewSet,
+    OrganizationViewSet,
+)
 
 router = SimpleRouter()
 router.register("organizations", OrganizationViewSet, basename="organization")
@@ -12,4 +17,11 @@ router.register(
     basename="organization-member",
 )
 
-urlpatterns = router.urls
+urlpatterns: list[URLPattern | URLResolver] = [
+    path(
+        "organizations/invitations/accept/",
+        OrganizationInvitationAcceptApi.as_view(),
+        name="organization-invitation-accept",
+    ),
+    *router.urls,
+]

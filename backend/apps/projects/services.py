@@ -32,7 +32,9 @@ def project_create(
 ) -> Project:
     """Create a project owned by `user`, or by `organization` if the user may act for it.
 
-    The creator always becomes an owner member of the project.
+    The creator of a personal project becomes its owner member. In an organization's project
+    the creator's role comes from the organization alone, so it ends with their membership
+    there (a direct owner role would outlive a demotion or removal).
     """
     if organization is not None and not user.is_staff:
         allowed = OrganizationMembership.objects.filter(
@@ -65,7 +67,8 @@ def project_create(
         raise ServiceError(
             "A project with this name already exists for this owner.", code="name_taken"
         ) from exc
-    ProjectMembership.objects.create(project=project, user=user, role=ProjectRole.OWNER)
+    if organization is None:
+        ProjectMembership.objects.create(project=project, user=user, role=ProjectRole.OWNER)
     return project
 
 

@@ -24,7 +24,7 @@ from django.conf import settings
 
 from apps.targets import validators
 from apps.targets.pathfilter import PathFilterError, path_filter_apply
-from apps.targets.policy import TargetPolicyError, target_policy_check
+from apps.targets.policy import TargetPolicyError, network_policy_check, target_policy_check
 from apps.tools.adapters.base import PreparedTarget
 from apps.tools.adapters.runner import run_process
 
@@ -232,7 +232,7 @@ def _prepare_unfiltered(target: Any, *, workdir: Path) -> PreparedTarget:
             return PreparedTarget(host=host, addresses=_checked_addresses(host), **base)
         if kind == validators.IP_RANGE:
             network = validators.validate_ip_range(target.identifier)
-            target_policy_check(network.split("/")[0])
+            network_policy_check(network)
             return PreparedTarget(host=network, **base)
         if kind == validators.CONTAINER_IMAGE:
             return PreparedTarget(

@@ -9,7 +9,13 @@ export const getMe = () => http.get<User>('/auth/me/', undefined, { ignoreUnauth
 export const login = (body: S['LoginInputRequest']) =>
   http.post<S['LoginOutput']>('/auth/login/', body, { ignoreUnauthorized: true })
 export const logout = () => http.post<void>('/auth/logout/', undefined, { ignoreUnauthorized: true })
-export const register = (body: S['RegisterInputRequest']) => http.post<User>('/auth/register/', body)
+export const register = (body: S['RegisterInputRequest']) => http.post<{ detail: string }>('/auth/register/', body)
+export const confirmRegistration = (body: S['RegisterConfirmInputRequest']) =>
+  http.post<{ detail: string }>('/auth/register/confirm/', body)
+export const requestEmailChange = (body: S['EmailChangeInputRequest']) =>
+  http.post<{ detail: string }>('/auth/email/change/', body)
+export const confirmEmailChange = (token: string) =>
+  http.post<{ detail: string }>('/auth/email/change/confirm/', { token })
 export const requestPasswordReset = (email: string) =>
   http.post<{ detail: string }>('/auth/password/reset/', { email })
 export const confirmPasswordReset = (body: S['PasswordResetConfirmInputRequest']) =>

@@ -18,9 +18,12 @@ const members = (orgId: number) => `/organizations/${orgId}/members/`
 
 export const listOrganizationMembers = (orgId: number) =>
   http.get<Page<OrganizationMember>>(members(orgId), { page_size: 500 })
-/** By email (the API also takes a user id; it has no look-up by username). */
-export const addOrganizationMember = (orgId: number, body: S['OrganizationMemberCreateRequest']) =>
-  http.post<OrganizationMember>(members(orgId), body)
+/** Invite by email: the address gets a link, and its account joins on accepting it. The answer
+ * is the same whether or not the address has an account (the API also adds by user id). */
+export const inviteOrganizationMember = (orgId: number, body: S['OrganizationMemberCreateRequest']) =>
+  http.post<{ detail: string }>(members(orgId), body)
+export const acceptOrganizationInvitation = (token: string) =>
+  http.post<S['OrganizationInvitationAccepted']>('/organizations/invitations/accept/', { token })
 export const updateOrganizationMember = (orgId: number, id: number, role: OrganizationRole) =>
   http.patch<OrganizationMember>(`${members(orgId)}${id}/`, { role })
 export const removeOrganizationMember = (orgId: number, id: number) => http.delete(`${members(orgId)}${id}/`)

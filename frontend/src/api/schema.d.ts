@@ -93,6 +93,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/auth/email/change/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description Ask to change the email address (needs the current password). The new address gets a confirmation link and the old one a notice; the answer is the same if the new address belongs to another account. */
+        post: operations["auth_email_change"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/email/change/confirm/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description Base for endpoints used before signing in: no session, JSON bodies only, throttled. */
+        post: operations["auth_email_change_confirm"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/auth/login/": {
         parameters: {
             query?: never;
@@ -102,7 +136,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** @description Sign in with username or email. Starts a session (cookie) and returns a new API key valid for 30 days. Wrong credentials: 400 `invalid_credentials`; five failures from one address lock the account there: 429 `account_locked`. */
+        /** @description Sign in with username or email. Starts a session (cookie; writes then need the `X-CSRFToken` header from the `csrftoken` cookie) and issues no API key: scripts use a key created at /api-keys/. Wrong credentials: 400 `invalid_credentials`; five failures from one address lock the account there: 429 `account_locked`. */
         post: operations["auth_login"];
         delete?: never;
         options?: never;
@@ -119,6 +153,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /** @description End the session; a call made with an API key revokes that key. */
         post: operations["auth_logout"];
         delete?: never;
         options?: never;
@@ -217,8 +252,25 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** @description Base for endpoints used before signing in: no session, JSON bodies only, throttled. */
+        /** @description Register an account. Answers the same whether or not the email address or the username is taken: the address gets either an activation link or the reason why not. The account can sign in once the link is followed. */
         post: operations["auth_register"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/register/confirm/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description Base for endpoints used before signing in: no session, JSON bodies only, throttled. */
+        post: operations["auth_register_confirm"];
         delete?: never;
         options?: never;
         head?: never;
@@ -479,12 +531,7 @@ export interface paths {
          */
         get: operations["organizations_members_list"];
         put?: never;
-        /**
-         * @description Members of one organization. Every member reads; owners and admins change membership.
-         *
-         *     The organization is resolved from the URL before anything else runs: not a member → 404,
-         *     a plain member trying to write → 403.
-         */
+        /** @description Add a user by id (201, the membership), or invite an email address (202): the address gets a link and its account joins on accepting it. */
         post: operations["organizations_members_create"];
         delete?: never;
         options?: never;
@@ -552,6 +599,23 @@ export interface paths {
          *     owners and admins edit it; only owners delete it.
          */
         patch: operations["organizations_partial_update"];
+        trace?: never;
+    };
+    "/api/v1/organizations/invitations/accept/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description Join an organization with the token of an emailed invitation. The caller's email must be the invited address (else 403 `invitation_for_another_address`); a used, expired or withdrawn invitation is 400 `invalid_token`. */
+        post: operations["organizations_invitation_accept"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/v1/projects/": {
@@ -1112,6 +1176,14 @@ export interface components {
         DetailOutput: {
             detail: string;
         };
+        EmailChangeConfirmInputRequest: {
+            token: string;
+        };
+        EmailChangeInputRequest: {
+            /** Format: email */
+            email: string;
+            current_password: string;
+        };
         FindingAssignRequest: {
             /** @description User id with a role in the project, or null to unassign. */
             assignee: number | null;
@@ -1293,6 +1365,9 @@ export interface components {
                 [key: string]: unknown;
             };
         };
+        InvitationSent: {
+            detail: string;
+        };
         LoginInputRequest: {
             /** @description Username or email address. */
             username: string;
@@ -1300,10 +1375,6 @@ export interface components {
         };
         LoginOutput: {
             user: components["schemas"]["UserOutput"];
-            /** @description API key for "Authorization: Token <token>"; shown only in this response. */
-            token: string;
-            /** Format: date-time */
-            token_expires_at: string;
         };
         /** @description {id, name} of a related object (a project, a configuration). */
         NamedRef: {
@@ -1341,12 +1412,26 @@ export interface components {
             /** @default  */
             description: string;
         };
+        OrganizationInvitationAcceptRequest: {
+            token: string;
+        };
+        /** @description The new membership, with the organization it belongs to. */
+        OrganizationInvitationAccepted: {
+            readonly id: number;
+            readonly user: components["schemas"]["UserSummary"];
+            readonly role: components["schemas"]["OrganizationRoleEnum"];
+            /** Format: date-time */
+            readonly created_at: string;
+            /** Format: date-time */
+            readonly updated_at: string;
+            readonly organization: number;
+        };
         OrganizationMemberCreateRequest: {
             /** @description The user's id; give this or `email`. */
             user?: number;
             /**
              * Format: email
-             * @description The user's email; or give `user`.
+             * @description Invite this address instead of giving `user`: it gets a link, and the account that uses it joins on accepting. The answer is the same whether or not the address has an account.
              */
             email?: string;
             role: components["schemas"]["OrganizationRoleEnum"];
@@ -1619,7 +1704,10 @@ export interface components {
             notification_preferences?: components["schemas"]["NotificationPreferencesUpdateRequest"];
             first_name?: string;
             last_name?: string;
-            /** Format: email */
+            /**
+             * Format: email
+             * @description Not changeable here: use POST /auth/email/change/ with the current password.
+             */
             email?: string;
         };
         PatchedProjectMemberUpdateRequest: {
@@ -1744,6 +1832,10 @@ export interface components {
             readonly created_at: string;
             /** Format: date-time */
             readonly updated_at: string;
+        };
+        RegisterConfirmInputRequest: {
+            uid: string;
+            token: string;
         };
         RegisterInputRequest: {
             username: string;
@@ -1928,12 +2020,13 @@ export interface components {
          *     * `queued` - Queued
          *     * `running` - Running
          *     * `completed` - Completed
+         *     * `completed_with_errors` - Completed with errors
          *     * `failed` - Failed
          *     * `error` - Error
          *     * `cancelled` - Cancelled
          * @enum {string}
          */
-        ScanStatusEnum: "pending" | "queued" | "running" | "completed" | "failed" | "error" | "cancelled";
+        ScanStatusEnum: "pending" | "queued" | "running" | "completed" | "completed_with_errors" | "failed" | "error" | "cancelled";
         ScanToolResult: {
             readonly id: number;
             readonly tool: components["schemas"]["ToolSummary"];
@@ -2095,13 +2188,14 @@ export interface components {
          *     * `running` - Running
          *     * `completed` - Completed
          *     * `no_findings` - No findings
+         *     * `partial` - Partial
          *     * `failed` - Failed
          *     * `timed_out` - Timed out
          *     * `skipped` - Skipped
          *     * `cancelled` - Cancelled
          * @enum {string}
          */
-        ToolResultStatusEnum: "pending" | "running" | "completed" | "no_findings" | "failed" | "timed_out" | "skipped" | "cancelled";
+        ToolResultStatusEnum: "pending" | "running" | "completed" | "no_findings" | "partial" | "failed" | "timed_out" | "skipped" | "cancelled";
         ToolSummary: {
             readonly id: number;
             readonly slug: string;
@@ -2383,6 +2477,54 @@ export interface operations {
             };
         };
     };
+    auth_email_change: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EmailChangeInputRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["EmailChangeInputRequest"];
+                "multipart/form-data": components["schemas"]["EmailChangeInputRequest"];
+            };
+        };
+        responses: {
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DetailOutput"];
+                };
+            };
+        };
+    };
+    auth_email_change_confirm: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EmailChangeConfirmInputRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DetailOutput"];
+                };
+            };
+        };
+    };
     auth_login: {
         parameters: {
             query?: never;
@@ -2571,12 +2713,35 @@ export interface operations {
             };
         };
         responses: {
-            201: {
+            202: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["UserOutput"];
+                    "application/json": components["schemas"]["DetailOutput"];
+                };
+            };
+        };
+    };
+    auth_register_confirm: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RegisterConfirmInputRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DetailOutput"];
                 };
             };
         };
@@ -3102,6 +3267,15 @@ export interface operations {
                     "application/json": components["schemas"]["OrganizationMemberOutput"];
                 };
             };
+            /** @description Invited by email. */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvitationSent"];
+                };
+            };
         };
     };
     organizations_members_retrieve: {
@@ -3245,6 +3419,31 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["OrganizationOutput"];
+                };
+            };
+        };
+    };
+    organizations_invitation_accept: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OrganizationInvitationAcceptRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["OrganizationInvitationAcceptRequest"];
+                "multipart/form-data": components["schemas"]["OrganizationInvitationAcceptRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrganizationInvitationAccepted"];
                 };
             };
         };
@@ -3728,11 +3927,12 @@ export interface operations {
                  *     * `queued` - Queued
                  *     * `running` - Running
                  *     * `completed` - Completed
+                 *     * `completed_with_errors` - Completed with errors
                  *     * `failed` - Failed
                  *     * `error` - Error
                  *     * `cancelled` - Cancelled
                  */
-                status?: ("cancelled" | "completed" | "error" | "failed" | "pending" | "queued" | "running")[];
+                status?: ("cancelled" | "completed" | "completed_with_errors" | "error" | "failed" | "pending" | "queued" | "running")[];
                 /**
                  * @description One or more triggers (repeat the parameter or separate with commas).
                  *
@@ -4057,11 +4257,12 @@ export interface operations {
                  *     * `queued` - Queued
                  *     * `running` - Running
                  *     * `completed` - Completed
+                 *     * `completed_with_errors` - Completed with errors
                  *     * `failed` - Failed
                  *     * `error` - Error
                  *     * `cancelled` - Cancelled
                  */
-                status?: ("cancelled" | "completed" | "error" | "failed" | "pending" | "queued" | "running")[];
+                status?: ("cancelled" | "completed" | "completed_with_errors" | "error" | "failed" | "pending" | "queued" | "running")[];
                 /**
                  * @description One or more triggers (repeat the parameter or separate with commas).
                  *

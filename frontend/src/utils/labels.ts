@@ -59,18 +59,20 @@ export const SCAN_STATUS_LABEL: Record<ScanStatus, string> = {
   queued: 'Queued',
   running: 'Running',
   completed: 'Completed',
+  completed_with_errors: 'Completed with errors',
   failed: 'Failed',
   error: 'Error',
   cancelled: 'Cancelled',
 }
 
-export const SCAN_FINAL: ScanStatus[] = ['completed', 'failed', 'error', 'cancelled']
+export const SCAN_FINAL: ScanStatus[] = ['completed', 'completed_with_errors', 'failed', 'error', 'cancelled']
 
 export const TOOL_RESULT_LABEL: Record<ToolResultStatus, string> = {
   pending: 'Pending',
   running: 'Running',
   completed: 'Completed',
   no_findings: 'No findings',
+  partial: 'Partial',
   failed: 'Failed',
   timed_out: 'Timed out',
   skipped: 'Skipped',

@@ -2,7 +2,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 
 import {
-  addOrganizationMember,
+  inviteOrganizationMember,
   createOrganization,
   deleteOrganization,
   listOrganizationMembers,
@@ -42,9 +42,9 @@ describe('organizations api', () => {
     expect(sent(3)).toMatchObject({ url: '/api/v1/organizations/5/', method: 'DELETE' })
   })
 
-  it('lists, adds, re-roles and removes members', async () => {
+  it('lists, invites, re-roles and removes members', async () => {
     await listOrganizationMembers(5)
-    await addOrganizationMember(5, { email: 'bob@example.com', role: 'member' })
+    await inviteOrganizationMember(5, { email: 'bob@example.com', role: 'member' })
     await updateOrganizationMember(5, 8, 'admin')
     fetchMock.mockResolvedValueOnce(new Response(null, { status: 204 }))
     await removeOrganizationMember(5, 8)

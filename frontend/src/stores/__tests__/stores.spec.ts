@@ -64,7 +64,7 @@ describe('useAuthStore', () => {
   })
 
   it('signs in, signs out and expires', async () => {
-    vi.mocked(authApi.login).mockResolvedValue({ user: { ...alice, is_staff: true }, token: 't', token_expires_at: '' } as never)
+    vi.mocked(authApi.login).mockResolvedValue({ user: { ...alice, is_staff: true } } as never)
     vi.mocked(authApi.logout).mockResolvedValue(undefined)
     const auth = useAuthStore()
 

@@ -4,6 +4,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from apps.accounts.models import ApiKey
+from apps.accounts.services import api_key_create
 from apps.accounts.tests.utils import login, token_client
 
 pytestmark = pytest.mark.django_db
@@ -27,7 +28,7 @@ def test_session_write_without_csrf_token_is_refused(csrf_client, user):
     error = response.json()["error"]
     assert error["code"] == "permission_denied"
     assert "CSRF" in error["message"]
-    assert ApiKey.objects.filter(user=user).count() == 1  # only the login key
+    assert not ApiKey.objects.filter(user=user).exists()
 
 
 def test_session_write_with_csrf_token_succeeds(csrf_client, user):
@@ -49,7 +50,7 @@ def test_session_reads_need_no_csrf_token(csrf_client, user):
 
 
 def test_api_key_writes_need_no_csrf_token(api_client, user):
-    token = login(api_client, "alice").json()["token"]
+    _, token = api_key_create(user=user, name="script")
 
     response = token_client(token, enforce_csrf_checks=True).post(
         "/api/v1/api-keys/", {"name": "ci"}, format="json"

@@ -1,41 +1,27 @@
-"""Login: session plus a 30-day API key; generic errors; django-axes lockout per username + IP."""
-
-from datetime import timedelta
+"""Login: a session (no API key); generic errors; django-axes lockout per username + IP."""
 
 import pytest
-from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 from rest_framework.test import APIClient
 
 from apps.accounts.models import ApiKey
-from apps.accounts.tests.utils import LOGIN_URL, login, token_client
+from apps.accounts.tests.utils import LOGIN_URL, login
 from apps.common.testing.factories import DEFAULT_PASSWORD
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.mark.parametrize("identifier", ["alice", "alice@example.com", "ALICE@example.com"])
-def test_login_returns_a_token_that_authenticates(api_client, user, identifier):
+def test_login_starts_a_session_and_issues_no_api_key(api_client, user, identifier):
     response = login(api_client, identifier)
 
     assert response.status_code == 200, response.json()
     body = response.json()
+    assert set(body) == {"user"}
     assert body["user"]["id"] == user.id
     assert body["user"]["username"] == "alice"
     assert body["user"]["profile"]["timezone"] == "UTC"
-    expires_at = parse_datetime(body["token_expires_at"])
-    assert expires_at is not None
-    assert abs(expires_at - (timezone.now() + timedelta(days=30))) < timedelta(minutes=1)
-
-    api_key = ApiKey.objects.get(user=user)
-    assert api_key.name.startswith("login ")
-    assert api_key.expires_at == expires_at
-    assert body["token"].split("_")[1] == api_key.prefix
-    assert body["token"] != api_key.key_hash
-
-    me = token_client(body["token"]).get("/api/v1/auth/me/")
-    assert me.status_code == 200
-    assert me.json()["username"] == "alice"
+    assert not ApiKey.objects.exists()
+    assert api_client.get("/api/v1/auth/me/").json()["id"] == user.id
 
 
 def test_login_starts_a_session(api_client, user):

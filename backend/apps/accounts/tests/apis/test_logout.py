@@ -3,6 +3,7 @@
 import pytest
 
 from apps.accounts.models import ApiKey
+from apps.accounts.services import api_key_create
 from apps.accounts.tests.utils import login, token_client
 
 pytestmark = pytest.mark.django_db
@@ -23,7 +24,7 @@ def test_logout_ends_the_session(api_client, user):
 
 
 def test_logout_with_an_api_key_revokes_it(api_client, user):
-    token = login(api_client, "alice").json()["token"]
+    _, token = api_key_create(user=user, name="ci")
     client = token_client(token)
 
     response = client.post(URL)
@@ -36,6 +37,7 @@ def test_logout_with_an_api_key_revokes_it(api_client, user):
 
 
 def test_logout_with_a_session_keeps_api_keys(api_client, user):
+    api_key_create(user=user, name="ci")
     login(api_client, "alice")
 
     assert api_client.post(URL).status_code == 204

@@ -7,7 +7,8 @@ from django.core import mail
 from rest_framework.test import APIClient
 
 from apps.accounts.models import ApiKey
-from apps.accounts.tests.utils import STRONG_PASSWORD, login
+from apps.accounts.services import api_key_create
+from apps.accounts.tests.utils import STRONG_PASSWORD, login, token_client
 from apps.common.testing.factories import DEFAULT_PASSWORD, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -15,6 +16,7 @@ pytestmark = pytest.mark.django_db
 CHANGE_URL = "/api/v1/auth/password/change/"
 RESET_URL = "/api/v1/auth/password/reset/"
 CONFIRM_URL = "/api/v1/auth/password/reset/confirm/"
+ME_URL = "/api/v1/auth/me/"
 LINK = re.compile(r"http://\S+/reset-password\?uid=(?P<uid>[\w-]+)&token=(?P<token>[\w-]+)")
 
 
@@ -45,6 +47,44 @@ def test_change_password_ends_other_sessions(api_client, user):
     api_client.post(CHANGE_URL, {"old_password": DEFAULT_PASSWORD, "new_password": STRONG_PASSWORD})
 
     assert other.get("/api/v1/auth/me/").status_code == 401
+
+
+def test_change_password_revokes_every_api_key_and_other_session(api_client, user):
+    _, key = api_key_create(user=user, name="ci")
+    _, other_key = api_key_create(user=user, name="laptop")
+    other_session = APIClient()
+    login(other_session, "alice")
+    login(api_client, "alice")
+    assert token_client(key).get(ME_URL).status_code == 200
+
+    response = api_client.post(
+        CHANGE_URL, {"old_password": DEFAULT_PASSWORD, "new_password": STRONG_PASSWORD}
+    )
+
+    assert response.status_code == 200, response.json()
+    for old_key in (key, other_key):
+        me = token_client(old_key).get(ME_URL)
+        assert me.status_code == 401
+        assert me.json()["error"]["code"] == "authentication_failed"
+    assert other_session.get(ME_URL).status_code == 401
+    # The session that changed the password carries on.
+    assert api_client.get(ME_URL).status_code == 200
+    assert all(k.revoked_at is not None for k in ApiKey.objects.filter(user=user))
+
+
+def test_reset_password_revokes_every_api_key_and_session(api_client, user):
+    _, key = api_key_create(user=user, name="ci")
+    session = APIClient()
+    login(session, "alice")
+    api_client.post(RESET_URL, {"email": "alice@example.com"})
+    link = _link_from_mail(mail.outbox[0])
+
+    confirm = api_client.post(CONFIRM_URL, {**link, "new_password": STRONG_PASSWORD})
+
+    assert confirm.status_code == 200, confirm.json()
+    assert token_client(key).get(ME_URL).status_code == 401
+    assert session.get(ME_URL).status_code == 401
+    assert ApiKey.objects.get(user=user).revoked_at is not None
 
 
 @pytest.mark.parametrize(
@@ -168,4 +208,4 @@ def test_confirm_lifts_a_lockout(api_client, user):
     )
 
     assert login(api_client, "alice", STRONG_PASSWORD).status_code == 200
-    assert ApiKey.objects.filter(user=user).count() == 1
+    assert not ApiKey.objects.filter(user=user).exists()

@@ -34,7 +34,7 @@ def _payload(url: str, attempt: int) -> dict:
     ("url", "allowed_status"),
     [
         ("/api/v1/auth/login/", 400),
-        ("/api/v1/auth/register/", 201),
+        ("/api/v1/auth/register/", 202),
         ("/api/v1/auth/password/reset/", 200),
     ],
 )
@@ -58,3 +58,12 @@ def test_throttles_are_per_scope(api_client, tight_rates):
     response = api_client.post("/api/v1/auth/password/reset/", {"email": "x@example.com"})
 
     assert response.status_code == 200
+
+
+def test_email_change_guesses_of_the_password_are_throttled(client_for, user, tight_rates):
+    client = client_for(user)
+    guess = {"email": "new@example.com", "current_password": "wrong-password-123"}
+
+    statuses = [client.post("/api/v1/auth/email/change/", guess).status_code for _ in range(3)]
+
+    assert statuses == [400, 400, 429]

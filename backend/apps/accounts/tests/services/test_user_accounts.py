@@ -19,18 +19,21 @@ from apps.common.testing.factories import UserFactory
 pytestmark = pytest.mark.django_db
 
 
-def test_register_creates_the_profile_without_signals():
-    user = user_register(username="dora", email="dora@example.com", password=STRONG_PASSWORD)
+def test_register_creates_a_pending_profile_without_signals():
+    user_register(username="dora", email="dora@example.com", password=STRONG_PASSWORD)
 
-    assert UserProfile.objects.get(user=user).timezone == "UTC"
-    assert user.check_password(STRONG_PASSWORD)
+    profile = UserProfile.objects.get(user__username="dora")
+    assert profile.timezone == "UTC"
+    assert profile.registration_pending
+    assert profile.user.check_password(STRONG_PASSWORD)
+    assert not profile.user.is_active
 
 
-def test_register_collects_all_field_errors(user):
+def test_register_collects_all_field_errors_that_reveal_no_accounts(user):
     with pytest.raises(ValidationError) as exc_info:
-        user_register(username="Alice", email="ALICE@example.com", password="alice")
+        user_register(username="Al@ice", email="ALICE@example.com", password="alice")
 
-    assert set(exc_info.value.message_dict) == {"username", "email", "password"}
+    assert set(exc_info.value.message_dict) == {"username", "password"}
 
 
 @pytest.mark.parametrize(

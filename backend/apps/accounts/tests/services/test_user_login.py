@@ -1,6 +1,4 @@
-"""user_login: axes-aware authentication, email canonicalisation, a key per sign-in."""
-
-from datetime import timedelta
+"""user_login: axes-aware authentication, email canonicalisation, a session and no key."""
 
 import pytest
 from axes.models import AccessAttempt
@@ -9,7 +7,7 @@ from django.contrib.sessions.backends.db import SessionStore
 from django.test import RequestFactory
 
 from apps.accounts.models import ApiKey
-from apps.accounts.services import LOGIN_TOKEN_LIFETIME, user_login
+from apps.accounts.services import user_login
 from apps.common.errors import ServiceError
 from apps.common.testing.factories import DEFAULT_PASSWORD
 
@@ -22,25 +20,14 @@ def _request(ip: str = "192.0.2.1"):
     return request
 
 
-def test_login_issues_a_key_that_expires_in_thirty_days(user):
+def test_login_starts_a_session_and_creates_no_api_key(user):
     request = _request()
 
-    result = user_login(request=request, username="alice@EXAMPLE.com", password=DEFAULT_PASSWORD)
+    signed_in = user_login(request=request, username="alice@EXAMPLE.com", password=DEFAULT_PASSWORD)
 
-    assert result.user == user
-    assert result.key.startswith(f"sl_{result.api_key.prefix}_")
-    assert result.api_key.expires_at - result.api_key.created_at == pytest.approx(
-        LOGIN_TOKEN_LIFETIME, abs=timedelta(seconds=1)
-    )
+    assert signed_in == user
     assert request.session["_auth_user_id"] == str(user.pk)
-
-
-def test_each_login_issues_a_new_key(user):
-    first = user_login(request=_request(), username="alice", password=DEFAULT_PASSWORD)
-    second = user_login(request=_request(), username="alice", password=DEFAULT_PASSWORD)
-
-    assert first.key != second.key
-    assert ApiKey.objects.filter(user=user).count() == 2
+    assert not ApiKey.objects.exists()
 
 
 def test_failures_are_recorded_even_though_the_call_raises(user):

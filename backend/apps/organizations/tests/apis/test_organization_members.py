@@ -2,16 +2,26 @@
 
 from __future__ import annotations
 
-import pytest
+import re
 
+import pytest
+from django.core import mail
+
+from apps.common.roles import ProjectRole
 from apps.common.testing.factories import (
     OrganizationFactory,
     OrganizationMembershipFactory,
+    ProjectFactory,
+    ProjectMembershipFactory,
     UserFactory,
 )
 from apps.organizations.models import OrganizationMembership, OrganizationRole
+from apps.projects.models import ProjectMembership
 
 pytestmark = pytest.mark.django_db
+
+ACCEPT_URL = "/api/v1/organizations/invitations/accept/"
+INVITATION_LINK = re.compile(r"http://\S+/invitations/accept\?token=(?P<token>[\w:.-]+)")
 
 
 @pytest.fixture
@@ -95,24 +105,144 @@ def test_owners_and_admins_add_members_by_id(client_for, org, who, expected):
         assert response.json()["error"]["code"] == "permission_denied"
 
 
-def test_add_member_by_email(client_for, org):
+def _invite(client, organization, email: str, role: str = "member"):
+    return client.post(_url(organization), {"email": email, "role": role})
+
+
+def _accept_token(message) -> str:
+    match = INVITATION_LINK.search(message.body)
+    assert match, message.body
+    return match["token"]
+
+
+def test_inviting_by_email_answers_the_same_whether_or_not_an_account_exists(client_for, org):
     organization, memberships = org
+    UserFactory(email="New.Person@Example.com")
+    client = client_for(memberships["admin"].user)
+
+    known = _invite(client, organization, "new.person@example.com")
+    unknown = _invite(client, organization, "nobody@example.com")
+    already = _invite(client, organization, memberships["member"].user.email)
+
+    assert known.status_code == unknown.status_code == already.status_code == 202
+    bodies = [
+        r.json()["detail"].replace(address, "X")
+        for r, address in [
+            (known, "new.person@example.com"),
+            (unknown, "nobody@example.com"),
+            (already, memberships["member"].user.email),
+        ]
+    ]
+    assert bodies[0] == bodies[1] == bodies[2]
+    # Nobody joins before accepting, so the member list tells nothing either.
+    assert OrganizationMembership.objects.filter(organization=organization).count() == 3
+    assert [m.to for m in mail.outbox] == [
+        ["new.person@example.com"],
+        ["nobody@example.com"],
+        [memberships["member"].user.email],
+    ]
+    first, second = (m.body.replace(m.to[0], "X") for m in mail.outbox[:2])
+    assert INVITATION_LINK.sub("LINK", first) == INVITATION_LINK.sub("LINK", second)
+
+
+def test_the_invited_person_joins_by_accepting_with_their_account(client_for, org):
+    organization, memberships = org
+    _invite(client_for(memberships["admin"].user), organization, "new.person@example.com", "admin")
+    token = _accept_token(mail.outbox[0])
+    # Someone else who got hold of the link cannot use it.
+    stranger = UserFactory(email="stranger@example.com")
+    refused = client_for(stranger).post(ACCEPT_URL, {"token": token})
+    assert refused.status_code == 403
+    assert refused.json()["error"]["code"] == "invitation_for_another_address"
+    # The person registers later with the invited address, then accepts.
     newcomer = UserFactory(email="New.Person@Example.com")
-    response = client_for(memberships["admin"].user).post(
-        _url(organization), {"email": "new.person@example.com", "role": "admin"}
-    )
+
+    response = client_for(newcomer).post(ACCEPT_URL, {"token": token})
+
     assert response.status_code == 201, response.json()
-    assert response.json()["role"] == "admin"
+    assert response.json()["organization"] == organization.id
     assert (
         OrganizationMembership.objects.get(organization=organization, user=newcomer).role
         == OrganizationRole.ADMIN
     )
+    again = client_for(newcomer).post(ACCEPT_URL, {"token": token})
+    assert again.status_code == 400
+    assert again.json()["error"]["code"] == "invalid_token"  # the link works once
+
+
+def test_an_invitation_lapses_when_the_inviter_loses_the_right_to_invite(client_for, org):
+    organization, memberships = org
+    _invite(client_for(memberships["admin"].user), organization, "new.person@example.com")
+    token = _accept_token(mail.outbox[0])
+    memberships["admin"].delete()
+    newcomer = UserFactory(email="new.person@example.com")
+
+    response = client_for(newcomer).post(ACCEPT_URL, {"token": token})
+
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "invalid_token"
+    assert not OrganizationMembership.objects.filter(user=newcomer).exists()
+
+
+@pytest.mark.parametrize("token", ["bogus", "a:b:c"])
+def test_accepting_a_bad_token_is_refused(client_for, token):
+    response = client_for(UserFactory()).post(ACCEPT_URL, {"token": token})
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "invalid_token"
+
+
+def test_only_owners_invite_owners(client_for, org):
+    organization, memberships = org
+    response = _invite(
+        client_for(memberships["admin"].user), organization, "new@example.com", "owner"
+    )
+    assert response.status_code == 403
+    assert not mail.outbox
+
+
+def test_removing_a_member_removes_their_roles_on_the_organizations_projects(client_for, org):
+    organization, memberships = org
+    admin = memberships["admin"].user
+    created = client_for(admin).post(
+        "/api/v1/projects/", {"name": "Admin's project", "organization": organization.id}
+    )
+    assert created.status_code == 201, created.json()
+    project_id = created.json()["id"]
+    elsewhere = ProjectFactory()
+    ProjectMembershipFactory(project=elsewhere, user=admin, role=ProjectRole.MEMBER)
+    assert client_for(admin).get(f"/api/v1/projects/{project_id}/").status_code == 200
+
+    response = client_for(memberships["owner"].user).delete(
+        _url(organization, memberships["admin"])
+    )
+
+    assert response.status_code == 204
+    assert client_for(admin).get(f"/api/v1/projects/{project_id}/").status_code == 404
+    assert not ProjectMembership.objects.filter(project_id=project_id, user=admin).exists()
+    # Roles on projects outside the organization stay.
+    assert ProjectMembership.objects.filter(project=elsewhere, user=admin).exists()
+
+
+def test_demoting_an_admin_leaves_no_owner_role_on_a_project_they_created(client_for, org):
+    organization, memberships = org
+    admin = memberships["admin"].user
+    created = client_for(admin).post(
+        "/api/v1/projects/", {"name": "Admin's project", "organization": organization.id}
+    )
+    project_id = created.json()["id"]
+
+    client_for(memberships["owner"].user).patch(
+        _url(organization, memberships["admin"]), {"role": "member"}
+    )
+
+    # A plain organization member reads the organization's projects and changes nothing.
+    renamed = client_for(admin).patch(f"/api/v1/projects/{project_id}/", {"name": "Mine now"})
+    assert renamed.status_code == 403
 
 
 @pytest.mark.parametrize(
     ("payload", "field"),
     [
-        ({"email": "nobody@example.com", "role": "member"}, "email"),
         ({"role": "member"}, "user"),
         ({"user": 987654, "role": "member"}, "user"),
         ({"user": "self", "role": "boss"}, "role"),

@@ -1,4 +1,4 @@
-// Organization members: the controls each caller role gets, and adding a member by email.
+// Organization members: the controls each caller role gets, and inviting a member by email.
 import { flushPromises, mount } from '@vue/test-utils'
 import { NDialogProvider, NMessageProvider } from 'naive-ui'
 import { createPinia, setActivePinia } from 'pinia'
@@ -7,7 +7,7 @@ import { defineComponent, h } from 'vue'
 
 vi.mock('@/api/organizations', () => ({
   listOrganizationMembers: vi.fn(),
-  addOrganizationMember: vi.fn(),
+  inviteOrganizationMember: vi.fn(),
   updateOrganizationMember: vi.fn(),
   removeOrganizationMember: vi.fn(),
 }))
@@ -39,7 +39,7 @@ function row(wrapper: ReturnType<typeof mountMembers>, username: string) {
 beforeEach(() => {
   setActivePinia(createPinia())
   vi.mocked(organizationsApi.listOrganizationMembers).mockReset()
-  vi.mocked(organizationsApi.addOrganizationMember).mockReset()
+  vi.mocked(organizationsApi.inviteOrganizationMember).mockReset()
   vi.mocked(organizationsApi.listOrganizationMembers).mockResolvedValue({
     count: 3,
     results: [member(1, 'olivia', 'owner'), member(2, 'adam', 'admin'), member(3, 'mia', 'member')],
@@ -81,9 +81,9 @@ describe('OrganizationMembers', () => {
     wrapper.unmount()
   })
 
-  it('adds a member by email and shows the API field error at the email', async () => {
-    vi.mocked(organizationsApi.addOrganizationMember).mockRejectedValueOnce(
-      new ApiError(400, 'invalid', 'Check the fields.', { email: ['No active user has this email.'] }),
+  it('invites by email and shows the API field error at the email', async () => {
+    vi.mocked(organizationsApi.inviteOrganizationMember).mockRejectedValueOnce(
+      new ApiError(400, 'invalid', 'Check the fields.', { email: ['Enter a valid email address.'] }),
     )
     const wrapper = mountMembers('admin')
     await flushPromises()
@@ -92,9 +92,23 @@ describe('OrganizationMembers', () => {
     await wrapper.get('form').trigger('submit')
     await flushPromises()
 
-    expect(organizationsApi.addOrganizationMember).toHaveBeenCalledWith(5, { email: 'nobody@example.com', role: 'member' })
-    expect(email.element.closest('.n-form-item')!.textContent).toContain('No active user has this email.')
+    expect(organizationsApi.inviteOrganizationMember).toHaveBeenCalledWith(5, { email: 'nobody@example.com', role: 'member' })
+    expect(email.element.closest('.n-form-item')!.textContent).toContain('Enter a valid email address.')
     expect(wrapper.get('[role="alert"]').text()).toBe('Check the fields.')
+    wrapper.unmount()
+  })
+
+  it('says the invitation is on its way and adds no row before it is accepted', async () => {
+    vi.mocked(organizationsApi.inviteOrganizationMember).mockResolvedValueOnce({ detail: 'An invitation to join is on its way to new@example.com.' })
+    const wrapper = mountMembers('admin')
+    await flushPromises()
+    await wrapper.get('#organization-member-email').setValue('new@example.com')
+    await wrapper.get('form').trigger('submit')
+    await flushPromises()
+
+    expect(document.body.textContent).toContain('An invitation to join is on its way to new@example.com.')
+    expect(wrapper.findAll('tr[data-member]')).toHaveLength(3)
+    expect((wrapper.get('#organization-member-email').element as HTMLInputElement).value).toBe('')
     wrapper.unmount()
   })
 })
