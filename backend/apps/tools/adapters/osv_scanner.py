@@ -106,6 +106,7 @@ class OsvScannerAdapter(UnavailableInThisWorkerMixin, BaseAdapter):
         "file_upload",
     )
     binary: ClassVar[str] = "osv-scanner"
+    coverage_unit: ClassVar[str] = "dependencies"
     success_exit_codes: ClassVar[tuple[int, ...]] = (0, 1)
     default_config: ClassVar[Mapping[str, Any]] = {"recursive": True, "include_ignored": False}
     config_schema: ClassVar[Mapping[str, Any]] = {
