@@ -50,9 +50,12 @@ def nothing_analysed_reason(
     although = ""
     if inputs:
         count = f"{len(inputs)}+" if len(inputs) >= INPUT_SCAN_LIMIT else str(len(inputs))
-        kind = getattr(adapter, "input_kind", "files")
+        describe = getattr(adapter, "input_description", None)
+        kind = describe(config) if describe else "files"
         although = f" although the tree has {count} {kind}"
-    return f"{adapter.name} analysed 0 {coverage.unit}{although}. {coverage.summary}".strip()
+    # The summary adds nothing when it only repeats the zero.
+    detail = "" if coverage.summary.startswith("0 ") else f" {coverage.summary}"
+    return f"{adapter.name} analysed 0 {coverage.unit}{although}.{detail}"
 
 
 def partial_message(adapter: ToolAdapter, coverage: Coverage) -> str:

@@ -227,6 +227,10 @@ class BaseAdapter:
     def input_files(self, *, target: PreparedTarget, config: Mapping[str, Any]) -> list[str] | None:
         return None
 
+    def input_description(self, config: Mapping[str, Any]) -> str:
+        """How this tool's inputs are named in messages, e.g. "Python files"."""
+        return self.input_kind
+
     def not_applicable_reason(self, *, target: PreparedTarget, config: Mapping[str, Any]) -> str:
         files = self.input_files(target=target, config=config)
         if files is not None and not files:

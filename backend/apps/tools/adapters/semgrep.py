@@ -193,14 +193,19 @@ class SemgrepAdapter(BaseAdapter):
             lambda path: path.suffix.lower() in suffixes or (dockerfiles and is_dockerfile(path)),
         )
 
+    def input_description(self, config: Mapping[str, Any]) -> str:
+        rulesets = self.config_with_defaults(config)["rulesets"]
+        if "secrets" in rulesets:
+            return "files"
+        kinds = "/".join(RULESET_KINDS[name] for name in rulesets if name in RULESET_KINDS)
+        return f"{kinds} files"
+
     def not_applicable_reason(self, *, target: PreparedTarget, config: Mapping[str, Any]) -> str:
         files = self.input_files(target=target, config=config)
         if files is not None and not files:
-            rulesets = self.config_with_defaults(config)["rulesets"]
-            kinds = "/".join(RULESET_KINDS[name] for name in rulesets if name in RULESET_KINDS)
             return (
-                f"Not applicable: no {kinds or 'matching'} files in the tree for the chosen "
-                "Semgrep rules."
+                f"Not applicable: no {self.input_description(config)} in the tree for the "
+                "chosen Semgrep rules."
             )
         return ""
 
