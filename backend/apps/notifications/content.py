@@ -52,13 +52,13 @@ def finding_location(finding: Finding) -> str:
 
 # How each announced end is worded; a scan completed with errors is announced to those who
 # want failures, since some tool did not look (its findings cannot be trusted as complete).
-OUTCOMES = {
+OUTCOMES: dict[str, str] = {
     ScanStatus.COMPLETED: "completed",
     ScanStatus.COMPLETED_WITH_ERRORS: "completed with errors",
     ScanStatus.FAILED: "failed",
     ScanStatus.ERROR: "failed",
 }
-EVENTS = {
+EVENTS: dict[str, str] = {
     ScanStatus.COMPLETED: "scan.completed",
     ScanStatus.COMPLETED_WITH_ERRORS: "scan.completed_with_errors",
 }

@@ -246,9 +246,8 @@ class UnanalysedItemSerializer(serializers.Serializer):
 
 
 class CoverageSerializer(serializers.Serializer):
-    """What a tool run really analysed, read from the tool's own output. There is none when
-    never got that far (skipped, failed before its report was read, older results).
-    Shown as null then."""
+    """What a tool run really analysed, read from the tool's own output; null when the run
+    never got that far (skipped, failed before its report was read, older results)."""
 
     unit = serializers.ChoiceField(
         choices=["files", "hosts", "urls", "dependencies", "images", "servers"]
