@@ -1090,6 +1090,19 @@ export interface components {
          * @enum {string}
          */
         ConfidenceEnum: "high" | "medium" | "low" | "unknown";
+        /**
+         * @description What a tool run really analysed, read from the tool's own output; null when the run
+         *     never got that far (skipped, failed before its report was read, older results).
+         */
+        Coverage: {
+            unit: components["schemas"]["UnitEnum"];
+            /** @description How many the tool analysed; null when the tool does not say. */
+            analysed: number | null;
+            /** @description What it could not analyse, and why (at most 200). */
+            unanalysed: components["schemas"]["UnanalysedItem"][];
+            unanalysed_count: number;
+            summary: string;
+        };
         DashboardOutput: {
             /** Format: date-time */
             generated_at: string;
@@ -1914,6 +1927,8 @@ export interface components {
             finished_at: string | null;
             duration_ms: number | null;
             findings_count: number;
+            error_message: string;
+            coverage: components["schemas"]["Coverage"] | null;
         };
         ScanRef: {
             readonly id: number;
@@ -1928,12 +1943,17 @@ export interface components {
          *     * `queued` - Queued
          *     * `running` - Running
          *     * `completed` - Completed
+         *     * `completed_with_errors` - Completed with errors
          *     * `failed` - Failed
          *     * `error` - Error
          *     * `cancelled` - Cancelled
          * @enum {string}
          */
-        ScanStatusEnum: "pending" | "queued" | "running" | "completed" | "failed" | "error" | "cancelled";
+        ScanStatusEnum: "pending" | "queued" | "running" | "completed" | "completed_with_errors" | "failed" | "error" | "cancelled";
+        /**
+         * @description One tool run. `status` partial: some inputs were not analysed (listed in `coverage`,
+         *     findings stored); skipped: the tool had nothing to look at (`error_message` says why).
+         */
         ScanToolResult: {
             readonly id: number;
             readonly tool: components["schemas"]["ToolSummary"];
@@ -1948,6 +1968,7 @@ export interface components {
             readonly duration_ms: number | null;
             readonly findings_count: number;
             readonly error_message: string;
+            readonly coverage: components["schemas"]["Coverage"] | null;
             readonly raw_output_available: boolean;
         };
         /**
@@ -2095,13 +2116,14 @@ export interface components {
          *     * `running` - Running
          *     * `completed` - Completed
          *     * `no_findings` - No findings
+         *     * `partial` - Partial
          *     * `failed` - Failed
          *     * `timed_out` - Timed out
          *     * `skipped` - Skipped
          *     * `cancelled` - Cancelled
          * @enum {string}
          */
-        ToolResultStatusEnum: "pending" | "running" | "completed" | "no_findings" | "failed" | "timed_out" | "skipped" | "cancelled";
+        ToolResultStatusEnum: "pending" | "running" | "completed" | "no_findings" | "partial" | "failed" | "timed_out" | "skipped" | "cancelled";
         ToolSummary: {
             readonly id: number;
             readonly slug: string;
@@ -2115,6 +2137,21 @@ export interface components {
             /** @description Findings resolved that day. */
             resolved: number;
         };
+        UnanalysedItem: {
+            /** @description File (relative to the tree), host, URL or package. */
+            path: string;
+            reason: string;
+        };
+        /**
+         * @description * `files` - files
+         *     * `hosts` - hosts
+         *     * `urls` - urls
+         *     * `dependencies` - dependencies
+         *     * `images` - images
+         *     * `servers` - servers
+         * @enum {string}
+         */
+        UnitEnum: "files" | "hosts" | "urls" | "dependencies" | "images" | "servers";
         /** @description The signed-in user as the web app sees it. */
         UserOutput: {
             readonly id: number;
@@ -3728,11 +3765,12 @@ export interface operations {
                  *     * `queued` - Queued
                  *     * `running` - Running
                  *     * `completed` - Completed
+                 *     * `completed_with_errors` - Completed with errors
                  *     * `failed` - Failed
                  *     * `error` - Error
                  *     * `cancelled` - Cancelled
                  */
-                status?: ("cancelled" | "completed" | "error" | "failed" | "pending" | "queued" | "running")[];
+                status?: ("cancelled" | "completed" | "completed_with_errors" | "error" | "failed" | "pending" | "queued" | "running")[];
                 /**
                  * @description One or more triggers (repeat the parameter or separate with commas).
                  *
@@ -4057,11 +4095,12 @@ export interface operations {
                  *     * `queued` - Queued
                  *     * `running` - Running
                  *     * `completed` - Completed
+                 *     * `completed_with_errors` - Completed with errors
                  *     * `failed` - Failed
                  *     * `error` - Error
                  *     * `cancelled` - Cancelled
                  */
-                status?: ("cancelled" | "completed" | "error" | "failed" | "pending" | "queued" | "running")[];
+                status?: ("cancelled" | "completed" | "completed_with_errors" | "error" | "failed" | "pending" | "queued" | "running")[];
                 /**
                  * @description One or more triggers (repeat the parameter or separate with commas).
                  *

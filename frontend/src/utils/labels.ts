@@ -59,18 +59,20 @@ export const SCAN_STATUS_LABEL: Record<ScanStatus, string> = {
   queued: 'Queued',
   running: 'Running',
   completed: 'Completed',
+  completed_with_errors: 'Completed with errors',
   failed: 'Failed',
   error: 'Error',
   cancelled: 'Cancelled',
 }
 
-export const SCAN_FINAL: ScanStatus[] = ['completed', 'failed', 'error', 'cancelled']
+export const SCAN_FINAL: ScanStatus[] = ['completed', 'completed_with_errors', 'failed', 'error', 'cancelled']
 
 export const TOOL_RESULT_LABEL: Record<ToolResultStatus, string> = {
   pending: 'Pending',
   running: 'Running',
   completed: 'Completed',
   no_findings: 'No findings',
+  partial: 'Partial',
   failed: 'Failed',
   timed_out: 'Timed out',
   skipped: 'Skipped',
@@ -80,6 +82,7 @@ export const TOOL_RESULT_LABEL: Record<ToolResultStatus, string> = {
 export const TOOL_RESULT_FINAL: ToolResultStatus[] = [
   'completed',
   'no_findings',
+  'partial',
   'failed',
   'timed_out',
   'skipped',
@@ -102,7 +105,8 @@ export function statusTagType(status: string): TagType {
   if (['completed', 'no_findings', 'resolved', 'auto_resolved'].includes(status)) return 'success'
   if (['running', 'queued', 'pending', 'confirmed'].includes(status)) return 'info'
   if (['failed', 'error', 'timed_out', 'new', 'reopened'].includes(status)) return 'error'
-  if (['cancelled', 'skipped', 'false_positive', 'accepted_risk'].includes(status)) return 'warning'
+  if (['completed_with_errors', 'partial', 'cancelled', 'false_positive', 'accepted_risk'].includes(status)) return 'warning'
+  // Skipped: the tool had nothing to look at, which is neither a success nor a problem.
   return 'default'
 }
 
