@@ -11,7 +11,7 @@ from typing import Any
 from apps.scans.models import ScanStatus, ScanToolResult, ToolResultStatus
 from apps.tools.adapters.base import PreparedTarget, ToolAdapter, ToolOutputError
 from apps.tools.adapters.common import INPUT_SCAN_LIMIT
-from apps.tools.adapters.coverage import Coverage
+from apps.tools.adapters.coverage import Coverage, unit_noun
 
 logger = logging.getLogger(__name__)
 
@@ -65,13 +65,18 @@ def partial_message(adapter: ToolAdapter, coverage: Coverage) -> str:
     tail = f"; and {more} more" if more > 0 else ""
     return (
         f"Partial: {adapter.name} could not analyse {coverage.unanalysed_count} "
-        f"{coverage.unit}: {named}{tail}. Findings elsewhere were stored."
+        f"{unit_noun(coverage.unit, coverage.unanalysed_count)}: {named}{tail}. "
+        "Findings elsewhere were stored."
     )[:2000]
 
 
 def _describe(result: ScanToolResult) -> str:
     target = result.target_snapshot.get("name", result.target_id)
     reason = result.error_message.strip().splitlines()[0][:200] if result.error_message else ""
+    missed = (result.coverage or {}).get("unanalysed_count")
+    if result.status == ToolResultStatus.PARTIAL and missed:
+        unit = str(result.coverage.get("unit") or "files")
+        reason = f"{missed} {unit_noun(unit, missed)} not analysed"
     return f"{result.tool.name} on {target}: {result.get_status_display().lower()}" + (
         f" ({reason})" if reason else ""
     )

@@ -44,7 +44,8 @@ class Coverage:
         }
 
 
-def _noun(unit: str, count: int | None) -> str:
+def unit_noun(unit: str, count: int | None) -> str:
+    """'files' → 'file' for one, and so on."""
     if count != 1:
         return unit
     return "dependency" if unit == "dependencies" else unit[:-1]
@@ -70,9 +71,9 @@ def coverage_of(
         if analysed is None:
             summary = f"{tool} does not report how many {unit} it analysed"
         else:
-            summary = f"{analysed} {_noun(unit, analysed)} analysed"
+            summary = f"{analysed} {unit_noun(unit, analysed)} analysed"
         if missed:
-            summary += f"; {len(missed)} {_noun(unit, len(missed))} could not be analysed"
+            summary += f"; {len(missed)} {unit_noun(unit, len(missed))} could not be analysed"
         summary += "."
     return Coverage(
         unit=unit,

@@ -171,7 +171,7 @@ def test_a_partial_run_stores_its_findings_and_resolves_nothing_it_did_not_read(
         "unanalysed_count": 1,
         "summary": "1 file analysed; 1 file could not be analysed.",
     }
-    assert bandit.error_message.startswith("Partial: Bandit could not analyse 1 files: half.py")
+    assert bandit.error_message.startswith("Partial: Bandit could not analyse 1 file: half.py")
     assert second.status == ScanStatus.COMPLETED_WITH_ERRORS
     assert "Bandit on " in second.error_message and ": partial (" in second.error_message
     statuses = dict(Finding.objects.values_list("file_path", "status"))
