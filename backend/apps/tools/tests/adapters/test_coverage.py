@@ -269,3 +269,13 @@ def test_a_tree_in_a_git_ignored_folder_is_analysed_as_it_is(tool_id: str, tmp_p
         output_path=run.output_path, target=target_for(project), stderr=run.outcome.stderr_tail
     )
     assert coverage.analysed is None or coverage.analysed >= 1
+
+
+def test_osv_scanner_ignores_git_rules_by_default(tmp_path: Path, monkeypatch) -> None:
+    """OSV-Scanner honours .gitignore up to the repository root unless told not to."""
+    osv = ADAPTERS["osv_scanner"]
+    monkeypatch.setattr(type(osv), "executable", lambda self: "/usr/bin/osv-scanner")
+    command = osv.build_command(
+        target=target_for(tmp_path), config=osv.default_config, output_path=tmp_path / "o"
+    )
+    assert "--no-ignore" in command.argv
