@@ -50,9 +50,26 @@ def finding_location(finding: Finding) -> str:
     return ""
 
 
+# How each announced end is worded; a scan completed with errors is announced to those who
+# want failures, since some tool did not look (its findings cannot be trusted as complete).
+OUTCOMES: dict[str, str] = {
+    ScanStatus.COMPLETED: "completed",
+    ScanStatus.COMPLETED_WITH_ERRORS: "completed with errors",
+    ScanStatus.FAILED: "failed",
+    ScanStatus.ERROR: "failed",
+}
+EVENTS: dict[str, str] = {
+    ScanStatus.COMPLETED: "scan.completed",
+    ScanStatus.COMPLETED_WITH_ERRORS: "scan.completed_with_errors",
+}
+
+
 @dataclass
 class ScanFacts:
-    """A finished scan and its new findings, queried once and filtered per recipient."""
+    """A finished scan and its new findings, queried once and filtered per recipient.
+
+    `failed` is true for every end but a clean completion: failed, reaped (`error`) and
+    completed with errors all go to whoever asked to hear about failures."""
 
     scan: Scan
     failed: bool
@@ -75,7 +92,11 @@ class ScanFacts:
 
     @property
     def event(self) -> str:
-        return "scan.failed" if self.failed else "scan.completed"
+        return EVENTS.get(self.scan.status, "scan.failed")
+
+    @property
+    def outcome(self) -> str:
+        return OUTCOMES.get(self.scan.status, "failed")
 
     def counts_at_least(self, min_severity: str) -> dict[str, int]:
         floor = SEVERITY_RANK.get(min_severity, SEVERITY_RANK[Severity.HIGH])
@@ -104,13 +125,19 @@ def scan_email(facts: ScanFacts, *, min_severity: str) -> tuple[str, str]:
     scan = facts.scan
     counts = facts.counts_at_least(min_severity)
     new_total = sum(counts.values())
-    outcome = "failed" if facts.failed else "completed"
+    outcome = facts.outcome
     subject = f"{SUBJECT_PREFIX} {_scan_title(scan)} {outcome}"
     if new_total:
         subject += f": {new_total} new finding{'s' if new_total != 1 else ''} ({min_severity}+)"
     lines = [f"{_scan_title(scan)} {outcome}.", ""]
     if facts.failed and scan.error_message:
         lines += ["What went wrong:", f"  {scan.error_message}", ""]
+    if scan.status == ScanStatus.COMPLETED_WITH_ERRORS:
+        lines += [
+            "The findings of the tools that ran were stored; the tools above did not look at "
+            "everything, so nothing they did not see was marked resolved.",
+            "",
+        ]
     summary = scan.summary or {}
     if summary:
         lines.append(

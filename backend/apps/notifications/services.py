@@ -41,7 +41,12 @@ from apps.scans.models import Scan, ScanStatus
 logger = logging.getLogger(__name__)
 
 # Scans that end in these statuses are announced; a cancelled scan was someone's decision.
-NOTIFIED_SCAN_STATUSES = (ScanStatus.COMPLETED, ScanStatus.FAILED, ScanStatus.ERROR)
+NOTIFIED_SCAN_STATUSES = (
+    ScanStatus.COMPLETED,
+    ScanStatus.COMPLETED_WITH_ERRORS,
+    ScanStatus.FAILED,
+    ScanStatus.ERROR,
+)
 
 
 @dataclass(frozen=True)
@@ -217,7 +222,8 @@ def _webhook_wanted(facts: ScanFacts) -> bool:
 def scan_notify(*, scan_id: int, final_attempt: bool = True) -> NotifyOutcome:
     """Email and POST about a scan that ended, to whoever asked for it; idempotent.
 
-    Completed, failed and reaped (`error`) scans are announced; `error` counts as a failure.
+    Completed, completed-with-errors, failed and reaped (`error`) scans are announced; all but
+    a clean completion go to those who asked for failures, each titled with its own outcome.
     """
     scan = Scan.objects.select_related("project", "configuration").filter(pk=scan_id).first()
     if scan is None or scan.status not in NOTIFIED_SCAN_STATUSES:

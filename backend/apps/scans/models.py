@@ -205,8 +205,9 @@ class ScanToolResult(TimeStampedModel):
     error_message = models.TextField(blank=True)
     findings_count = models.PositiveIntegerField(default=0)
     celery_task_id = models.CharField(max_length=64, blank=True)
-    # What the tool really analysed, from its own output, e.g.
-    # {"files": 12, "unanalysed_files": ["a.py"], "summary": "12 files"}; see the adapters.
+    # What the tool really analysed, from its own output (apps.tools.adapters.coverage):
+    # {"unit": "files", "analysed": 12 or null, "unanalysed": [{"path", "reason"}] (<= 200),
+    #  "unanalysed_count": 1, "summary": "12 files analysed; 1 file could not be analysed."}.
     coverage = models.JSONField(default=dict, blank=True)
     # sha256 of the tool's effective configuration: only runs with the same digest are
     # comparable for auto-resolve.

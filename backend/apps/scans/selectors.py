@@ -103,6 +103,8 @@ def scan_live_status_get_for_user(*, user: Any, scan_id: Any) -> dict[str, Any]:
             "finished_at",
             "duration_ms",
             "findings_count",
+            "error_message",
+            "coverage",
             tool_slug=F("tool__slug"),
             tool_name=F("tool__name"),
             target_name=F("target__name"),

@@ -246,10 +246,44 @@ class ScanConfigurationOutputSerializer(serializers.ModelSerializer):
 # --- Scans -----------------------------------------------------------------------------------
 
 
+class UnanalysedItemSerializer(serializers.Serializer):
+    path = serializers.CharField(help_text="File (relative to the tree), host, URL or package.")
+    reason = serializers.CharField()
+
+
+class CoverageSerializer(serializers.Serializer):
+    """What a tool run really analysed, read from the tool's own output; null when the run
+    never got that far (skipped, failed before its report was read, older results)."""
+
+    unit = serializers.ChoiceField(
+        choices=["files", "hosts", "urls", "dependencies", "images", "servers"]
+    )
+    analysed = serializers.IntegerField(
+        allow_null=True, help_text="How many the tool analysed; null when the tool does not say."
+    )
+    unanalysed = UnanalysedItemSerializer(
+        many=True, help_text="What it could not analyse, and why (at most 200)."
+    )
+    unanalysed_count = serializers.IntegerField()
+    summary = serializers.CharField()
+
+
+@extend_schema_field(CoverageSerializer(allow_null=True))
+class CoverageField(serializers.JSONField):
+    """A result's stored coverage, null when there is none."""
+
+    def to_representation(self, value: Any) -> Any:
+        return value or None
+
+
 class ScanToolResultSerializer(serializers.ModelSerializer):
+    """One tool run. `status` partial: some inputs were not analysed (listed in `coverage`,
+    findings stored); skipped: the tool had nothing to look at (`error_message` says why)."""
+
     tool = ToolSummarySerializer(read_only=True)
     target = TargetSummarySerializer(read_only=True, allow_null=True)
     status = ToolResultStatusField(read_only=True)
+    coverage = CoverageField(read_only=True)
 
     class Meta:
         model = ScanToolResult
@@ -265,6 +299,7 @@ class ScanToolResultSerializer(serializers.ModelSerializer):
             "duration_ms",
             "findings_count",
             "error_message",
+            "coverage",
             "raw_output_available",
         ]
         read_only_fields = fields
@@ -321,6 +356,8 @@ class ScanLiveToolStatusSerializer(serializers.Serializer):
     finished_at = serializers.DateTimeField(allow_null=True)
     duration_ms = serializers.IntegerField(allow_null=True)
     findings_count = serializers.IntegerField()
+    error_message = serializers.CharField()
+    coverage = CoverageField()
 
 
 class ScanLiveStatusSerializer(serializers.Serializer):

@@ -1033,6 +1033,29 @@ export interface paths {
         patch: operations["tools_partial_update"];
         trace?: never;
     };
+    "/api/v1/webhooks/scan-configurations/{configuration_id}/trigger/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * @description Start a scan now (trigger `webhook`); answers 202 with the scan id.
+         *
+         *     The token is compared in constant time; a wrong token, an unknown configuration and a
+         *     webhook turned off get the same 404. Rate limited per client address
+         *     (`THROTTLE_SCAN_WEBHOOK`).
+         */
+        post: operations["scan_configurations_webhook_trigger"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1154,6 +1177,19 @@ export interface components {
          * @enum {string}
          */
         ConfidenceEnum: "high" | "medium" | "low" | "unknown";
+        /**
+         * @description What a tool run really analysed, read from the tool's own output; null when the run
+         *     never got that far (skipped, failed before its report was read, older results).
+         */
+        Coverage: {
+            unit: components["schemas"]["UnitEnum"];
+            /** @description How many the tool analysed; null when the tool does not say. */
+            analysed: number | null;
+            /** @description What it could not analyse, and why (at most 200). */
+            unanalysed: components["schemas"]["UnanalysedItem"][];
+            unanalysed_count: number;
+            summary: string;
+        };
         DashboardOutput: {
             /** Format: date-time */
             generated_at: string;
@@ -1744,6 +1780,7 @@ export interface components {
             notify_min_severity?: components["schemas"]["SeverityEnum"];
             notify_emails?: string[];
             notify_webhook_url?: string;
+            /** @description Seconds a tool run may take; at most the server's SECULITE_TOOL_TIMEOUT_MAX_SECONDS (4 hours by default). */
             tool_timeout_seconds?: number;
         };
         PatchedTargetGroupUpdateRequest: {
@@ -1885,6 +1922,7 @@ export interface components {
             notify_min_severity?: components["schemas"]["SeverityEnum"];
             notify_emails?: string[];
             notify_webhook_url?: string;
+            /** @description Seconds a tool run may take; at most the server's SECULITE_TOOL_TIMEOUT_MAX_SECONDS (4 hours by default). */
             tool_timeout_seconds?: number;
         };
         ScanConfigurationOutput: {
@@ -2006,6 +2044,8 @@ export interface components {
             finished_at: string | null;
             duration_ms: number | null;
             findings_count: number;
+            error_message: string;
+            coverage: components["schemas"]["Coverage"] | null;
         };
         ScanRef: {
             readonly id: number;
@@ -2027,6 +2067,10 @@ export interface components {
          * @enum {string}
          */
         ScanStatusEnum: "pending" | "queued" | "running" | "completed" | "completed_with_errors" | "failed" | "error" | "cancelled";
+        /**
+         * @description One tool run. `status` partial: some inputs were not analysed (listed in `coverage`,
+         *     findings stored); skipped: the tool had nothing to look at (`error_message` says why).
+         */
         ScanToolResult: {
             readonly id: number;
             readonly tool: components["schemas"]["ToolSummary"];
@@ -2041,6 +2085,7 @@ export interface components {
             readonly duration_ms: number | null;
             readonly findings_count: number;
             readonly error_message: string;
+            readonly coverage: components["schemas"]["Coverage"] | null;
             readonly raw_output_available: boolean;
         };
         /**
@@ -2209,6 +2254,21 @@ export interface components {
             /** @description Findings resolved that day. */
             resolved: number;
         };
+        UnanalysedItem: {
+            /** @description File (relative to the tree), host, URL or package. */
+            path: string;
+            reason: string;
+        };
+        /**
+         * @description * `files` - files
+         *     * `hosts` - hosts
+         *     * `urls` - urls
+         *     * `dependencies` - dependencies
+         *     * `images` - images
+         *     * `servers` - servers
+         * @enum {string}
+         */
+        UnitEnum: "files" | "hosts" | "urls" | "dependencies" | "images" | "servers";
         /** @description The signed-in user as the web app sees it. */
         UserOutput: {
             readonly id: number;
@@ -2233,6 +2293,11 @@ export interface components {
             /** Format: email */
             readonly email: string;
             readonly full_name: string;
+        };
+        WebhookTriggerAccepted: {
+            /** @description The queued scan's id. */
+            id: number;
+            status: string;
         };
         WorkersHealth: {
             ok: boolean;
@@ -4514,6 +4579,58 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ToolOutput"];
                 };
+            };
+        };
+    };
+    scan_configurations_webhook_trigger: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The configuration's webhook token (or send `Authorization: Bearer <token>`). */
+                "X-SecuLite-Token"?: string;
+            };
+            path: {
+                configuration_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookTriggerAccepted"];
+                };
+            };
+            /** @description The configuration cannot start a scan now. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No token was sent. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No configuration with this id has this token and its webhook on (one answer for all three, so nothing is revealed). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Too many triggers from this address. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };

@@ -24,6 +24,7 @@ export type Scan = S['ScanList']
 export type ScanDetail = S['ScanDetail']
 export type ScanToolResult = S['ScanToolResult']
 export type ScanLiveStatus = S['ScanLiveStatus']
+export type Coverage = S['Coverage']
 export type Finding = S['FindingList']
 export type FindingsExportFormat = NonNullable<NonNullable<operations['findings_export']['parameters']['query']>['format']>
 export type FindingDetail = S['FindingDetail']

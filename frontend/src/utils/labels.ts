@@ -82,6 +82,7 @@ export const TOOL_RESULT_LABEL: Record<ToolResultStatus, string> = {
 export const TOOL_RESULT_FINAL: ToolResultStatus[] = [
   'completed',
   'no_findings',
+  'partial',
   'failed',
   'timed_out',
   'skipped',
@@ -104,7 +105,8 @@ export function statusTagType(status: string): TagType {
   if (['completed', 'no_findings', 'resolved', 'auto_resolved'].includes(status)) return 'success'
   if (['running', 'queued', 'pending', 'confirmed'].includes(status)) return 'info'
   if (['failed', 'error', 'timed_out', 'new', 'reopened'].includes(status)) return 'error'
-  if (['cancelled', 'skipped', 'false_positive', 'accepted_risk'].includes(status)) return 'warning'
+  if (['completed_with_errors', 'partial', 'cancelled', 'false_positive', 'accepted_risk'].includes(status)) return 'warning'
+  // Skipped: the tool had nothing to look at, which is neither a success nor a problem.
   return 'default'
 }
 

@@ -137,6 +137,51 @@ def test_a_failed_scan_says_what_went_wrong(project_with_roles, mailoutbox):
     assert "Semgrep on api: timed_out" in sent["ops@example.com"].body
 
 
+def test_a_scan_completed_with_errors_goes_to_failure_recipients_titled_as_such(
+    project_with_roles, mailoutbox
+):
+    roles = project_with_roles
+    quiet(roles.member, roles.auditor)
+    # The owner wants failures only; the configuration announces failures, not completions.
+    set_preferences(roles.owner, scan_completed=False, scan_failed=True)
+    scan = finished_scan(
+        roles.project,
+        status=ScanStatus.COMPLETED_WITH_ERRORS,
+        notify_on_completion=False,
+        notify_on_failure=True,
+        notify_emails=["ops@example.com"],
+    )
+    scan.error_message = "Semgrep on api: partial (could not analyse 2 files)"
+    scan.save()
+
+    services.scan_notify(scan_id=scan.pk)
+
+    sent = by_recipient(mailoutbox)
+    assert sorted(sent) == sorted(["ops@example.com", roles.owner.email])
+    message = sent["ops@example.com"]
+    assert message.subject == (
+        f'[SecuLite] Scan #{scan.pk} of "nightly" in {roles.project.name} completed with errors'
+    )
+    assert message.body.startswith(
+        f'Scan #{scan.pk} of "nightly" in {roles.project.name} completed with errors.'
+    )
+    assert "What went wrong:\n  Semgrep on api: partial (could not analyse 2 files)" in message.body
+    assert "nothing they did not see was marked resolved" in message.body
+
+
+def test_those_who_want_only_completions_do_not_hear_of_a_scan_with_errors(
+    project_with_roles, mailoutbox
+):
+    roles = project_with_roles
+    quiet(roles.member, roles.auditor)
+    set_preferences(roles.owner, scan_completed=True, scan_failed=False)
+    finished = finished_scan(roles.project, status=ScanStatus.COMPLETED_WITH_ERRORS)
+
+    services.scan_notify(scan_id=finished.pk)
+
+    assert mailoutbox == []
+
+
 def test_switches_off_and_nothing_new_above_the_floor_means_no_email(
     project_with_roles, mailoutbox
 ):

@@ -105,6 +105,27 @@ def test_a_failed_scan_is_posted_as_scan_failed(
     assert payload["scan"]["error_message"] == "Trivy on image: failed"
 
 
+def test_a_scan_completed_with_errors_is_posted_with_its_own_event(
+    project_with_roles, webhook_receiver, allow_loopback
+):
+    scan = webhook_scan(
+        project_with_roles,
+        webhook_receiver.url(),
+        notify_on_completion=False,
+        notify_on_failure=True,
+    )
+    scan.status = ScanStatus.COMPLETED_WITH_ERRORS
+    scan.error_message = "npm audit on web: failed"
+    scan.save()
+
+    services.scan_notify(scan_id=scan.pk)
+
+    payload = webhook_receiver.received[0].json()
+    assert payload["event"] == "scan.completed_with_errors"
+    assert payload["scan"]["status"] == "completed_with_errors"
+    assert payload["scan"]["error_message"] == "npm audit on web: failed"
+
+
 def test_timeout_is_a_failed_delivery_with_its_reason(
     project_with_roles, webhook_receiver, allow_loopback, settings
 ):

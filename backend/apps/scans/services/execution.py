@@ -32,6 +32,7 @@ from apps.scans.models import (
     ScanToolResult,
     ToolResultStatus,
 )
+from apps.scans.services import verdicts
 from apps.scans.services.scans import TOOL_RESULT_FINAL
 from apps.targets.preparation import TargetPreparationError, prepare_target
 from apps.tools.adapters.base import ToolOutputError
@@ -153,6 +154,10 @@ def _run_and_ingest(result: ScanToolResult) -> None:
             _finish(result, ToolResultStatus.FAILED, error_message=f"Target: {exc}")
             return
         config = adapter.config_with_defaults(_tool_config(result))
+        not_applicable = adapter.not_applicable_reason(target=prepared, config=config)
+        if not_applicable:
+            _finish(result, ToolResultStatus.SKIPPED, error_message=not_applicable[:2000])
+            return
         output_path = workdir / f"{adapter.tool_id}.out"
         try:
             command = adapter.build_command(target=prepared, config=config, output_path=output_path)
@@ -174,7 +179,7 @@ def _run_and_ingest(result: ScanToolResult) -> None:
                 result.raw_output.save(
                     f"scan{scan.pk}-{adapter.tool_id}-{result.pk}.out", File(raw), save=False
                 )
-        common = {"exit_code": outcome.exit_code, "tool_version": version}
+        common: dict[str, Any] = {"exit_code": outcome.exit_code, "tool_version": version}
         if outcome.cancelled:
             _finish(result, ToolResultStatus.CANCELLED, error_message="Cancelled.", **common)
             return
@@ -205,6 +210,14 @@ def _run_and_ingest(result: ScanToolResult) -> None:
         if not verdict.ok:
             _finish(result, ToolResultStatus.FAILED, error_message=verdict.reason[:2000], **common)
             return
+        coverage = verdicts.tool_coverage(
+            adapter, output_path=command.output_path, target=prepared, stderr=outcome.stderr_tail
+        )
+        common["coverage"] = coverage.as_json() if coverage else {}
+        blind = verdicts.nothing_analysed_reason(adapter, coverage, target=prepared, config=config)
+        if blind:
+            _finish(result, ToolResultStatus.FAILED, error_message=blind[:2000], **common)
+            return
         try:
             ingested = findings_ingest(
                 project=scan.project,
@@ -228,6 +241,16 @@ def _run_and_ingest(result: ScanToolResult) -> None:
                 ToolResultStatus.FAILED,
                 **common,
                 error_message=f"Unparseable output: {exc.__class__.__name__}: {exc}"[:2000],
+            )
+            return
+        if coverage is not None and coverage.partial:
+            message = verdicts.partial_message(adapter, coverage)
+            _finish(
+                result,
+                ToolResultStatus.PARTIAL,
+                findings_count=ingested.total,
+                error_message=message,
+                **common,
             )
             return
         status = ToolResultStatus.COMPLETED if ingested.total else ToolResultStatus.NO_FINDINGS
@@ -299,13 +322,7 @@ def scan_finalize(*, scan_id: int) -> Scan:
             resolved = findings_auto_resolve(scan=scan, results=results)
         scan.summary = scan_summary(scan=scan, auto_resolved=resolved)
         if scan.status == ScanStatus.RUNNING:
-            failed = [r for r in results if r.status not in SUCCESSFUL]
-            scan.status = ScanStatus.FAILED if failed else ScanStatus.COMPLETED
-            if failed:
-                scan.error_message = "; ".join(
-                    f"{r.tool.name} on {r.target_snapshot.get('name', r.target_id)}: {r.status}"
-                    for r in failed
-                )[:2000]
+            scan.status, scan.error_message = verdicts.scan_end_state(results)
             scan.current_step = "Finished"
             scan.progress = 100
             scan.finished_at = timezone.now()

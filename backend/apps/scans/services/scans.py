@@ -24,6 +24,7 @@ from apps.targets.models import TargetAsset
 TOOL_RESULT_FINAL = (
     ToolResultStatus.COMPLETED,
     ToolResultStatus.NO_FINDINGS,
+    ToolResultStatus.PARTIAL,
     ToolResultStatus.FAILED,
     ToolResultStatus.TIMED_OUT,
     ToolResultStatus.SKIPPED,

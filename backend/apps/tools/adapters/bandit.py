@@ -21,9 +21,12 @@ from apps.tools.adapters.common import (
     confidence_of,
     expect,
     mapping,
+    report_path,
+    tree_inputs,
     tree_root,
 )
-from apps.tools.adapters.toolkit import stream_json_items
+from apps.tools.adapters.coverage import Coverage, coverage_of
+from apps.tools.adapters.toolkit import stream_json_items, stream_json_kvitems
 
 # Bandit's issue severity x issue confidence → SecuLite severity. A high-severity issue
 # Bandit is unsure of drops one step, a low-severity one it is unsure of becomes
@@ -66,7 +69,8 @@ class BanditAdapter(BaseAdapter):
     - fingerprint_hint: none (Bandit has no stable id); the service uses rule, file and code.
 
     Exit codes: 0 (no issues) and 1 (issues found) are success. Files Bandit could not parse
-    are listed in `errors[]` and do not fail the run.
+    are listed in `errors[]`: they make the run partial (coverage), not failed. Coverage ←
+    the per-file keys of `metrics` (files Bandit read) minus those in `errors[]`.
     """
 
     tool_id: ClassVar[str] = "bandit"
@@ -76,6 +80,7 @@ class BanditAdapter(BaseAdapter):
     homepage: ClassVar[str] = "https://bandit.readthedocs.io"
     supported_asset_types: ClassVar[tuple[str, ...]] = CODE_ASSET_TYPES
     binary: ClassVar[str] = "bandit"
+    input_kind: ClassVar[str] = "Python files"
     success_exit_codes: ClassVar[tuple[int, ...]] = (0, 1)
     default_config: ClassVar[Mapping[str, Any]] = {
         "severity_level": "low",
@@ -130,6 +135,27 @@ class BanditAdapter(BaseAdapter):
             argv.append("--ignore-nosec")
         argv += ["--", str(root)]
         return ToolCommand(argv=tuple(argv), output_path=output_path)
+
+    def input_files(self, *, target: PreparedTarget, config: Mapping[str, Any]) -> list[str] | None:
+        # Bandit's own default: *.py and *.pyw.
+        return tree_inputs(target, lambda path: path.suffix.lower() in (".py", ".pyw"))
+
+    def coverage(self, *, output_path: Path, target: PreparedTarget, stderr: str) -> Coverage:
+        root = target.path
+        read = {
+            report_path(name, root)
+            for name, _ in stream_json_kvitems(
+                output_path, self.name, "metrics", expect_keys=("metrics",)
+            )
+            if name != "_totals"
+        }
+        missed = [
+            (report_path(error.get("filename"), root), str(error.get("reason") or "error"))
+            for error in stream_json_items(output_path, self.name, "errors.item", expect_keys=None)
+            if isinstance(error, dict) and error.get("filename")
+        ]
+        analysed = len(read - {path for path, _ in missed})
+        return coverage_of("files", analysed, missed, tool=self.name)
 
     def parse(self, *, output_path: Path, target: PreparedTarget) -> Iterator[NormalizedFinding]:
         # Streamed result by result (ijson), so a report of any size is never held whole.

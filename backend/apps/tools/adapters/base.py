@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar, Protocol, runtime_checkable
 
+from apps.tools.adapters.coverage import Coverage, unknown_coverage
+
 SEVERITIES = ("critical", "high", "medium", "low", "informational", "unknown")
 CONFIDENCES = ("high", "medium", "low", "unknown")
 
@@ -146,6 +148,17 @@ class ToolAdapter(Protocol):
     def parse(self, *, output_path: Path, target: PreparedTarget) -> Iterator[NormalizedFinding]:
         """Findings from the raw output, streamed where the format allows."""
 
+    def input_files(self, *, target: PreparedTarget, config: Mapping[str, Any]) -> list[str] | None:
+        """The tree's files this tool reads (relative, capped), or None when the tool does not
+        work on files of a tree."""
+
+    def not_applicable_reason(self, *, target: PreparedTarget, config: Mapping[str, Any]) -> str:
+        """ "" when the prepared target holds something this tool analyses, else why not; decided
+        before the tool runs (the result is then skipped, not failed)."""
+
+    def coverage(self, *, output_path: Path, target: PreparedTarget, stderr: str) -> Coverage:
+        """What the run analysed and what it could not, from the tool's own output."""
+
 
 def scanners_home() -> Path:
     """Where the project's setup installs each scanner in an isolated environment."""
@@ -170,6 +183,9 @@ class BaseAdapter:
         "additionalProperties": False,
     }
     binary: ClassVar[str]
+    # What coverage counts, and how the inputs are named in messages ("Python files").
+    coverage_unit: ClassVar[str] = "files"
+    input_kind: ClassVar[str] = "files"
     version_args: ClassVar[tuple[str, ...]] = ("--version",)
     success_exit_codes: ClassVar[tuple[int, ...]] = (0,)
 
@@ -210,6 +226,22 @@ class BaseAdapter:
         tail = stderr.strip().splitlines()[-3:] if stderr.strip() else []
         detail = " | ".join(tail) or "no error output"
         return ExitVerdict(ok=False, reason=f"exited with code {exit_code}: {detail}")
+
+    def input_files(self, *, target: PreparedTarget, config: Mapping[str, Any]) -> list[str] | None:
+        return None
+
+    def input_description(self, config: Mapping[str, Any]) -> str:
+        """How this tool's inputs are named in messages, e.g. "Python files"."""
+        return self.input_kind
+
+    def not_applicable_reason(self, *, target: PreparedTarget, config: Mapping[str, Any]) -> str:
+        files = self.input_files(target=target, config=config)
+        if files is not None and not files:
+            return f"Not applicable: no {self.input_kind} in the tree for {self.name} to analyse."
+        return ""
+
+    def coverage(self, *, output_path: Path, target: PreparedTarget, stderr: str) -> Coverage:
+        return unknown_coverage(self.coverage_unit, self.name)
 
 
 def relative_path(path: str, root: Path | None) -> str:

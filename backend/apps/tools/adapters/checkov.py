@@ -20,9 +20,18 @@ from apps.tools.adapters.common import (
     as_int,
     expect_kind,
     mapping,
+    report_path,
+    tree_inputs,
     tree_root,
 )
-from apps.tools.adapters.jsonstream import json_kind, json_outline, stream_outlined_items
+from apps.tools.adapters.coverage import Coverage, coverage_of
+from apps.tools.adapters.hadolint import is_dockerfile
+from apps.tools.adapters.jsonstream import (
+    json_kind,
+    json_outline,
+    stream_json_items,
+    stream_outlined_items,
+)
 
 FRAMEWORKS: tuple[str, ...] = (
     "ansible",
@@ -66,6 +75,15 @@ PREFIX_SEVERITY: tuple[tuple[str, str], ...] = (
     ("CKV_OPENAPI_", "medium"),
 )
 DEFAULT_SEVERITY = "medium"
+# Files some Checkov framework reads (Terraform, CloudFormation/ARM/Kubernetes/Helm/CI YAML and
+# JSON, Bicep, Dockerfiles).
+IAC_SUFFIXES = frozenset(
+    {".tf", ".hcl", ".tfvars", ".yaml", ".yml", ".json", ".template", ".bicep", ".tpl"}
+)
+
+
+def is_iac_file(path: Path) -> bool:
+    return path.suffix.lower() in IAC_SUFFIXES or is_dockerfile(path)
 
 
 def checkov_severity(check_id: str, reported: Any) -> str:
@@ -80,6 +98,10 @@ def checkov_severity(check_id: str, reported: Any) -> str:
 class CheckovAdapter(BaseAdapter):
     """Checkov (`checkov --directory=<tree> -o json --skip-download`), with
     `BC_SKIP_MAPPING=TRUE` so it never calls its vendor's API.
+
+    Run without `--quiet`, so the report names the files Checkov could not parse
+    (`results.parsing_errors`): they make the run partial. Checkov does not report how many
+    files it read, so coverage's `analysed` stays unknown.
 
     The directory is passed as `--directory=<path>` and the process runs outside the tree, so
     a scanned repository's `.checkov.yaml` (which could load external Python checks) is never
@@ -112,6 +134,7 @@ class CheckovAdapter(BaseAdapter):
     homepage: ClassVar[str] = "https://www.checkov.io"
     supported_asset_types: ClassVar[tuple[str, ...]] = CODE_ASSET_TYPES
     binary: ClassVar[str] = "checkov"
+    input_kind: ClassVar[str] = "infrastructure-as-code files (Terraform, YAML/JSON, Dockerfiles)"
     success_exit_codes: ClassVar[tuple[int, ...]] = (0, 1)
     default_config: ClassVar[Mapping[str, Any]] = {
         "frameworks": [],
@@ -163,7 +186,6 @@ class CheckovAdapter(BaseAdapter):
             f"--directory={root}",
             "--output=json",
             "--skip-download",
-            "--quiet",
             "--compact",
         ]
         frameworks = self._names(cfg["frameworks"], FRAMEWORKS, "framework")
@@ -203,6 +225,17 @@ class CheckovAdapter(BaseAdapter):
             if not isinstance(check_id, str) or not re.fullmatch(CHECK_ID_PATTERN, check_id):
                 raise ValueError(f"invalid Checkov check id {check_id!r}")
         return ids
+
+    def input_files(self, *, target: PreparedTarget, config: Mapping[str, Any]) -> list[str] | None:
+        return tree_inputs(target, is_iac_file)
+
+    def coverage(self, *, output_path: Path, target: PreparedTarget, stderr: str) -> Coverage:
+        container = "item." if json_kind(output_path, self.name) == "list" else ""
+        unparsed = stream_json_items(
+            output_path, self.name, f"{container}results.parsing_errors.item", expect_keys=None
+        )
+        missed = [(report_path(path, target.path), "could not be parsed") for path in unparsed]
+        return coverage_of("files", None, missed, tool=self.name)
 
     def parse(self, *, output_path: Path, target: PreparedTarget) -> Iterator[NormalizedFinding]:
         # One report object, or a list of them: the first byte decides. Pass 1 checks every

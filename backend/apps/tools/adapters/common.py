@@ -5,6 +5,7 @@ severities. Reports are read by the streaming readers in `jsonstream`, never who
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from collections.abc import Callable, Iterable, Mapping
@@ -89,6 +90,68 @@ def walk_files(
                 if len(found) >= max_files:
                     return found
     return found
+
+
+# How many input files the applicability check looks for at most (it only needs to know
+# whether there are some, and roughly how many for messages).
+INPUT_SCAN_LIMIT = 10_000
+
+
+def tree_inputs(
+    target: PreparedTarget, matches: Callable[[Path], bool], *, limit: int = INPUT_SCAN_LIMIT
+) -> list[str] | None:
+    """The tree's files a tool would read (as `walk_files`, any size), or None when the target
+    has no prepared tree to look at."""
+    if target.path is None or not Path(target.path).is_dir():
+        return None
+    return walk_files(Path(target.path), matches, max_files=limit, max_bytes=2**62)
+
+
+def report_path(path: Any, root: Path | None) -> str:
+    """A path from a tool's report, relative to the scanned tree (as findings store it)."""
+    text = str(path or "").removeprefix("file://")
+    if root is not None and text.startswith("/"):
+        for base in (root, root.resolve()):
+            try:
+                return Path(text).relative_to(base).as_posix()
+            except ValueError:
+                continue
+    return text.removeprefix("./")
+
+
+def inputs_record_path(output_path: Path) -> Path:
+    """Where a tool that is handed a file list keeps that list beside its report."""
+    return output_path.with_name(output_path.name + ".inputs.json")
+
+
+def select_inputs(
+    root: Path, matches: Callable[[Path], bool], *, max_files: int, output_path: Path
+) -> list[str]:
+    """The files (at most `max_files`) to pass to a per-file tool; the list, and the files
+    left out over the limit, are recorded beside the report for `recorded_inputs`."""
+    found = walk_files(root, matches, max_files=max_files + MAX_LEFT_OUT)
+    chosen, left_out = found[:max_files], found[max_files:]
+    record = {"files": chosen, "left_out": left_out}
+    inputs_record_path(output_path).write_text(json.dumps(record), "utf-8")
+    return chosen
+
+
+# How many files over a tool's max_files limit are named in its coverage.
+MAX_LEFT_OUT = 200
+
+
+def recorded_inputs(output_path: Path) -> tuple[list[str], list[str]] | None:
+    """(files handed to the tool, files left out over its limit), or None when not recorded."""
+    path = inputs_record_path(output_path)
+    try:
+        record = json.loads(path.read_text("utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(record, dict):
+        return None
+    files = [str(f) for f in record.get("files") or [] if isinstance(f, str)]
+    left_out = [str(f) for f in record.get("left_out") or [] if isinstance(f, str)]
+    return files, left_out
 
 
 def read_head(path: Path, size: int = 256) -> bytes:

@@ -23,6 +23,7 @@ from apps.tools.adapters.common import (
     expect_kind,
     mask_secret,
     source_lines,
+    tree_inputs,
     tree_root,
 )
 from apps.tools.adapters.jsonstream import json_kind, stream_json_kvitems
@@ -132,6 +133,11 @@ class DetectSecretsAdapter(BaseAdapter):
             argv.append(f"--exclude-files={exclude}")
         argv += ["--", "."]
         return ToolCommand(argv=tuple(argv), output_path=output_path, cwd=root)
+
+    def input_files(self, *, target: PreparedTarget, config: Mapping[str, Any]) -> list[str] | None:
+        # --all-files: every file is read (detect-secrets does not report which it read, so
+        # coverage stays "not said").
+        return tree_inputs(target, lambda path: True)
 
     def parse(self, *, output_path: Path, target: PreparedTarget) -> Iterator[NormalizedFinding]:
         # Streamed file by file: only one file's entries are held (its secrets' hashes are

@@ -15,7 +15,15 @@ from apps.tools.adapters.base import (
     PreparedTarget,
     ToolCommand,
 )
-from apps.tools.adapters.common import CODE_ASSET_TYPES, tree_root
+from apps.tools.adapters.common import (
+    CODE_ASSET_TYPES,
+    mapping,
+    report_path,
+    tree_inputs,
+    tree_root,
+)
+from apps.tools.adapters.coverage import Coverage, coverage_of
+from apps.tools.adapters.jsonstream import stream_json_items
 from apps.tools.adapters.sarif import parse_sarif
 
 CONFIG_FILE = Path(__file__).resolve().with_name("eslint_config") / "eslint.config.mjs"
@@ -43,6 +51,17 @@ RULE_CWE: dict[str, int] = {
     "security/detect-pseudoRandomBytes": 338,
     "security/detect-unsafe-regex": 1333,
 }
+# The files SecuLite's ESLint config lints, and the directories it ignores.
+JS_SUFFIXES = frozenset({".js", ".cjs", ".mjs", ".jsx"})
+IGNORED_DIRS = frozenset({"dist", "vendor"})
+
+
+def is_linted(path: Path) -> bool:
+    return (
+        path.suffix.lower() in JS_SUFFIXES
+        and not path.name.endswith(".min.js")
+        and not IGNORED_DIRS.intersection(path.parts)
+    )
 
 
 class EslintAdapter(BaseAdapter):
@@ -63,6 +82,10 @@ class EslintAdapter(BaseAdapter):
 
     Exit codes: 0 (no error-level problems) and 1 (error-level problems) are success; 2 is a
     configuration or internal error.
+
+    Coverage ← the SARIF run's `artifacts` (every file ESLint linted), less the files named by
+    an error-level tool notification (a parsing error: ESLint skipped that file), which make
+    the run partial.
     """
 
     tool_id: ClassVar[str] = "eslint"
@@ -75,6 +98,7 @@ class EslintAdapter(BaseAdapter):
     homepage: ClassVar[str] = "https://github.com/eslint-community/eslint-plugin-security"
     supported_asset_types: ClassVar[tuple[str, ...]] = CODE_ASSET_TYPES
     binary: ClassVar[str] = "eslint"
+    input_kind: ClassVar[str] = "JavaScript files (.js, .cjs, .mjs, .jsx)"
     success_exit_codes: ClassVar[tuple[int, ...]] = (0, 1)
     default_config: ClassVar[Mapping[str, Any]] = {"disabled_rules": []}
     config_schema: ClassVar[Mapping[str, Any]] = {
@@ -143,6 +167,35 @@ class EslintAdapter(BaseAdapter):
             cwd=root,
             env={"SECULITE_ESLINT_NODE_MODULES": str(modules)},
         )
+
+    def input_files(self, *, target: PreparedTarget, config: Mapping[str, Any]) -> list[str] | None:
+        root = target.path
+        return tree_inputs(target, lambda path: is_linted(path.relative_to(root) if root else path))
+
+    def coverage(self, *, output_path: Path, target: PreparedTarget, stderr: str) -> Coverage:
+        root = target.path
+        linted = {
+            report_path(mapping(mapping(artifact).get("location")).get("uri"), root)
+            for artifact in stream_json_items(
+                output_path, self.name, "runs.item.artifacts.item", expect_keys=("runs",)
+            )
+        }
+        missed: list[tuple[str, str]] = []
+        for key in ("toolConfigurationNotifications", "toolExecutionNotifications"):
+            for note in stream_json_items(
+                output_path, self.name, f"runs.item.invocations.item.{key}.item", expect_keys=None
+            ):
+                note = mapping(note)
+                if note.get("level") != "error":
+                    continue
+                reason = str(mapping(note.get("message")).get("text") or "error")[:120]
+                for location in note.get("locations") or []:
+                    physical = mapping(mapping(location).get("physicalLocation"))
+                    uri = mapping(physical.get("artifactLocation")).get("uri")
+                    if uri:
+                        missed.append((report_path(uri, root), reason))
+        analysed = len(linted - {path for path, _ in missed})
+        return coverage_of("files", analysed, missed, tool=self.name)
 
     def parse(self, *, output_path: Path, target: PreparedTarget) -> Iterator[NormalizedFinding]:
         for finding in parse_sarif(output_path, target.path, self.name):

@@ -18,10 +18,13 @@ from apps.tools.adapters.common import (
     CODE_ASSET_TYPES,
     as_int,
     expect,
+    recorded_inputs,
+    select_inputs,
     source_lines,
+    tree_inputs,
     tree_root,
-    walk_files,
 )
+from apps.tools.adapters.coverage import Coverage, coverage_of
 from apps.tools.adapters.jsonstream import stream_json_array
 
 LEVEL_SEVERITY = {
@@ -70,6 +73,9 @@ class HadolintAdapter(BaseAdapter):
     Exit codes: 0 (clean) and 1 (rule violations) are success. A Dockerfile Hadolint cannot
     parse is reported as rule DL1000, not as an error. Hadolint also exits 1 when it cannot
     read a file, with no JSON; parsing then fails with that message.
+
+    Coverage ← the Dockerfiles handed to Hadolint (recorded beside the report), less those it
+    could not parse (DL1000) or that were over `max_files`: those make the run partial.
     """
 
     tool_id: ClassVar[str] = "hadolint"
@@ -81,6 +87,7 @@ class HadolintAdapter(BaseAdapter):
     homepage: ClassVar[str] = "https://github.com/hadolint/hadolint"
     supported_asset_types: ClassVar[tuple[str, ...]] = CODE_ASSET_TYPES
     binary: ClassVar[str] = "hadolint"
+    input_kind: ClassVar[str] = "Dockerfiles"
     success_exit_codes: ClassVar[tuple[int, ...]] = (0, 1)
     default_config: ClassVar[Mapping[str, Any]] = {"ignore": [], "max_files": 500}
     config_schema: ClassVar[Mapping[str, Any]] = {
@@ -114,9 +121,28 @@ class HadolintAdapter(BaseAdapter):
             if not isinstance(code, str) or not re.fullmatch(RULE_PATTERN, code):
                 raise ValueError(f"invalid Hadolint rule code {code!r}")
             argv.append(f"--ignore={code}")
-        files = walk_files(root, is_dockerfile, max_files=int(cfg["max_files"]))
+        files = select_inputs(
+            root, is_dockerfile, max_files=int(cfg["max_files"]), output_path=output_path
+        )
         argv += ["--", *files] if files else ["-"]
         return ToolCommand(argv=tuple(argv), output_path=output_path, cwd=root)
+
+    def input_files(self, *, target: PreparedTarget, config: Mapping[str, Any]) -> list[str] | None:
+        return tree_inputs(target, is_dockerfile)
+
+    def coverage(self, *, output_path: Path, target: PreparedTarget, stderr: str) -> Coverage:
+        missed = [
+            (str(entry.get("file") or ""), f"syntax error at line {entry.get('line')}")
+            for entry in stream_json_array(output_path, self.name)
+            if isinstance(entry, dict) and entry.get("code") == "DL1000"
+        ]
+        recorded = recorded_inputs(output_path)
+        if recorded is None:
+            return coverage_of("files", None, missed, tool=self.name)
+        files, left_out = recorded
+        missed += [(name, "over the max_files limit") for name in left_out]
+        analysed = len(set(files) - {path for path, _ in missed})
+        return coverage_of("files", analysed, missed, tool=self.name)
 
     def parse(self, *, output_path: Path, target: PreparedTarget) -> Iterator[NormalizedFinding]:
         # Streamed entry by entry (the report is a top-level JSON array).

@@ -24,12 +24,19 @@ from apps.tools.adapters.common import (
     expect_kind,
     first_sentence,
     mapping,
+    report_path,
+    tree_inputs,
     tree_root,
 )
+from apps.tools.adapters.coverage import Coverage, coverage_of
 from apps.tools.adapters.jsonstream import json_kind, json_value, stream_json_kvitems
 
 SEVERITY = {"ERROR": "high", "WARNING": "medium", "INFO": "low"}
 SECRET_CWES = frozenset({259, 321, 798})
+# The files njsscan's rules read: JavaScript/TypeScript and Node.js templates.
+NODE_SUFFIXES = frozenset(
+    {".js", ".jsx", ".ts", ".tsx", ".mjs", ".cjs", ".ejs", ".hbs", ".handlebars", ".pug", ".jade"}
+)
 
 
 class NjsscanAdapter(BaseAdapter):
@@ -49,8 +56,9 @@ class NjsscanAdapter(BaseAdapter):
 
     Exit codes: 0 (nothing found) and 1 (findings, or errors) are success here; an error
     reported as a message string (e.g. Semgrep missing) fails parsing, while per-file errors
-    (objects from Semgrep) do not. A repository's `.njsscan` file may narrow the scan, as
-    njsscan documents.
+    (objects from Semgrep) do not fail it: each names a file that was not (fully) analysed and
+    makes the run partial (coverage). njsscan does not say how many files it read. A
+    repository's `.njsscan` file may narrow the scan, as njsscan documents.
     """
 
     tool_id: ClassVar[str] = "njsscan"
@@ -63,6 +71,7 @@ class NjsscanAdapter(BaseAdapter):
     homepage: ClassVar[str] = "https://github.com/ajinabraham/njsscan"
     supported_asset_types: ClassVar[tuple[str, ...]] = CODE_ASSET_TYPES
     binary: ClassVar[str] = "njsscan"
+    input_kind: ClassVar[str] = "JavaScript/TypeScript files or Node.js templates"
     success_exit_codes: ClassVar[tuple[int, ...]] = (0, 1)
     default_config: ClassVar[Mapping[str, Any]] = {}
     config_schema: ClassVar[Mapping[str, Any]] = {
@@ -89,6 +98,21 @@ class NjsscanAdapter(BaseAdapter):
                 "SEMGREP_SEND_METRICS": "off",
             },
         )
+
+    def input_files(self, *, target: PreparedTarget, config: Mapping[str, Any]) -> list[str] | None:
+        return tree_inputs(target, lambda path: path.suffix.lower() in NODE_SUFFIXES)
+
+    def coverage(self, *, output_path: Path, target: PreparedTarget, stderr: str) -> Coverage:
+        errors = json_value(output_path, self.name, "errors")
+        missed: list[tuple[str, str]] = []
+        for error in errors if isinstance(errors, list) else []:
+            if not isinstance(error, dict) or not error.get("path"):
+                continue
+            kind = error.get("type")
+            name = kind[0] if isinstance(kind, list) and kind else kind
+            reason = "partly parsed (syntax error)" if name == "PartialParsing" else str(name)
+            missed.append((report_path(error["path"], target.path), reason or "error"))
+        return coverage_of("files", None, missed, tool=self.name)
 
     def parse(self, *, output_path: Path, target: PreparedTarget) -> Iterator[NormalizedFinding]:
         # Streamed rule by rule. njsscan sorts its keys, so 'errors' (checked before any

@@ -16,6 +16,7 @@ from apps.tools.adapters.base import (
     ToolCommand,
     ToolOutputError,
 )
+from apps.tools.adapters.coverage import Coverage, coverage_of
 from apps.tools.adapters.toolkit import (
     clip,
     map_severity,
@@ -133,6 +134,10 @@ class NmapAdapter(BaseAdapter):
     The XML is streamed with defusedxml's iterparse, one <host> at a time (elements cleared
     after use). Exit code 0 is success; a report whose targets were all skipped (invalid or
     unresolvable) or that records an error fails the run.
+
+    Coverage (hosts) ← `runstats/hosts` up and down: a run in which no host was up analysed
+    nothing and fails; down hosts of a range make the run partial (their findings were not
+    looked at). With `skip_host_discovery` (-Pn, the default) nmap counts every host as up.
     """
 
     tool_id: ClassVar[str] = "nmap"
@@ -145,6 +150,7 @@ class NmapAdapter(BaseAdapter):
     homepage: ClassVar[str] = "https://nmap.org/"
     supported_asset_types: ClassVar[tuple[str, ...]] = ("domain", "ip_range", "url")
     binary: ClassVar[str] = "nmap"
+    coverage_unit: ClassVar[str] = "hosts"
     default_config: ClassVar[Mapping[str, Any]] = {
         "ports": "",
         "top_ports": 1000,
@@ -239,6 +245,38 @@ class NmapAdapter(BaseAdapter):
             detail = "; ".join(skipped) or "no target"
             return ExitVerdict(ok=False, reason=f"nmap scanned no host: {detail}")
         return verdict
+
+    def coverage(self, *, output_path: Path, target: PreparedTarget, stderr: str) -> Coverage:
+        up = down = 0
+        missed: list[tuple[str, str]] = []
+        for event, element in _iterparse(output_path):
+            if event != "end":
+                continue
+            if element.tag == "host":
+                status = element.find("status")
+                if status is not None and status.get("state") != "up":
+                    address = element.find("address")
+                    name = address.get("addr", "") if address is not None else ""
+                    missed.append((name, f"host {status.get('state')} ({status.get('reason')})"))
+                element.clear()
+            elif element.tag == "hosts":
+                up, down = int(element.get("up") or 0), int(element.get("down") or 0)
+        if down and len(missed) < down:
+            # Down hosts are not listed without -v; name the target they belong to.
+            spec = target.host or target.identifier
+            missed.append((spec, f"{down - len(missed)} host(s) did not answer host discovery"))
+        if up == 0:
+            summary = f"No host was up ({down} down): nmap reached nothing to scan."
+        else:
+            summary = f"{up} of {up + down} host{'s' if up + down != 1 else ''} up."
+        cover = coverage_of("hosts", up, missed, summary=summary, tool=self.name)
+        return Coverage(
+            unit=cover.unit,
+            analysed=up,
+            unanalysed=cover.unanalysed,
+            unanalysed_count=down,
+            summary=summary,
+        )
 
     def parse(self, *, output_path: Path, target: PreparedTarget) -> Iterator[NormalizedFinding]:
         for event, element in _iterparse(output_path):

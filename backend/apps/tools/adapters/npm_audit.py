@@ -16,6 +16,7 @@ from apps.tools.adapters.base import (
     ToolOutputError,
     cwe_from,
 )
+from apps.tools.adapters.coverage import Coverage, coverage_of
 from apps.tools.adapters.toolkit import (
     clip,
     dependency_hint,
@@ -132,6 +133,7 @@ class NpmAuditAdapter(BaseAdapter):
         "file_upload",
     )
     binary: ClassVar[str] = "npm"
+    coverage_unit: ClassVar[str] = "dependencies"
     default_config: ClassVar[Mapping[str, Any]] = {
         "omit_dev": False,
         "registry": "https://registry.npmjs.org/",
@@ -176,6 +178,23 @@ class NpmAuditAdapter(BaseAdapter):
             output_path=output_path,
             cwd=root,
             env={"NO_UPDATE_NOTIFIER": "1", "npm_config_update_notifier": "false"},
+        )
+
+    def not_applicable_reason(self, *, target: PreparedTarget, config: Mapping[str, Any]) -> str:
+        if target.path is None or any((target.path / name).is_file() for name in LOCKFILES):
+            return ""
+        return (
+            "Not applicable: no package-lock.json or npm-shrinkwrap.json at the top of the "
+            "tree, so there are no locked npm dependencies to audit."
+        )
+
+    def coverage(self, *, output_path: Path, target: PreparedTarget, stderr: str) -> Coverage:
+        """Dependencies audited: the v2 report's `metadata.dependencies.total`."""
+        metadata = json_value(output_path, TOOL, "metadata")
+        counts = metadata.get("dependencies") if isinstance(metadata, dict) else None
+        total = counts.get("total") if isinstance(counts, dict) else None
+        return coverage_of(
+            "dependencies", total if isinstance(total, int) else None, tool=self.name
         )
 
     def interpret_exit(self, *, exit_code: int, output_path: Path, stderr: str) -> ExitVerdict:

@@ -71,6 +71,7 @@ class NucleiAdapter(UnavailableInThisWorkerMixin, BaseAdapter):
     homepage: ClassVar[str] = "https://docs.projectdiscovery.io/tools/nuclei"
     supported_asset_types: ClassVar[tuple[str, ...]] = ("url",)
     binary: ClassVar[str] = "nuclei"
+    coverage_unit: ClassVar[str] = "urls"
     version_args: ClassVar[tuple[str, ...]] = ("-version",)
     default_config: ClassVar[Mapping[str, Any]] = {
         "severities": ["low", "medium", "high", "critical"],

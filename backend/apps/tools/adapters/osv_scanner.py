@@ -106,8 +106,11 @@ class OsvScannerAdapter(UnavailableInThisWorkerMixin, BaseAdapter):
         "file_upload",
     )
     binary: ClassVar[str] = "osv-scanner"
+    coverage_unit: ClassVar[str] = "dependencies"
     success_exit_codes: ClassVar[tuple[int, ...]] = (0, 1)
-    default_config: ClassVar[Mapping[str, Any]] = {"recursive": True, "include_ignored": False}
+    # .gitignore rules are not honoured by default: a codebase path in a folder that a parent
+    # repository ignores (as var/code is) would otherwise be scanned as empty.
+    default_config: ClassVar[Mapping[str, Any]] = {"recursive": True, "include_ignored": True}
     config_schema: ClassVar[Mapping[str, Any]] = {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "type": "object",
@@ -116,7 +119,8 @@ class OsvScannerAdapter(UnavailableInThisWorkerMixin, BaseAdapter):
             "recursive": {"type": "boolean", "description": "Search subdirectories."},
             "include_ignored": {
                 "type": "boolean",
-                "description": "Also scan files matched by .gitignore.",
+                "description": "Also scan files matched by .gitignore (default: yes, the tree "
+                "is scanned as it is).",
             },
         },
     }

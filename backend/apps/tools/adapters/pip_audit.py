@@ -14,6 +14,7 @@ from apps.tools.adapters.base import (
     ToolCommand,
     ToolOutputError,
 )
+from apps.tools.adapters.coverage import Coverage, coverage_of
 from apps.tools.adapters.toolkit import (
     clip,
     dependency_hint,
@@ -95,6 +96,7 @@ class PipAuditAdapter(BaseAdapter):
         "file_upload",
     )
     binary: ClassVar[str] = "pip-audit"
+    coverage_unit: ClassVar[str] = "dependencies"
     default_config: ClassVar[Mapping[str, Any]] = {
         "requirement_files": [],
         "vulnerability_service": "pypi",
@@ -179,6 +181,32 @@ class PipAuditAdapter(BaseAdapter):
         return ToolCommand(
             argv=tuple(argv), output_path=output_path, cwd=root, output_written_by_tool=True
         )
+
+    def not_applicable_reason(self, *, target: PreparedTarget, config: Mapping[str, Any]) -> str:
+        """Nothing to audit without a requirements file or a Python project at the top of the
+        tree (requirement_files named in the config must exist: that is checked as an error)."""
+        if self.config_with_defaults(config)["requirement_files"] or target.path is None:
+            return ""
+        root = target.path
+        if any((root / name).is_file() for name in ("requirements.txt", *PROJECT_FILES)):
+            return ""
+        return (
+            "Not applicable: no requirements.txt, pyproject.toml, setup.py or setup.cfg at the "
+            "top of the tree, so there are no Python dependencies to audit (set "
+            "requirement_files for other file names)."
+        )
+
+    def coverage(self, *, output_path: Path, target: PreparedTarget, stderr: str) -> Coverage:
+        """Dependencies audited; those pip-audit skipped (`skip_reason`) are unanalysed."""
+        audited, missed = 0, []
+        for dep in _dependencies(output_path):
+            if not isinstance(dep, dict):
+                continue
+            if dep.get("skip_reason"):
+                missed.append((str(dep.get("name") or "?"), str(dep["skip_reason"])))
+            else:
+                audited += 1
+        return coverage_of("dependencies", audited, missed, tool=self.name)
 
     def interpret_exit(self, *, exit_code: int, output_path: Path, stderr: str) -> ExitVerdict:
         try:

@@ -17,15 +17,20 @@ from apps.tools.adapters.base import (
 from apps.tools.adapters.common import (
     CODE_ASSET_TYPES,
     SAFE_TOKEN_PATTERN,
+    SKIP_DIRS,
     as_int,
     as_str_tuple,
     confidence_of,
     expect,
     first_sentence,
     mapping,
+    report_path,
     source_lines,
+    tree_inputs,
     tree_root,
 )
+from apps.tools.adapters.coverage import Coverage, coverage_of
+from apps.tools.adapters.hadolint import is_dockerfile
 from apps.tools.adapters.toolkit import stream_json_items
 
 RULES_DIR = Path(__file__).resolve().with_name("semgrep_rules")
@@ -46,6 +51,12 @@ SEVERITY = {
 REDACTED = "requires login"
 # Rules about committed credentials: their matched text is never copied into a finding.
 SECRET_CWES = frozenset({259, 321, 798})
+# The files each shipped rule file is about (the secrets rules are regex rules: every file).
+RULESET_SUFFIXES: dict[str, frozenset[str]] = {
+    "python": frozenset({".py", ".pyi"}),
+    "javascript": frozenset({".js", ".jsx", ".ts", ".tsx", ".mjs", ".cjs"}),
+}
+RULESET_KINDS = {"python": "Python", "javascript": "JavaScript/TypeScript", "dockerfile": "Docker"}
 
 
 def ruleset_path(name: str) -> Path:
@@ -59,8 +70,16 @@ class SemgrepAdapter(BaseAdapter):
     """Semgrep (`semgrep scan --json`) with the rule files shipped in `semgrep_rules/`.
 
     Config `rulesets` picks shipped files by name only (never a path or registry id); the
-    scan runs with `--metrics=off --disable-version-check` so it stays offline. Inside a git
-    checkout Semgrep scans tracked files only and honours `.semgrepignore`.
+    scan runs with `--metrics=off --disable-version-check` so it stays offline. The tree is
+    analysed as it is, whatever repository it lies in: `--no-git-ignore` (a codebase path in a
+    folder its parent repository git-ignores would otherwise scan 0 files) and
+    `--x-ignore-semgrepignore-files` (Semgrep's default ignore list hides `tests/`, and a
+    scanned repository's own `.semgrepignore` cannot hide files from a security scan); VCS and
+    installed-package directories (SKIP_DIRS) are excluded instead, as for every code tool.
+
+    Coverage ← `paths.scanned` (files analysed) and `errors[]` with a path (files Semgrep
+    could not fully analyse: syntax errors, partial parses, timeouts, memory limits), which
+    make the run partial.
 
     Mapping of each `results[]` entry:
     - rule_id ← `check_id` (`--no-rewrite-rule-ids`, so it is the id written in the rule file)
@@ -144,6 +163,8 @@ class SemgrepAdapter(BaseAdapter):
             "--disable-version-check",
             "--no-rewrite-rule-ids",
             "--quiet",
+            "--no-git-ignore",
+            "--x-ignore-semgrepignore-files",
             f"--max-target-bytes={int(cfg['max_target_bytes'])}",
             f"--timeout={int(cfg['timeout_per_file'])}",
         ]
@@ -153,12 +174,65 @@ class SemgrepAdapter(BaseAdapter):
             if not isinstance(pattern, str) or not pattern or pattern.startswith("-"):
                 raise ValueError(f"invalid exclude pattern {pattern!r}")
             argv.append(f"--exclude={pattern}")
+        argv += [f"--exclude={name}" for name in sorted(SKIP_DIRS)]
         argv += ["--", str(root)]
         return ToolCommand(
             argv=tuple(argv),
             output_path=output_path,
             env={"SEMGREP_ENABLE_VERSION_CHECK": "0", "SEMGREP_SEND_METRICS": "off"},
         )
+
+    def input_files(self, *, target: PreparedTarget, config: Mapping[str, Any]) -> list[str] | None:
+        rulesets = set(self.config_with_defaults(config)["rulesets"])
+        if "secrets" in rulesets:
+            return tree_inputs(target, lambda path: True)
+        suffixes = frozenset().union(*(RULESET_SUFFIXES.get(name, ()) for name in rulesets))
+        dockerfiles = "dockerfile" in rulesets
+        return tree_inputs(
+            target,
+            lambda path: path.suffix.lower() in suffixes or (dockerfiles and is_dockerfile(path)),
+        )
+
+    def input_description(self, config: Mapping[str, Any]) -> str:
+        rulesets = self.config_with_defaults(config)["rulesets"]
+        if "secrets" in rulesets:
+            return "files"
+        kinds = "/".join(RULESET_KINDS[name] for name in rulesets if name in RULESET_KINDS)
+        return f"{kinds} files"
+
+    def not_applicable_reason(self, *, target: PreparedTarget, config: Mapping[str, Any]) -> str:
+        files = self.input_files(target=target, config=config)
+        if files is not None and not files:
+            return (
+                f"Not applicable: no {self.input_description(config)} in the tree for the "
+                "chosen Semgrep rules."
+            )
+        return ""
+
+    def coverage(self, *, output_path: Path, target: PreparedTarget, stderr: str) -> Coverage:
+        root = target.path
+        scanned = {
+            report_path(path, root)
+            for path in stream_json_items(
+                output_path, self.name, "paths.scanned.item", expect_keys=("paths",)
+            )
+        }
+        missed: list[tuple[str, str]] = []
+        for error in stream_json_items(output_path, self.name, "errors.item", expect_keys=None):
+            if not isinstance(error, dict) or not error.get("path"):
+                continue
+            kind = error.get("type")
+            name = kind[0] if isinstance(kind, list) and kind else kind
+            message = first_sentence(str(error.get("message") or ""), 120)
+            reason = {
+                "PartialParsing": "partly parsed (syntax error)",
+                "Timeout": "timed out",
+                "OutOfMemory": "ran out of memory",
+            }.get(str(name), f"{name or 'error'}: {message}" if message else str(name))
+            missed.append((report_path(error["path"], root), reason))
+        missed_paths = {path for path, _ in missed}
+        analysed = len(scanned - missed_paths)
+        return coverage_of("files", analysed, missed, tool=self.name)
 
     def parse(self, *, output_path: Path, target: PreparedTarget) -> Iterator[NormalizedFinding]:
         # Streamed result by result (ijson), so a report of any size is never held whole.

@@ -22,10 +22,13 @@ from apps.tools.adapters.common import (
     expect,
     expect_kind,
     read_head,
+    recorded_inputs,
+    select_inputs,
     source_lines,
+    tree_inputs,
     tree_root,
-    walk_files,
 )
+from apps.tools.adapters.coverage import Coverage, coverage_of
 from apps.tools.adapters.jsonstream import json_kind, stream_json_items
 
 SHELL_SUFFIXES = frozenset({".sh", ".bash", ".ksh", ".dash", ".bats"})
@@ -42,6 +45,10 @@ CODE_CWE = {
     2046: 88,  # unquoted command substitution, likewise
     2294: 95,  # eval of an array's joined words
 }
+# ShellCheck ends the message of the syntax error that stopped it with this sentence.
+_GAVE_UP = "Fix any mentioned problems and try again"
+# stderr of exit code 2: "<file>: <file>: openBinaryFile: does not exist (…)".
+_UNREADABLE = re.compile(r"^(?P<file>[^:\n]+): (?P=file): (?P<reason>.+)$", re.MULTILINE)
 _SHEBANG = re.compile(rb"^#!\s*(\S+)(?:\s+(?:-\S+\s+)*(\S+))?")
 
 
@@ -77,6 +84,10 @@ class ShellcheckAdapter(BaseAdapter):
 
     Exit codes: 0 (clean) and 1 (comments) are success; 2 (some files could not be read)
     still yields the others' comments; 3 and 4 (bad options) are errors.
+
+    Coverage ← the scripts handed to ShellCheck (recorded beside the report), less those it
+    gave up on (a syntax error: the comment ending "Fix any mentioned problems and try
+    again"), could not read (stderr) or that were over `max_files`: those make the run partial.
     """
 
     tool_id: ClassVar[str] = "shellcheck"
@@ -86,6 +97,7 @@ class ShellcheckAdapter(BaseAdapter):
     homepage: ClassVar[str] = "https://www.shellcheck.net"
     supported_asset_types: ClassVar[tuple[str, ...]] = CODE_ASSET_TYPES
     binary: ClassVar[str] = "shellcheck"
+    input_kind: ClassVar[str] = "shell scripts"
     success_exit_codes: ClassVar[tuple[int, ...]] = (0, 1)
     default_config: ClassVar[Mapping[str, Any]] = {
         "severity": "style",
@@ -131,7 +143,9 @@ class ShellcheckAdapter(BaseAdapter):
             if not all(isinstance(c, str) and re.fullmatch(r"SC\d{4}", c) for c in exclude):
                 raise ValueError("exclude must list ShellCheck codes such as SC2034")
             argv.append(f"--exclude={','.join(exclude)}")
-        files = walk_files(root, is_shell_script, max_files=int(cfg["max_files"]))
+        files = select_inputs(
+            root, is_shell_script, max_files=int(cfg["max_files"]), output_path=output_path
+        )
         if files:
             argv += ["--", *files]
         else:
@@ -142,6 +156,27 @@ class ShellcheckAdapter(BaseAdapter):
         if exit_code == 2 and output_path.exists() and output_path.stat().st_size > 0:
             return ExitVerdict(ok=True, reason="some files could not be checked")
         return super().interpret_exit(exit_code=exit_code, output_path=output_path, stderr=stderr)
+
+    def input_files(self, *, target: PreparedTarget, config: Mapping[str, Any]) -> list[str] | None:
+        return tree_inputs(target, is_shell_script)
+
+    def coverage(self, *, output_path: Path, target: PreparedTarget, stderr: str) -> Coverage:
+        recorded = recorded_inputs(output_path)
+        missed: list[tuple[str, str]] = []
+        for comment in stream_json_items(
+            output_path, self.name, "comments.item", expect_keys=("comments",)
+        ):
+            if isinstance(comment, dict) and _GAVE_UP in str(comment.get("message") or ""):
+                line = as_int(comment.get("line"))
+                where = f" at line {line}" if line else ""
+                missed.append((str(comment.get("file") or ""), f"syntax error{where}"))
+        missed += [(m["file"], m["reason"][:120]) for m in _UNREADABLE.finditer(stderr or "")]
+        if recorded is None:
+            return coverage_of("files", None, missed, tool=self.name)
+        files, left_out = recorded
+        missed += [(name, "over the max_files limit") for name in left_out]
+        analysed = len(set(files) - {path for path, _ in missed})
+        return coverage_of("files", analysed, missed, tool=self.name)
 
     def parse(self, *, output_path: Path, target: PreparedTarget) -> Iterator[NormalizedFinding]:
         # json1 is {"comments": [...]}: 'comments' comes first, so checking its type is

@@ -16,6 +16,7 @@ from apps.tools.adapters.base import (
     ToolCommand,
     ToolOutputError,
 )
+from apps.tools.adapters.coverage import Coverage, coverage_of
 from apps.tools.adapters.toolkit import (
     clip,
     host_port_arg,
@@ -119,6 +120,7 @@ class SslyzeAdapter(BaseAdapter):
     homepage: ClassVar[str] = "https://github.com/nabla-c0d3/sslyze"
     supported_asset_types: ClassVar[tuple[str, ...]] = ("url", "domain")
     binary: ClassVar[str] = "sslyze"
+    coverage_unit: ClassVar[str] = "servers"
     default_config: ClassVar[Mapping[str, Any]] = {
         "port": 443,
         "starttls": "none",
@@ -207,6 +209,27 @@ class SslyzeAdapter(BaseAdapter):
         except ToolOutputError as exc:
             return ExitVerdict(ok=False, reason=f"sslyze wrote no readable report: {exc}")
         return ExitVerdict(ok=False, reason=problem) if problem else verdict
+
+    def coverage(self, *, output_path: Path, target: PreparedTarget, stderr: str) -> Coverage:
+        """Servers reached: `server_scan_results` whose connectivity completed."""
+        reached = 0
+        missed: list[tuple[str, str]] = []
+        for item in _items(output_path, "invalid_server_strings"):
+            if isinstance(item, dict):
+                missed.append((str(item.get("server_string")), str(item.get("error_message"))))
+        for server in _items(output_path, "server_scan_results"):
+            if not isinstance(server, dict):
+                continue
+            location = server.get("server_location") or {}
+            name = f"{location.get('hostname')}:{location.get('port')}"
+            if server.get("connectivity_status") != "COMPLETED":
+                trace = str(server.get("connectivity_error_trace") or "").strip().splitlines()
+                missed.append((name, trace[-1] if trace else "not reachable"))
+            elif server.get("scan_status") != "COMPLETED":
+                missed.append((name, f"scan {server.get('scan_status')}"))
+            else:
+                reached += 1
+        return coverage_of("servers", reached, missed, tool="SSLyze")
 
     def parse(self, *, output_path: Path, target: PreparedTarget) -> Iterator[NormalizedFinding]:
         if json_kind(output_path, "sslyze", "server_scan_results", use_float=False) is None:

@@ -19,6 +19,7 @@ from apps.tools.adapters.base import (
     cwe_from,
     scanners_home,
 )
+from apps.tools.adapters.coverage import Coverage, coverage_of
 from apps.tools.adapters.toolkit import (
     clip,
     host_port_arg,
@@ -110,6 +111,7 @@ class TestsslAdapter(BaseAdapter):
     homepage: ClassVar[str] = "https://testssl.sh/"
     supported_asset_types: ClassVar[tuple[str, ...]] = ("url", "domain")
     binary: ClassVar[str] = "testssl"
+    coverage_unit: ClassVar[str] = "servers"
     binaries: ClassVar[tuple[str, ...]] = ("testssl", "testssl.sh")
     default_config: ClassVar[Mapping[str, Any]] = {
         "port": 443,
@@ -226,6 +228,22 @@ class TestsslAdapter(BaseAdapter):
         if not readable:
             return ExitVerdict(ok=False, reason="testssl.sh wrote no readable JSON report")
         return ExitVerdict(ok=True)
+
+    def coverage(self, *, output_path: Path, target: PreparedTarget, stderr: str) -> Coverage:
+        """Servers tested: the distinct ip/port pairs of the report, none after a FATAL entry.
+        A report without entries (`--severity` keeps only problems) does not say."""
+        servers: set[str] = set()
+        missed: list[tuple[str, str]] = []
+        for entry in self._entries(output_path):
+            if not isinstance(entry, dict):
+                continue
+            name = f"{entry.get('ip') or '?'}:{entry.get('port') or '?'}"
+            if str(entry.get("severity", "")).upper() == "FATAL":
+                missed.append((name, str(entry.get("finding") or "fatal error")))
+            else:
+                servers.add(name)
+        analysed = len(servers - {name for name, _ in missed}) if servers or missed else None
+        return coverage_of("servers", analysed, missed, tool="testssl.sh")
 
     def parse(self, *, output_path: Path, target: PreparedTarget) -> Iterator[NormalizedFinding]:
         fatal = _fatal(self._entries(output_path))

@@ -35,6 +35,7 @@ class TrivyImageAdapter(TrivyReportParser):
     )
     homepage: ClassVar[str] = "https://trivy.dev/"
     supported_asset_types: ClassVar[tuple[str, ...]] = ("container_image",)
+    coverage_unit: ClassVar[str] = "images"
     default_config: ClassVar[Mapping[str, Any]] = {
         "scanners": ["vuln", "secret"],
         "ignore_unfixed": False,

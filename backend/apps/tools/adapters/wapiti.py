@@ -15,6 +15,7 @@ from apps.tools.adapters.base import (
     ToolOutputError,
     cwe_from,
 )
+from apps.tools.adapters.coverage import Coverage, coverage_of
 from apps.tools.adapters.toolkit import (
     EVIDENCE_CHARS,
     clip,
@@ -76,6 +77,7 @@ class WapitiAdapter(BaseAdapter):
     homepage: ClassVar[str] = "https://wapiti-scanner.github.io/"
     supported_asset_types: ClassVar[tuple[str, ...]] = ("url",)
     binary: ClassVar[str] = "wapiti"
+    coverage_unit: ClassVar[str] = "urls"
     default_config: ClassVar[Mapping[str, Any]] = {
         "scope": "folder",
         "modules": list(DEFAULT_MODULES),
@@ -186,6 +188,17 @@ class WapitiAdapter(BaseAdapter):
         for excluded in cfg["exclude_urls"]:
             argv.append(f"--exclude={excluded}")
         return ToolCommand(argv=tuple(argv), output_path=output_path, output_written_by_tool=True)
+
+    def coverage(self, *, output_path: Path, target: PreparedTarget, stderr: str) -> Coverage:
+        """URLs crawled: `infos.crawled_pages_nbr` (0 means Wapiti reached no page)."""
+        crawled = json_value(output_path, "wapiti", "infos.crawled_pages_nbr")
+        count = crawled if isinstance(crawled, int) and not isinstance(crawled, bool) else None
+        summary = ""
+        if count == 0:
+            summary = (
+                "Wapiti crawled no page: the site did not answer or every page was out of scope."
+            )
+        return coverage_of("urls", count, summary=summary, tool="Wapiti")
 
     def parse(self, *, output_path: Path, target: PreparedTarget) -> Iterator[NormalizedFinding]:
         not_wapiti = "wapiti report does not look like Wapiti JSON (no vulnerabilities/anomalies)"

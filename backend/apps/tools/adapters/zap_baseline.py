@@ -73,6 +73,7 @@ class ZapBaselineAdapter(UnavailableInThisWorkerMixin, BaseAdapter):
     homepage: ClassVar[str] = "https://www.zaproxy.org/docs/docker/baseline-scan/"
     supported_asset_types: ClassVar[tuple[str, ...]] = ("url",)
     binary: ClassVar[str] = "zap-baseline.py"
+    coverage_unit: ClassVar[str] = "urls"
     success_exit_codes: ClassVar[tuple[int, ...]] = OK_EXIT_CODES
     default_config: ClassVar[Mapping[str, Any]] = {
         "spider_minutes": 2,

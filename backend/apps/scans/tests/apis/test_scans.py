@@ -173,6 +173,7 @@ def test_detail_shows_tool_results_and_snapshot(client_for, scans):
             "duration_ms": 1234,
             "findings_count": 2,
             "error_message": "",
+            "coverage": None,
             "raw_output_available": False,
         }
     ]
@@ -185,6 +186,56 @@ def test_detail_shows_tool_results_and_snapshot(client_for, scans):
         "current_step",
     ):
         assert field in body
+
+
+COVERAGE = {
+    "unit": "files",
+    "analysed": 11,
+    "unanalysed": [{"path": "app/half.py", "reason": "partly parsed (syntax error)"}],
+    "unanalysed_count": 1,
+    "summary": "11 files analysed; 1 file could not be analysed.",
+}
+
+
+def test_detail_shows_partial_and_skipped_results_with_coverage_and_reason(client_for, scans):
+    scan = scans["completed"]
+    scan.status = ScanStatus.COMPLETED_WITH_ERRORS
+    scan.error_message = "Semgrep on web: partial (Partial: Semgrep could not analyse 1 files)"
+    scan.save()
+    target = TargetAssetFactory(project=scan.project, name="web")
+    ScanToolResultFactory(
+        scan=scan,
+        target=target,
+        tool=ToolDefinitionFactory(slug="semgrep", name="Semgrep"),
+        status="partial",
+        findings_count=4,
+        coverage=COVERAGE,
+        error_message="Partial: Semgrep could not analyse 1 files: app/half.py",
+    )
+    ScanToolResultFactory(
+        scan=scan,
+        target=target,
+        tool=ToolDefinitionFactory(slug="npm_audit", name="npm audit"),
+        status="skipped",
+        error_message="Not applicable: no package-lock.json or npm-shrinkwrap.json at the top",
+    )
+    client = client_for(scans["roles"].auditor)
+
+    body = client.get(f"/api/v1/scans/{scan.id}/").json()
+
+    assert body["status"] == "completed_with_errors"
+    results = {r["tool"]["slug"]: r for r in body["tool_results"]}
+    assert results["semgrep"]["status"] == "partial"
+    assert results["semgrep"]["coverage"] == COVERAGE
+    assert results["npm_audit"]["status"] == "skipped"
+    assert results["npm_audit"]["coverage"] is None
+    assert results["npm_audit"]["error_message"].startswith("Not applicable: no package-lock")
+    listed = client.get("/api/v1/scans/?status=completed_with_errors").json()
+    assert [item["id"] for item in listed["results"]] == [scan.id]
+    live = client.get(f"/api/v1/scans/{scan.id}/status/").json()
+    partial = next(r for r in live["tool_results"] if r["tool_slug"] == "semgrep")
+    assert partial["coverage"] == COVERAGE
+    assert partial["error_message"].startswith("Partial: Semgrep could not analyse")
 
 
 def test_detail_of_a_scan_whose_configuration_was_deleted(client_for, scans):

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import shutil
 import signal
+import subprocess
 from datetime import timedelta
 from pathlib import Path
 
@@ -49,8 +50,30 @@ def require_tools(*slugs: str) -> None:
 
 @pytest.fixture
 def sample_tree(tmp_path) -> Path:
-    tree = tmp_path / "vulnerable-project"
+    """The sample project as the README's first command lays out local code: under var/code of
+    a git repository whose .gitignore ignores /var/ (tools must scan it as the tree it is)."""
+    repo = tmp_path / "checkout"
+    repo.mkdir()
+    git = shutil.which("git")
+    assert git
+    subprocess.run([git, "init", "-q", str(repo)], check=True)
+    (repo / ".gitignore").write_text("/var/\n")
+    subprocess.run(
+        [git, "-C", str(repo), "-c", "user.email=e2e@example.test", "-c", "user.name=e2e",
+         "add", ".gitignore"],
+        check=True,
+    )  # fmt: skip
+    subprocess.run(
+        [git, "-C", str(repo), "-c", "user.email=e2e@example.test", "-c", "user.name=e2e",
+         "commit", "-q", "-m", "init"],
+        check=True,
+    )  # fmt: skip
+    tree = repo / "var" / "code" / "vulnerable-project"
     shutil.copytree(TESTDATA / "vulnerable-project", tree)
+    ignored = subprocess.run(
+        [git, "-C", str(repo), "check-ignore", "-q", str(tree / "README.md")], check=False
+    )
+    assert ignored.returncode == 0, "the sample tree must lie in a git-ignored folder"
     return tree
 
 
@@ -100,6 +123,12 @@ def test_scan_tracks_planted_issues_across_scans(celery_workers, sample_tree):
     first = run_scan(full, celery_workers)
     assert first.status == ScanStatus.COMPLETED, failures(first)
     assert first.progress == 100
+    # Semgrep analysed the tree although the repository around it git-ignores it.
+    semgrep_run = ScanToolResult.objects.get(scan=first, tool__slug="semgrep")
+    assert semgrep_run.status == ToolResultStatus.COMPLETED, semgrep_run.error_message
+    assert semgrep_run.coverage["analysed"] >= 5, semgrep_run.coverage
+    assert semgrep_run.coverage["unanalysed_count"] == 0
+    assert Finding.objects.filter(project=project, tool__slug="semgrep").count() >= 5
 
     # The worker sends the completion email (console backend: into the worker's log).
     emailed = NotificationDelivery.objects.filter(

@@ -149,7 +149,8 @@ def test_failures_stay_in_their_tool_result(scan):
     assert "exited with code 139" in results["crash"].error_message
     assert "Segmentation fault" in results["crash"].error_message
 
-    assert finished.status == ScanStatus.FAILED
+    # The good tool's findings were stored: the scan completed, with errors.
+    assert finished.status == ScanStatus.COMPLETED_WITH_ERRORS
     assert finished.progress == 100
     assert "Garbage on" in finished.error_message and "Hang on" in finished.error_message
     assert sorted(Finding.objects.values_list("rule_id", flat=True)) == ["R1", "R2"]
@@ -175,7 +176,7 @@ def test_the_failure_email_goes_out_from_finalize(scan, notified, mailoutbox, mo
     [message] = mailoutbox
     assert message.to == [owner.email]
     assert message.subject.startswith(f"[SecuLite] Scan #{scan.pk} ")
-    assert "failed: 2 new findings (high+)" in message.subject
+    assert "completed with errors: 2 new findings (high+)" in message.subject
     assert "Garbage on" in message.body and "R1" in message.body
 
 

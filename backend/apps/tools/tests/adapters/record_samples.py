@@ -10,11 +10,15 @@ samples diff cleanly between recordings. Dates, certificate details and tool ver
 as recorded.
 
 Provenance of the samples of the tools this module does not record:
-- real recordings: wapiti, sslyze, testssl, nmap (empty/one/many), npm_audit (all, incl.
+- real recordings: wapiti, sslyze, testssl, nmap (empty/one/many, and failure_no_host_up:
+  host discovery inside `unshare -rn` with the target dropped, see record_nmap_no_host_up),
+  npm_audit (all, incl.
   failure_offline; failure_enolock and failure_http405 are real npm 11 outputs from a tree
   without a lockfile and from a registry mirror without the audit endpoint), pip_audit (all;
   findings come from a loopback OSV API serving made-up advisories, failure_all_skipped from
   the default PyPI service being unreachable);
+- the code tools' samples, including `partial.*` (trees with files the tools cannot parse),
+  are recorded by `sample_runs.py`;
 - written by hand in each tool's documented format (the binaries are not installable here):
   gitleaks, trivy_fs, trivy_image, grype, osv_scanner, zap_baseline, nuclei, and
   nmap/vuln_scripts.xml (NSE vulns-library and vulners output).
@@ -174,6 +178,45 @@ def record_nmap(rec: Recorder) -> None:
     closed = loopback.free_port()
     rec.port(closed, "app", 1)
     rec.run("nmap", target, {**fast, "ports": str(closed)}, "empty", ext="xml")
+    record_nmap_no_host_up(rec)
+
+
+# Inside a new user and network namespace (`unshare -rn`) only that namespace's loopback exists;
+# iptables there drops everything to 127.0.0.66, so host discovery gets no answer and no packet
+# ever leaves the namespace. nmap believes it is root there, hence --unprivileged (as the
+# worker, which is not root, runs it).
+_NO_HOST_UP = 'ip link set lo up && iptables -A OUTPUT -d 127.0.0.66 -j DROP && exec "$@"'
+
+
+def record_nmap_no_host_up(rec: Recorder) -> None:
+    """nmap/failure_no_host_up.xml: a real report of a run in which no host was up."""
+    adapter = adapter_get("nmap")
+    target = PreparedTarget(asset_type="domain", identifier="127.0.0.66", host="127.0.0.66")
+    config = {
+        **adapter.default_config,
+        "skip_host_discovery": False,
+        "service_detection": False,
+        "top_ports": 10,
+        "max_retries": 0,
+        "timing": 4,
+    }
+    out_dir = rec.tmp / "nmap-no-host-up"
+    out_dir.mkdir(parents=True, exist_ok=True)
+    output = out_dir / "report.xml"
+    argv = list(adapter.build_command(target=target, config=config, output_path=output).argv)
+    argv.insert(1, "--unprivileged")
+    unshare, shell = shutil.which("unshare"), shutil.which("sh")
+    if not unshare or not shell:
+        raise SystemExit("unshare (util-linux) is needed to record nmap/failure_no_host_up")
+    outcome = run_process(
+        (unshare, "-rn", shell, "-c", _NO_HOST_UP, "sh", *argv),
+        timeout_seconds=120,
+        stdout_path=None,
+    )
+    if outcome.exit_code != 0 or not output.exists():
+        raise SystemExit(f"nmap in a network namespace failed: {outcome.stderr_tail}")
+    text = output.read_text("utf-8").replace(str(out_dir), "/scan/work")
+    (SAMPLES / "nmap" / "failure_no_host_up.xml").write_text(text, "utf-8")
 
 
 NPM_TREES = {

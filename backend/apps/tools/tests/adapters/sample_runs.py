@@ -4,6 +4,7 @@ script that (re)generates the saved sample outputs.
 Regenerate every sample (after changing a fixture, a rule file or a scanner version):
 
     cd backend && .venv/bin/python -m apps.tools.tests.adapters.sample_runs [TOOL_ID ...]
+    (add --variant=partial to re-record only the trees with unparseable files)
 
 Each variant's fixture directories are copied into a fresh temporary tree, the adapter's own
 command runs on it through `runner.run_process`, and the temporary root in the output is
@@ -23,6 +24,7 @@ from typing import Any
 import pytest
 
 from apps.tools.adapters.base import ExitVerdict, NormalizedFinding, PreparedTarget, ToolAdapter
+from apps.tools.adapters.common import inputs_record_path
 from apps.tools.adapters.runner import RunOutcome, run_process
 
 TESTS_DIR = Path(__file__).resolve().parents[1]
@@ -52,6 +54,18 @@ PLAN: dict[str, dict[str, tuple[str, ...]]] = {
     "eslint": {"empty": ("js/clean",), "one": ("js/one_eslint",), "many": ("js/many",)},
     "njsscan": {"empty": ("js/clean",), "one": ("js/one",), "many": ("js/many",)},
 }
+# The "partial" variant: a tree where some files cannot be parsed, so the run is partial.
+PARTIAL_PLAN: dict[str, tuple[str, ...]] = {
+    "semgrep": ("broken/python", "broken/js"),
+    "bandit": ("broken/python",),
+    "njsscan": ("broken/js",),
+    "eslint": ("broken/js",),
+    "checkov": ("broken/iac",),
+    "hadolint": ("broken/docker",),
+    "shellcheck": ("broken/shell",),
+}
+for _tool, _fixtures in PARTIAL_PLAN.items():
+    PLAN[_tool]["partial"] = _fixtures
 SUFFIX: dict[str, str] = {"eslint": ".sarif"}
 
 
@@ -121,7 +135,8 @@ def run_tool(
     return ToolRun(outcome, verdict, command.output_path, command.argv)
 
 
-def regenerate(tool_ids: Sequence[str]) -> int:
+def regenerate(tool_ids: Sequence[str], variants: Sequence[str] = ()) -> int:
+    """Re-record the samples of `tool_ids` (every variant of their plan, or only `variants`)."""
     from apps.tools.adapters.registry import ADAPTERS
 
     failures = 0
@@ -132,7 +147,9 @@ def regenerate(tool_ids: Sequence[str]) -> int:
             print(f"{tool_id}: skipped, {reason}")
             failures += 1
             continue
-        for variant in VARIANTS:
+        for variant in variants or PLAN[tool_id]:
+            if variant not in PLAN[tool_id]:
+                continue
             with tempfile.TemporaryDirectory(prefix="seculite-sample-") as tmp:
                 workdir = Path(tmp)
                 root = build_tree(tool_id, variant, workdir)
@@ -145,16 +162,25 @@ def regenerate(tool_ids: Sequence[str]) -> int:
                 text = text.replace(str(root.resolve()), str(PLACEHOLDER_ROOT))
                 text = text.replace(str(root), str(PLACEHOLDER_ROOT))
                 text = text.replace(str(workdir), "/scan/work")
+                # The file list a per-file tool was handed (its coverage reads it).
+                inputs = inputs_record_path(run.output_path)
+                keep = variant == "partial" and inputs.exists()
+                listed = inputs.read_text("utf-8") if keep else ""
             out = sample_path(tool_id, variant)
             out.parent.mkdir(parents=True, exist_ok=True)
             out.write_text(text if text.endswith("\n") else text + "\n", "utf-8")
+            if listed:
+                inputs_record_path(out).write_text(listed, "utf-8")
             count = len(list(adapter.parse(output_path=out, target=target_for(PLACEHOLDER_ROOT))))
             print(f"{tool_id}/{variant}: exit {run.outcome.exit_code}, {count} findings → {out}")
     return 1 if failures else 0
 
 
 if __name__ == "__main__":
-    sys.exit(regenerate(sys.argv[1:] or list(PLAN)))
+    # `--variant=partial` re-records only that variant.
+    chosen = [a.split("=", 1)[1] for a in sys.argv[1:] if a.startswith("--variant=")]
+    tools = [a for a in sys.argv[1:] if not a.startswith("--variant=")]
+    sys.exit(regenerate(tools or list(PLAN), chosen))
 
 
 def parse_report_text(

@@ -9,6 +9,7 @@ from jsonschema import Draft202012Validator
 
 from apps.targets.models import AssetType
 from apps.tools.adapters.base import SEVERITIES, NormalizedFinding, ToolAdapter
+from apps.tools.adapters.coverage import UNITS
 from apps.tools.adapters.registry import ADAPTERS
 from apps.tools.models import ToolCategory
 from apps.tools.tests.adapters.sample_runs import PLACEHOLDER_ROOT, SAMPLES, VARIANTS, target_for
@@ -86,3 +87,22 @@ def test_samples_parse_to_the_right_counts(tool_id: str) -> None:
         assert finding.severity in SEVERITIES
         assert finding.rule_id
         assert not finding.file_path.startswith(str(PLACEHOLDER_ROOT))
+
+
+@pytest.mark.parametrize("tool_id", ADAPTER_IDS)
+def test_coverage_of_the_many_sample_has_the_stored_shape(tool_id: str) -> None:
+    """Every adapter reports coverage in the one JSON shape results store (auto-resolve reads
+    it); a run that found many findings analysed something, or does not say."""
+    adapter = ADAPTERS[tool_id]
+    target = target_for(PLACEHOLDER_ROOT)
+    stored = adapter.coverage(
+        output_path=_sample(tool_id, "many"), target=target, stderr=""
+    ).as_json()
+    assert set(stored) == {"unit", "analysed", "unanalysed", "unanalysed_count", "summary"}
+    assert stored["unit"] in UNITS
+    assert stored["analysed"] is None or stored["analysed"] >= 1
+    assert stored["unanalysed_count"] >= len(stored["unanalysed"])
+    assert stored["summary"].endswith(".")
+    assert isinstance(
+        adapter.not_applicable_reason(target=target, config=adapter.default_config), str
+    )

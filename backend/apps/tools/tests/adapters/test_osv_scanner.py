@@ -103,6 +103,7 @@ def test_argv(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
         "--format",
         "json",
         "--recursive",
+        "--no-ignore",
         "--",
         str(tmp_path.resolve()),
     )
