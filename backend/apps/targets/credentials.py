@@ -21,10 +21,10 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.exceptions import ValidationError
 
-HTTPS_TOKEN = "https_token"
+HTTPS_TOKEN = "https_token"  # noqa: S105 - a kind, not a secret
 SSH_KEY = "ssh_key"
 KINDS = (HTTPS_TOKEN, SSH_KEY)
-DEFAULT_TOKEN_USERNAME = "x-access-token"
+DEFAULT_TOKEN_USERNAME = "x-access-token"  # noqa: S105 - a user name
 MAX_TOKEN_LENGTH = 4096
 MAX_KEY_LENGTH = 16384
 
@@ -88,7 +88,9 @@ def credential_encrypt(credential: GitCredential) -> str:
     encryption_key, mac_key = _keys()
     plain = json.dumps({"u": credential.username, "s": credential.secret}).encode()
     nonce = os.urandom(_NONCE_BYTES)
-    ciphertext = bytes(a ^ b for a, b in zip(plain, _keystream(encryption_key, nonce, len(plain))))
+    ciphertext = bytes(
+        a ^ b for a, b in zip(plain, _keystream(encryption_key, nonce, len(plain)), strict=True)
+    )
     blob = nonce + ciphertext + _tag(mac_key, credential.kind, nonce, ciphertext)
     return _VERSION.decode() + ":" + base64.urlsafe_b64encode(blob).decode()
 
@@ -117,7 +119,7 @@ def credential_decrypt(*, kind: str, stored: str) -> GitCredential:
     if not hmac.compare_digest(tag, _tag(mac_key, kind, nonce, ciphertext)):
         raise unreadable
     stream = _keystream(encryption_key, nonce, len(ciphertext))
-    fields = json.loads(bytes(a ^ b for a, b in zip(ciphertext, stream)))
+    fields = json.loads(bytes(a ^ b for a, b in zip(ciphertext, stream, strict=True)))
     return GitCredential(kind=kind, secret=fields["s"], username=fields["u"])
 
 

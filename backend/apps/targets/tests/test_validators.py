@@ -149,7 +149,7 @@ def test_git_commit_accepts_full_hashes(raw, expected):
     "raw", ["abc1234", "abc123", "a" * 39, "a" * 41, "xyz1234", "HEAD", "-abcdef1", "abc 1234"]
 )
 def test_git_commit_refuses_abbreviated_or_invalid_hashes(raw):
-    """A remote serves only full hashes: an abbreviation passed validation, then failed the fetch."""
+    """Remotes serve only full hashes: an abbreviation passed here, then failed the fetch."""
     with pytest.raises(ValidationError) as exc:
         v.validate_git_commit(raw)
     assert "full 40-character commit hash" in _messages(exc)
