@@ -150,10 +150,12 @@ def test_open_and_closed_ports_give_the_same_answer(tmp_path, closed_port, not_g
 def test_redirects_are_not_followed(tmp_path, settings):
     make_repository(tmp_path / "remotes")
     settings.SECULITE_TARGET_ALLOW = ["127.0.0.1/32"]
-    with git_http_server(tmp_path / "remotes", host="127.0.0.2") as inner:
-        with git_http_server(tmp_path / "remotes", redirect_to=inner.url("")[:-1]) as outer:
-            with pytest.raises(TargetPreparationError) as caught:
-                checkout(outer.url(), tmp_path, "w", metadata={})
+    with (
+        git_http_server(tmp_path / "remotes", host="127.0.0.2") as inner,
+        git_http_server(tmp_path / "remotes", redirect_to=inner.url("")[:-1]) as outer,
+        pytest.raises(TargetPreparationError) as caught,
+    ):
+        checkout(outer.url(), tmp_path, "w", metadata={})
     assert str(caught.value) == COULD_NOT_REACH
     assert outer.requests and inner.requests == []
 
