@@ -96,6 +96,8 @@ class TargetOutputSerializer(serializers.ModelSerializer):
 
 
 class TargetCreateSerializer(CredentialInputSerializer):
+    """A new target of the project."""
+
     name = serializers.CharField(max_length=150)
     asset_type = serializers.ChoiceField(choices=AssetType.choices)
     identifier = serializers.CharField(
@@ -108,6 +110,8 @@ class TargetCreateSerializer(CredentialInputSerializer):
 
 
 class TargetUpdateSerializer(CredentialInputSerializer):
+    """Changes to a target: only the given fields change."""
+
     name = serializers.CharField(max_length=150, required=False)
     asset_type = serializers.ChoiceField(
         choices=AssetType.choices, required=False, help_text="Cannot change; only checked."

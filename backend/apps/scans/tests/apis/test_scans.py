@@ -174,6 +174,7 @@ def test_detail_shows_tool_results_and_snapshot(client_for, scans):
             "findings_count": 2,
             "error_message": "",
             "raw_output_available": False,
+            "commit_sha": "",
         }
     ]
     for field in (
@@ -185,6 +186,22 @@ def test_detail_shows_tool_results_and_snapshot(client_for, scans):
         "current_step",
     ):
         assert field in body
+
+
+def test_detail_shows_the_commit_the_scan_checked_out(client_for, scans):
+    scan = scans["completed"]
+    target = TargetAssetFactory(
+        project=scan.project, asset_type="git_repository", identifier="https://x.example/r.git"
+    )
+    commit = "0123456789abcdef0123456789abcdef01234567"
+    scan.checkouts = {str(target.id): {"ref": "main", "ref_type": "branch", "commit": commit}}
+    scan.save()
+    ScanToolResultFactory(scan=scan, target=target, commit_sha=commit)
+    body = client_for(scans["roles"].auditor).get(f"/api/v1/scans/{scan.id}/").json()
+    assert body["checkouts"] == {
+        str(target.id): {"ref": "main", "ref_type": "branch", "commit": commit}
+    }
+    assert [r["commit_sha"] for r in body["tool_results"]] == [commit]
 
 
 def test_detail_of_a_scan_whose_configuration_was_deleted(client_for, scans):
