@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 import socket
+import stat
+import subprocess
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,9 +14,15 @@ import pytest
 
 from apps.targets import preparation
 from apps.targets.credentials import GitCredential
-from apps.targets.git_checkout import COULD_NOT_REACH
+from apps.targets.git_checkout import COULD_NOT_REACH, Remote, _git_environment
 from apps.targets.preparation import TargetPreparationError, prepare_git
-from apps.targets.tests.git_server import git, git_http_server, make_repository
+from apps.targets.tests.git_server import (
+    SSHD,
+    git,
+    git_http_server,
+    make_repository,
+    ssh_server,
+)
 
 TOKEN = "glpat-PlantedGitToken-93f1c0ffee"
 
@@ -184,3 +192,41 @@ def test_an_https_token_opens_a_private_repository_without_showing_itself(
     assert TOKEN not in caplog.text
     assert TOKEN not in (result.path / ".git" / "config").read_text()
     assert not list(Path("/tmp").glob("seculite-git-*/deploy_key"))
+
+
+@pytest.mark.skipif(not Path(SSHD).exists(), reason="openssh-server is not installed")
+def test_an_ssh_deploy_key_opens_a_repository_without_showing_itself(tmp_path):
+    import getpass
+    import tempfile
+
+    key_file = tmp_path / "deploy"
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(key_file)], check=True)
+    private_key = key_file.read_text()
+    key_body = private_key.splitlines()[2]  # a line of the secret part
+    repo = make_repository(tmp_path / "remotes")
+    leftovers = set(Path(tempfile.gettempdir()).glob("seculite-git-*"))
+    with ssh_server(tmp_path / "sshd", (tmp_path / "deploy.pub").read_text()) as port:
+        url = f"ssh://{getpass.getuser()}@127.0.0.1:{port}{repo}"
+        with pytest.raises(TargetPreparationError) as anonymous:
+            checkout(url, tmp_path, "anon", metadata={})
+        deploy_key = GitCredential(kind="ssh_key", secret=private_key)
+        result = checkout(url, tmp_path, "ok", metadata={"branch": "v1"}, credential=deploy_key)
+    assert str(anonymous.value) == COULD_NOT_REACH  # the worker's own keys are never offered
+    assert result.commit == git(repo, "rev-parse", "refs/heads/v1")
+    assert (result.path / "a.py").read_text() == "branch v1\n"
+    assert set(Path(tempfile.gettempdir()).glob("seculite-git-*")) == leftovers  # key removed
+    assert key_body not in (result.path / ".git" / "config").read_text()
+
+
+def test_a_deploy_key_reaches_ssh_as_a_private_file_never_as_an_argument(tmp_path):
+    credential = GitCredential(
+        kind="ssh_key", secret="-----BEGIN OPENSSH PRIVATE KEY-----\nsecret\n"
+    )
+    env, options = _git_environment(
+        Remote("ssh", "git.example.com", None), [], credential, tmp_path
+    )
+    key = tmp_path / "deploy_key"
+    assert key.read_text() == credential.secret
+    assert stat.S_IMODE(key.stat().st_mode) == 0o600
+    assert f"-i {key}" in env["GIT_SSH_COMMAND"] and "IdentitiesOnly=yes" in env["GIT_SSH_COMMAND"]
+    assert not any("secret" in value for value in [*options, env["GIT_SSH_COMMAND"]])
