@@ -230,3 +230,26 @@ def test_a_deploy_key_reaches_ssh_as_a_private_file_never_as_an_argument(tmp_pat
     assert stat.S_IMODE(key.stat().st_mode) == 0o600
     assert f"-i {key}" in env["GIT_SSH_COMMAND"] and "IdentitiesOnly=yes" in env["GIT_SSH_COMMAND"]
     assert not any("secret" in value for value in [*options, env["GIT_SSH_COMMAND"]])
+
+
+def test_git_connects_only_to_the_address_the_policy_checked(tmp_path, monkeypatch):
+    """The name is resolved once, by the policy check; git is pinned to that answer, so a
+    second DNS answer (rebinding) cannot send it elsewhere. `rebind.invalid` has no DNS
+    answer at all: the fetch works only through the pinned address."""
+    import ipaddress
+
+    from apps.targets import git_checkout
+
+    checked: list[str] = []
+
+    def policy_check(host: str) -> list[ipaddress.IPv4Address]:
+        checked.append(host)
+        return [ipaddress.IPv4Address("127.0.0.2")]
+
+    monkeypatch.setattr(git_checkout, "target_policy_check", policy_check)
+    repo = make_repository(tmp_path / "remotes")
+    with git_http_server(tmp_path / "remotes", host="127.0.0.2") as server:
+        result = checkout(f"http://rebind.invalid:{server.port}/repo", tmp_path, "w", metadata={})
+    assert checked == ["rebind.invalid"]
+    assert result.commit == git(repo, "rev-parse", "main")
+    assert server.requests
