@@ -157,3 +157,24 @@ def test_auditors_cannot_set_credentials(project_with_roles, client_for):
     assert response.status_code == 403
     target.refresh_from_db()
     assert target.credential_encrypted == ""
+
+
+def test_the_admin_shows_only_the_credential_kind(client, project_with_roles, settings):
+    from apps.common.testing.factories import UserFactory
+    from apps.targets.credentials import GitCredential, credential_encrypt
+
+    stored = credential_encrypt(GitCredential(kind="https_token", secret=TOKEN, username="x"))
+    target = TargetAssetFactory(
+        project=project_with_roles.project,
+        asset_type=AssetType.GIT_REPOSITORY,
+        identifier="https://git.example.com/a.git",
+        credential_kind="https_token",
+        credential_encrypted=stored,
+    )
+    admin = UserFactory(is_staff=True, is_superuser=True)
+    client.force_login(admin)
+    page = client.get(f"/admin/targets/targetasset/{target.pk}/change/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "https_token" in html
+    assert stored.split(":", 1)[1][:20] not in html and TOKEN not in html
