@@ -161,3 +161,16 @@ def test_the_reaper_sweeps_the_trees_of_ended_scans(remote, settings):
     Scan.objects.filter(pk=scan.pk).update(status=ScanStatus.CANCELLED)
     execution.scans_reap()
     assert not folder.exists()
+
+
+def test_a_cancelled_scan_removes_its_trees(remote, settings):
+    server, _ = remote
+    scan = start_scan(asset_type="git_repository", identifier=server.url())
+    pending = execution.scan_run(scan_id=scan.pk)
+    folder = Path(settings.SECULITE_CHECKOUT_DIR) / f"scan-{scan.pk}"
+    assert folder.is_dir()
+    scan_services.scan_cancel(scan=scan)
+    for result_id in pending:  # the queued tool tasks still run, see the cancel and fan in
+        execution.tool_result_run(result_id=result_id)
+    assert execution.scan_finalize(scan_id=scan.pk).status == ScanStatus.CANCELLED
+    assert not folder.exists()

@@ -159,7 +159,7 @@ def test_auditors_cannot_set_credentials(project_with_roles, client_for):
     assert target.credential_encrypted == ""
 
 
-def test_the_admin_shows_only_the_credential_kind(client, project_with_roles, settings):
+def test_the_admin_shows_only_the_credential_kind(client, project_with_roles):
     from apps.common.testing.factories import UserFactory
     from apps.targets.credentials import GitCredential, credential_encrypt
 
