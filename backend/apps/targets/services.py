@@ -18,7 +18,12 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 
 from apps.projects.models import Project
-from apps.targets.credentials import credential_encrypt, validate_credential
+from apps.targets.credentials import (
+    HTTPS_TOKEN,
+    SSH_KEY,
+    credential_encrypt,
+    validate_credential,
+)
 from apps.targets.models import AssetType, TargetAsset, TargetGroup
 from apps.targets.validators import validate_archive_upload, validate_target_spec
 
@@ -88,6 +93,18 @@ def _credential_change(
         kind=kind or current_kind, secret=secret or "", username=username or ""
     )
     return credential.kind, credential_encrypt(credential)
+
+
+def _credential_fits_url(kind: str, url: str) -> list[str]:
+    """Errors when the credential cannot be used with the URL's transport."""
+    if not kind:
+        return []
+    https = url.lower().startswith("https://")
+    if kind == HTTPS_TOKEN and not https:
+        return ["A token is sent over https:// only; use the repository's https:// URL."]
+    if kind == SSH_KEY and https:
+        return ["A deploy key needs an ssh:// or git@host:path URL."]
+    return []
 
 
 def _name_taken(project: Project, name: str, exclude_id: int | None = None) -> bool:
@@ -165,6 +182,9 @@ def target_create(
         )
     except ValidationError as exc:
         _merge(errors, exc)
+    kind = credential[0] if credential is not None else ""
+    if "identifier" not in errors and (problems := _credential_fits_url(kind, identifier)):
+        errors.setdefault("credential_kind", []).extend(problems)
     if _name_taken(project, name):
         errors["name"] = [NAME_TAKEN]
     if errors:
@@ -242,6 +262,10 @@ def target_update(
         )
     except ValidationError as exc:
         _merge(errors, exc)
+    kind = credential[0] if credential is not None else target.credential_kind
+    checked = "identifier" not in errors and "credential_kind" not in errors
+    if checked and (problems := _credential_fits_url(kind, new_identifier)):
+        errors.setdefault("credential_kind", []).extend(problems)
     if name is not None and _name_taken(target.project, name, exclude_id=target.pk):
         errors["name"] = [NAME_TAKEN]
     if errors:

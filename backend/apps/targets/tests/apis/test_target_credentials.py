@@ -92,6 +92,13 @@ def test_a_deploy_key_can_be_set_on_an_existing_target(project_with_roles, clien
     assert "PRIVATE KEY" not in response.content.decode()
     assert "PRIVATE KEY" not in stored_rows_text()
 
+    # The key cannot follow the repository to an https:// URL.
+    moved = client.patch(
+        _url(project.id, target.pk), {"identifier": "https://example.com/a/b.git"}, format="json"
+    )
+    assert moved.status_code == 400
+    assert "ssh://" in moved.json()["error"]["fields"]["credential_kind"][0]
+
 
 @pytest.mark.parametrize(
     ("asset_type", "identifier", "payload", "field", "message"),
@@ -123,6 +130,13 @@ def test_a_deploy_key_can_be_set_on_an_existing_target(project_with_roles, clien
             {"credential_kind": "password", "credential_secret": TOKEN},
             "credential_kind",
             "",
+        ),
+        (
+            "git_repository",
+            "git@git.example.com:a/b.git",
+            {"credential_kind": "https_token", "credential_secret": TOKEN},
+            "credential_kind",
+            "https:// only",
         ),
     ],
 )
