@@ -78,6 +78,11 @@ def prepare_git(
     (another worker of the same scan resolved the ref already)."""
     url = validators.validate_git_url(url)
     ref = GitRef.from_metadata(metadata)
+    if ref.ref_type == "commit":
+        try:  # a target saved before full hashes were required
+            validators.validate_git_commit(ref.name)
+        except validators.ValidationError as exc:
+            raise TargetPreparationError(f"{exc.messages[0]} Edit the target.") from None
     wanted = GitRef("commit", commit) if commit else ref
     dest = workdir / "src"
     try:

@@ -89,6 +89,8 @@ def test_a_recorded_commit_is_fetched_exactly_even_after_the_branch_moved(served
         ({"branch": "nope"}, "The branch 'nope' does not exist in the repository."),
         ({"tag": "v9"}, "The tag 'v9' does not exist in the repository."),
         ({"commit": "f" * 40}, f"The commit {'f' * 40} is not in the repository"),
+        # Saved before full hashes were required: said before any fetch.
+        ({"commit": "abc1234"}, "Give the full 40-character commit hash"),
     ],
 )
 def test_a_missing_ref_fails_clearly(served, tmp_path, metadata, message):
