@@ -232,6 +232,8 @@ def prepare_checkout(
         if not target.upload:
             raise TargetPreparationError("The target has no uploaded archive.")
         archive = Path(target.upload.path)
+        if not archive.is_file():
+            raise TargetPreparationError("The uploaded archive is missing from storage.")
         digest = _sha256(archive)
         if recorded.get("sha256") and recorded["sha256"] != digest:
             raise TargetPreparationError("The archive was replaced while the scan ran.")

@@ -126,6 +126,10 @@ def checkouts_prepare(*, scan_id: int, result_ids: Iterable[int]) -> dict[int, s
             checkout_ensure(scan_id=scan_id, target=runs[0].target)
         except TargetPreparationError as exc:
             failures.update((run.pk, str(exc)) for run in runs)
+        except Exception as exc:  # a crash fails this target's runs, not the whole scan
+            logger.exception("preparing target %s of scan %s crashed", runs[0].target_id, scan_id)
+            reason = f"Internal error while preparing the target: {exc.__class__.__name__}."
+            failures.update((run.pk, reason) for run in runs)
     return failures
 
 

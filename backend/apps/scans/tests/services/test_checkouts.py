@@ -174,3 +174,19 @@ def test_a_cancelled_scan_removes_its_trees(remote, settings):
         execution.tool_result_run(result_id=result_id)
     assert execution.scan_finalize(scan_id=scan.pk).status == ScanStatus.CANCELLED
     assert not folder.exists()
+
+
+def test_a_crash_while_preparing_fails_that_target_not_the_scan(remote, monkeypatch):
+    from apps.scans.services import checkouts
+
+    server, _ = remote
+
+    def crash(*args, **kwargs):
+        raise OSError("No space left on device")
+
+    monkeypatch.setattr(checkouts, "prepare_checkout", crash)
+    scan = start_scan(asset_type="git_repository", identifier=server.url())
+    assert execution.scan_run(scan_id=scan.pk) == []
+    assert {r.error_message for r in ScanToolResult.objects.filter(scan=scan)} == {
+        "Target: Internal error while preparing the target: OSError."
+    }
