@@ -56,12 +56,14 @@ ensure_services() {
   redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1 || die "Redis does not answer on 127.0.0.1:6379"
 }
 
-# Debian packages the test suite drives for real: nginx (the deployment stack) and
-# docker-compose (validates the compose file; no engine needed).
+# Debian packages the test suite drives for real: nginx (the deployment stack),
+# docker-compose (validates the compose file; no engine needed) and openssh-server (a loopback
+# sshd serving a git remote to prove deploy keys work).
 ensure_test_packages() {
   local missing=()
   command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || missing+=(nginx)
   command -v docker-compose >/dev/null 2>&1 || missing+=(docker-compose)
+  [ -x /usr/sbin/sshd ] || missing+=(openssh-server)
   if [ "${#missing[@]}" -gt 0 ]; then
     log "Installing ${missing[*]} from Debian's packages"
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null

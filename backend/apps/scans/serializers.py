@@ -301,8 +301,14 @@ class ScanToolResultSerializer(serializers.ModelSerializer):
             "error_message",
             "coverage",
             "raw_output_available",
+            "commit_sha",
         ]
         read_only_fields = fields
+        extra_kwargs = {
+            "commit_sha": {
+                "help_text": "The commit this tool analysed (git targets); empty otherwise."
+            }
+        }
 
     raw_output_available = serializers.SerializerMethodField()
 
@@ -338,11 +344,29 @@ class ScanListSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class ScanCheckoutSerializer(serializers.Serializer):
+    ref = serializers.CharField(help_text="Branch or tag name, commit hash, HEAD or file name.")
+    ref_type = serializers.CharField(help_text="branch, tag, commit, default or archive.")
+    commit = serializers.CharField(help_text="The commit every tool of the scan analysed.")
+    sha256 = serializers.CharField(required=False, help_text="Archives: the file's digest.")
+
+
 class ScanDetailSerializer(ScanListSerializer):
     tool_results = ScanToolResultSerializer(many=True, read_only=True)
+    checkouts = serializers.DictField(
+        child=ScanCheckoutSerializer(),
+        read_only=True,
+        help_text="What each git or archive target (keyed by target id) was checked out at, "
+        "once for the whole scan.",
+    )
 
     class Meta(ScanListSerializer.Meta):
-        fields = [*ScanListSerializer.Meta.fields, "configuration_snapshot", "tool_results"]
+        fields = [
+            *ScanListSerializer.Meta.fields,
+            "configuration_snapshot",
+            "checkouts",
+            "tool_results",
+        ]
         read_only_fields = fields
 
 

@@ -1,7 +1,8 @@
 """Target preparation: turn a TargetAsset into something tools can scan.
 
-- git repositories: shallow clone of the branch or commit, with a timeout; credentials in the
-  URL are never logged or stored in errors;
+- git repositories: shallow fetch of one branch, tag or commit (apps.targets.git_checkout);
+- source trees (git, archives, paths) are prepared once per scan and target and shared by its
+  tools (apps.scans.services.checkouts); `Checkout` says what was checked out;
 - local codebase paths: only under SECULITE_ALLOWED_PATHS, scanned in place;
 - uploaded archives: extracted with no path escape, no links, and size/file-count limits;
 - URLs, domains and IPs: checked against the target policy before any tool touches them;
@@ -10,88 +11,98 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import stat
 import tarfile
 import zipfile
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 from django.conf import settings
 
 from apps.targets import validators
+from apps.targets.credentials import CredentialError, GitCredential, credential_decrypt
+from apps.targets.git_checkout import (
+    GIT_TIMEOUT_SECONDS,
+    GitError,
+    GitRef,
+    git_fetch_checkout,
+    redact_url,
+)
 from apps.targets.pathfilter import PathFilterError, path_filter_apply
 from apps.targets.policy import TargetPolicyError, network_policy_check, target_policy_check
 from apps.tools.adapters.base import PreparedTarget
-from apps.tools.adapters.runner import run_process
 
-GIT_TIMEOUT_SECONDS = 300
+__all__ = ["GIT_TIMEOUT_SECONDS", "redact_url"]
 
 
 class TargetPreparationError(Exception):
     """The target cannot be prepared; the message is safe to show to users."""
 
 
-def redact_url(url: str) -> str:
-    """The URL with any user:password removed, for logs and error messages."""
-    parts = urlsplit(url)
-    if parts.username or parts.password:
-        host = parts.hostname or ""
-        netloc = f"***@{host}" + (f":{parts.port}" if parts.port else "")
-        return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
-    return url
+SOURCE_TYPES = (validators.GIT_REPOSITORY, validators.FILE_UPLOAD, validators.CODEBASE_PATH)
 
 
-def _git(args: list[str], *, cwd: Path, timeout: float) -> None:
-    git = shutil.which("git")
-    if git is None:
-        raise TargetPreparationError("git is not installed on this worker.")
-    env = {"GIT_TERMINAL_PROMPT": "0", "GIT_ASKPASS": "/bin/true", "GIT_CONFIG_NOSYSTEM": "1"}
-    outcome = run_process([git, *args], timeout_seconds=timeout, cwd=cwd, env=env)
-    if outcome.timed_out:
-        raise TargetPreparationError(f"git {args[0]} timed out after {int(timeout)} s.")
-    if outcome.exit_code != 0:
-        last = outcome.stderr_tail.strip().splitlines()[-1:] or [outcome.start_error]
-        raise TargetPreparationError(f"git {args[0]} failed: {last[0]}")
+@dataclass(frozen=True)
+class Checkout:
+    """A source tree prepared once per scan and target, and what it holds."""
+
+    path: Path
+    ref: str = ""
+    ref_type: str = ""
+    commit: str = ""
+    sha256: str = ""
+
+    def record(self) -> dict[str, str]:
+        """The entry of Scan.checkouts for this tree."""
+        entry = {"ref": self.ref, "ref_type": self.ref_type, "commit": self.commit}
+        if self.sha256:
+            entry["sha256"] = self.sha256
+        return entry
 
 
 def prepare_git(
-    *, url: str, metadata: dict[str, Any], workdir: Path, timeout: float = GIT_TIMEOUT_SECONDS
-) -> Path:
+    *,
+    url: str,
+    metadata: dict[str, Any],
+    workdir: Path,
+    timeout: float = GIT_TIMEOUT_SECONDS,
+    credential: GitCredential | None = None,
+    commit: str = "",
+) -> Checkout:
+    """Check out the target's branch, tag or commit; with `commit`, exactly that commit
+    (another worker of the same scan resolved the ref already)."""
     url = validators.validate_git_url(url)
+    ref = GitRef.from_metadata(metadata)
+    if ref.ref_type == "commit":
+        try:  # a target saved before full hashes were required
+            validators.validate_git_commit(ref.name)
+        except validators.ValidationError as exc:
+            raise TargetPreparationError(f"{exc.messages[0]} Edit the target.") from None
+    wanted = GitRef("commit", commit) if commit else ref
     dest = workdir / "src"
-    dest.mkdir(parents=True)
-    commit = metadata.get("commit")
-    branch = metadata.get("branch")
     try:
-        _git(["init", "-q"], cwd=dest, timeout=timeout)
-        # `--` keeps the URL and refs from ever being read as options.
-        _git(["remote", "add", "origin", "--", url], cwd=dest, timeout=timeout)
-        ref = commit or (f"refs/heads/{branch}" if branch else "HEAD")
-        _git(
-            ["fetch", "-q", "--depth", "1", "--no-tags", "origin", "--", ref],
-            cwd=dest,
-            timeout=timeout,
+        sha = git_fetch_checkout(
+            url=url, ref=wanted, dest=dest, credential=credential, timeout=timeout
         )
-        _git(
-            ["-c", "advice.detachedHead=false", "checkout", "-q", "FETCH_HEAD"],
-            cwd=dest,
-            timeout=timeout,
-        )
-    except TargetPreparationError as exc:
-        # git may echo the URL; never let credentials reach the scan's error message.
-        message = str(exc)
-        if url != redact_url(url):
-            message = message.replace(url, redact_url(url))
-            parts = urlsplit(url)
-            for secret in (parts.password, parts.username):
-                if secret:
-                    message = message.replace(secret, "***")
-        raise TargetPreparationError(message) from None
-    return dest
+    except GitError as exc:
+        raise TargetPreparationError(str(exc)) from None
+    return Checkout(path=dest, ref=ref.name or "HEAD", ref_type=ref.ref_type, commit=sha)
+
+
+def target_credential(target: Any) -> GitCredential | None:
+    """The decrypted credential of a git target, if one is set."""
+    if not target.credential_kind or not target.credential_encrypted:
+        return None
+    try:
+        return credential_decrypt(kind=target.credential_kind, stored=target.credential_encrypted)
+    except CredentialError as exc:
+        raise TargetPreparationError(str(exc)) from None
 
 
 def prepare_local_path(path: str, *, allowed_roots: Iterable[str] | None = None) -> Path:
@@ -197,31 +208,71 @@ def _checked_addresses(host: str) -> tuple[str, ...]:
     return tuple(str(address) for address in target_policy_check(host))
 
 
-def prepare_target(target: Any, *, workdir: Path) -> PreparedTarget:
-    """A PreparedTarget for `target` (a TargetAsset), using `workdir` for clones/extracts;
-    a code tree holds only the files its include/exclude paths keep."""
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while chunk := handle.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def prepare_checkout(
+    target: Any, *, workdir: Path, recorded: dict[str, str] | None = None
+) -> Checkout:
+    """The source tree of a git, upload or codebase target (a TargetAsset).
+
+    `recorded` is the scan's entry for the target when another worker prepared it first: git
+    then fetches exactly that commit, and an archive must still have the recorded digest.
+    """
+    kind = target.asset_type
+    recorded = recorded or {}
+    if kind == validators.GIT_REPOSITORY:
+        return prepare_git(
+            url=target.identifier,
+            metadata=dict(target.metadata or {}),
+            workdir=workdir,
+            credential=target_credential(target),
+            commit=recorded.get("commit", ""),
+        )
+    if kind == validators.FILE_UPLOAD:
+        if not target.upload:
+            raise TargetPreparationError("The target has no uploaded archive.")
+        archive = Path(target.upload.path)
+        if not archive.is_file():
+            raise TargetPreparationError("The uploaded archive is missing from storage.")
+        digest = _sha256(archive)
+        if recorded.get("sha256") and recorded["sha256"] != digest:
+            raise TargetPreparationError("The archive was replaced while the scan ran.")
+        extracted = extract_archive(archive, workdir / "src")
+        return Checkout(path=extracted, ref=target.identifier, ref_type="archive", sha256=digest)
+    if kind == validators.CODEBASE_PATH:
+        return Checkout(path=prepare_local_path(target.identifier), ref_type="path")
+    raise TargetPreparationError(f"A {kind} target has no source tree.")
+
+
+def prepare_target(
+    target: Any, *, workdir: Path, checkout: Checkout | None = None
+) -> PreparedTarget:
+    """A PreparedTarget for `target` (a TargetAsset): source types use `checkout` (the scan's
+    shared tree) or are prepared into `workdir`, and a code tree holds only the files its
+    include/exclude paths keep; network types are checked by the policy."""
     try:
-        return path_filter_apply(_prepare_unfiltered(target, workdir=workdir), workdir=workdir)
+        prepared = _prepare_unfiltered(target, workdir=workdir, checkout=checkout)
+        return path_filter_apply(prepared, workdir=workdir)
     except PathFilterError as exc:
         raise TargetPreparationError(str(exc)) from exc
 
 
-def _prepare_unfiltered(target: Any, *, workdir: Path) -> PreparedTarget:
+def _prepare_unfiltered(
+    target: Any, *, workdir: Path, checkout: Checkout | None = None
+) -> PreparedTarget:
     kind = target.asset_type
     metadata = dict(target.metadata or {})
     base = {"asset_type": kind, "identifier": target.identifier, "metadata": metadata}
     try:
-        if kind == validators.GIT_REPOSITORY:
-            return PreparedTarget(
-                path=prepare_git(url=target.identifier, metadata=metadata, workdir=workdir), **base
-            )
-        if kind == validators.CODEBASE_PATH:
-            return PreparedTarget(path=prepare_local_path(target.identifier), **base)
-        if kind == validators.FILE_UPLOAD:
-            if not target.upload:
-                raise TargetPreparationError("The target has no uploaded archive.")
-            extracted = extract_archive(Path(target.upload.path), workdir / "src")
-            return PreparedTarget(path=extracted, **base)
+        if kind in SOURCE_TYPES:
+            checkout = checkout or prepare_checkout(target, workdir=workdir)
+            return PreparedTarget(path=checkout.path, **base)
         if kind == validators.URL:
             url = validators.validate_url(target.identifier)
             host = urlsplit(url).hostname or ""

@@ -7,9 +7,10 @@ from rest_framework import serializers
 from apps.targets.models import AssetType, TargetAsset, TargetGroup
 
 METADATA_HELP = (
-    "Options for the asset type. git_repository: branch, commit (7-40 hex), include_paths, "
-    "exclude_paths; codebase_path and file_upload: include_paths, exclude_paths (lists of "
-    "relative glob patterns); other types take none. In multipart requests, a JSON string."
+    "Options for the asset type. git_repository: one of branch, tag or commit (the full "
+    "40-hex hash), include_paths, exclude_paths; codebase_path and file_upload: include_paths, "
+    "exclude_paths (lists of relative glob patterns); other types take none. In multipart "
+    "requests, a JSON string."
 )
 IDENTIFIER_HELP = (
     "url: http(s) URL; git_repository: https://, ssh:// or git@host:path URL; codebase_path: "
@@ -17,11 +18,52 @@ IDENTIFIER_HELP = (
     "name. Ignored for file_upload, where it is set from the uploaded file's name."
 )
 UPLOAD_HELP = "file_upload only: a .zip, .tar, .tar.gz or .tgz archive (multipart request)."
+CREDENTIAL_KIND_HELP = (
+    "git_repository only: https_token or ssh_key sets the credential of a private repository "
+    "(with credential_secret); an empty string removes it."
+)
+CREDENTIAL_VALUE_HELP = (
+    "Write-only: the token, or the whole private deploy key (no passphrase). Stored encrypted "
+    "and never returned."
+)
+CREDENTIAL_USERNAME_HELP = (
+    "https_token only: the user name sent with the token (default x-access-token; GitLab "
+    "accepts any, Bitbucket wants x-token-auth)."
+)
+
+
+class CredentialInputSerializer(serializers.Serializer):
+    """The write-only credential inputs shared by create and update."""
+
+    credential_kind = serializers.ChoiceField(
+        choices=[("https_token", "HTTPS token"), ("ssh_key", "SSH deploy key")],
+        required=False,
+        allow_blank=True,
+        help_text=CREDENTIAL_KIND_HELP,
+    )
+    credential_secret = serializers.CharField(
+        required=False,
+        write_only=True,
+        max_length=16384,
+        trim_whitespace=False,
+        style={"input_type": "password"},
+        help_text=CREDENTIAL_VALUE_HELP,
+    )
+    credential_username = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        write_only=True,
+        max_length=100,
+        help_text=CREDENTIAL_USERNAME_HELP,
+    )
 
 
 class TargetOutputSerializer(serializers.ModelSerializer):
     created_by = serializers.SerializerMethodField()
     has_upload = serializers.SerializerMethodField()
+    has_credential = serializers.SerializerMethodField(
+        help_text="Whether a credential is set; the secret itself is never returned."
+    )
 
     class Meta:
         model = TargetAsset
@@ -34,6 +76,8 @@ class TargetOutputSerializer(serializers.ModelSerializer):
             "description",
             "metadata",
             "has_upload",
+            "credential_kind",
+            "has_credential",
             "is_active",
             "created_by",
             "created_at",
@@ -47,8 +91,13 @@ class TargetOutputSerializer(serializers.ModelSerializer):
     def get_has_upload(self, target: TargetAsset) -> bool:
         return bool(target.upload)
 
+    def get_has_credential(self, target: TargetAsset) -> bool:
+        return bool(target.credential_kind and target.credential_encrypted)
 
-class TargetCreateSerializer(serializers.Serializer):
+
+class TargetCreateSerializer(CredentialInputSerializer):
+    """A new target of the project."""
+
     name = serializers.CharField(max_length=150)
     asset_type = serializers.ChoiceField(choices=AssetType.choices)
     identifier = serializers.CharField(
@@ -60,7 +109,9 @@ class TargetCreateSerializer(serializers.Serializer):
     is_active = serializers.BooleanField(required=False, default=True)
 
 
-class TargetUpdateSerializer(serializers.Serializer):
+class TargetUpdateSerializer(CredentialInputSerializer):
+    """Changes to a target: only the given fields change."""
+
     name = serializers.CharField(max_length=150, required=False)
     asset_type = serializers.ChoiceField(
         choices=AssetType.choices, required=False, help_text="Cannot change; only checked."

@@ -18,6 +18,12 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 
 from apps.projects.models import Project
+from apps.targets.credentials import (
+    HTTPS_TOKEN,
+    SSH_KEY,
+    credential_encrypt,
+    validate_credential,
+)
 from apps.targets.models import AssetType, TargetAsset, TargetGroup
 from apps.targets.validators import validate_archive_upload, validate_target_spec
 
@@ -62,6 +68,45 @@ def _delete_file_on_commit(storage: Storage, name: str) -> None:
         transaction.on_commit(lambda: storage.delete(name))
 
 
+def _credential_change(
+    *,
+    asset_type: str,
+    current_kind: str,
+    kind: str | None,
+    secret: str | None,
+    username: str | None,
+) -> tuple[str, str] | None:
+    """The (kind, encrypted secret) to store: ("", "") removes the credential, None keeps it.
+
+    The secret is encrypted here and never kept anywhere else; field errors name the
+    credential_* input that is wrong.
+    """
+    if kind is None and secret is None and username is None:
+        return None
+    if asset_type != AssetType.GIT_REPOSITORY:
+        raise ValidationError(
+            {"credential_kind": ["Only git_repository targets take a credential."]}
+        )
+    if kind == "":
+        return "", ""
+    credential = validate_credential(
+        kind=kind or current_kind, secret=secret or "", username=username or ""
+    )
+    return credential.kind, credential_encrypt(credential)
+
+
+def _credential_fits_url(kind: str, url: str) -> list[str]:
+    """Errors when the credential cannot be used with the URL's transport."""
+    if not kind:
+        return []
+    https = url.lower().startswith("https://")
+    if kind == HTTPS_TOKEN and not https:
+        return ["A token is sent over https:// only; use the repository's https:// URL."]
+    if kind == SSH_KEY and https:
+        return ["A deploy key needs an ssh:// or git@host:path URL."]
+    return []
+
+
 def _name_taken(project: Project, name: str, exclude_id: int | None = None) -> bool:
     queryset = TargetAsset.objects.filter(project=project, name=name)
     if exclude_id is not None:
@@ -94,15 +139,30 @@ def target_create(
     metadata: dict[str, Any] | None = None,
     upload: UploadedFile | None = None,
     is_active: bool = True,
+    credential_kind: str | None = None,
+    credential_secret: str | None = None,
+    credential_username: str | None = None,
 ) -> TargetAsset:
     """Add a target to `project` after validating it for its asset type.
 
     A file_upload target needs `upload` (a .zip/.tar/.tar.gz/.tgz archive within
     SECULITE_UPLOAD_MAX_BYTES) and takes its identifier from the file's sanitised name; every
-    other type refuses an upload.
+    other type refuses an upload. A git_repository target may get a credential (an HTTPS token
+    or SSH deploy key), stored encrypted.
     """
     errors: dict[str, list[str]] = {}
     stored_name = ""
+    credential: tuple[str, str] | None = None
+    try:
+        credential = _credential_change(
+            asset_type=asset_type,
+            current_kind="",
+            kind=credential_kind,
+            secret=credential_secret,
+            username=credential_username,
+        )
+    except ValidationError as exc:
+        _merge(errors, exc)
     if asset_type == AssetType.FILE_UPLOAD:
         if upload is None:
             errors["upload"] = ["Upload a .zip, .tar, .tar.gz or .tgz archive."]
@@ -122,6 +182,9 @@ def target_create(
         )
     except ValidationError as exc:
         _merge(errors, exc)
+    kind = credential[0] if credential is not None else ""
+    if "identifier" not in errors and (problems := _credential_fits_url(kind, identifier)):
+        errors.setdefault("credential_kind", []).extend(problems)
     if _name_taken(project, name):
         errors["name"] = [NAME_TAKEN]
     if errors:
@@ -137,6 +200,8 @@ def target_create(
         is_active=is_active,
         created_by=user,
     )
+    if credential is not None:
+        target.credential_kind, target.credential_encrypted = credential
     _save_target(target, upload=upload, stored_name=stored_name)
     return target
 
@@ -152,13 +217,28 @@ def target_update(
     metadata: dict[str, Any] | None = None,
     upload: UploadedFile | None = None,
     is_active: bool | None = None,
+    credential_kind: str | None = None,
+    credential_secret: str | None = None,
+    credential_username: str | None = None,
 ) -> TargetAsset:
     """Change the given fields of a target; identifier and metadata are re-validated together.
 
     The asset type is fixed once created. A file_upload target may receive a new archive,
-    which replaces the stored one (the old file is deleted after commit).
+    which replaces the stored one (the old file is deleted after commit). A credential is
+    replaced by a new secret, removed by an empty `credential_kind`, and kept otherwise.
     """
     errors: dict[str, list[str]] = {}
+    credential: tuple[str, str] | None = None
+    try:
+        credential = _credential_change(
+            asset_type=target.asset_type,
+            current_kind=target.credential_kind,
+            kind=credential_kind,
+            secret=credential_secret,
+            username=credential_username,
+        )
+    except ValidationError as exc:
+        _merge(errors, exc)
     if asset_type is not None and asset_type != target.asset_type:
         errors["asset_type"] = ["The type of a target cannot change; create a new target."]
     new_identifier = target.identifier if identifier is None else identifier
@@ -182,6 +262,10 @@ def target_update(
         )
     except ValidationError as exc:
         _merge(errors, exc)
+    kind = credential[0] if credential is not None else target.credential_kind
+    checked = "identifier" not in errors and "credential_kind" not in errors
+    if checked and (problems := _credential_fits_url(kind, new_identifier)):
+        errors.setdefault("credential_kind", []).extend(problems)
     if name is not None and _name_taken(target.project, name, exclude_id=target.pk):
         errors["name"] = [NAME_TAKEN]
     if errors:
@@ -196,6 +280,8 @@ def target_update(
         target.is_active = is_active
     target.identifier = new_identifier
     target.metadata = new_metadata
+    if credential is not None:
+        target.credential_kind, target.credential_encrypted = credential
     _save_target(target, upload=upload, stored_name=stored_name)
     if old_file and old_file != target.upload.name:
         _delete_file_on_commit(target.upload.storage, old_file)

@@ -38,8 +38,10 @@ IP_RANGE = "ip_range"
 DOMAIN = "domain"
 
 PATH_FILTER_KEYS = ("include_paths", "exclude_paths")
+# What a git target checks out; at most one per target (none: the remote's default branch).
+GIT_REF_KEYS = ("branch", "tag", "commit")
 ALLOWED_METADATA_KEYS: dict[str, tuple[str, ...]] = {
-    GIT_REPOSITORY: ("branch", "commit", *PATH_FILTER_KEYS),
+    GIT_REPOSITORY: ("branch", "tag", "commit", *PATH_FILTER_KEYS),
     CODEBASE_PATH: PATH_FILTER_KEYS,
     FILE_UPLOAD: PATH_FILTER_KEYS,
     CONTAINER_IMAGE: (),
@@ -47,6 +49,11 @@ ALLOWED_METADATA_KEYS: dict[str, tuple[str, ...]] = {
     IP_RANGE: (),
     DOMAIN: (),
 }
+
+CREDENTIALS_IN_URL = (
+    "Do not put credentials in the URL; set the target's credential (an HTTPS token or an SSH "
+    "deploy key) instead."
+)
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _WHITESPACE_OR_CONTROL = re.compile(r"[\s\x00-\x1f\x7f]")
@@ -159,9 +166,9 @@ def validate_git_url(value: Any) -> str:
     if lowered.startswith(("https://", "ssh://")):
         parts = _split_url(value)
         if parts.password is not None:
-            _fail("Do not put credentials in the URL; use a deploy key or token setting.")
+            _fail(CREDENTIALS_IN_URL)
         if lowered.startswith("https://") and parts.username is not None:
-            _fail("Do not put credentials in the URL; use a deploy key or token setting.")
+            _fail(CREDENTIALS_IN_URL)
         if parts.username is not None and (
             parts.username.startswith("-") or not re.fullmatch(r"[\w.-]+", parts.username)
         ):
@@ -186,29 +193,46 @@ def validate_git_url(value: Any) -> str:
 _REF_FORBIDDEN = re.compile(r"[\s\x00-\x1f\x7f~^:?*\[\\]")
 
 
-def validate_git_branch(value: Any) -> str:
-    """A branch or tag name that `git check-ref-format --branch` would accept."""
-    value = _require_text(value, "a branch name")
+def _validate_ref_name(value: Any, what: str) -> str:
+    """A branch or tag name that `git check-ref-format` would accept under refs/heads|tags."""
+    value = _require_text(value, f"a {what} name")
     if len(value) > 255:
-        _fail("A branch name has at most 255 characters.")
+        _fail(f"A {what} name has at most 255 characters.")
     if value.startswith("-"):
-        _fail("A branch name cannot start with '-'.")
+        _fail(f"A {what} name cannot start with '-'.")
     if _REF_FORBIDDEN.search(value):
-        _fail("A branch name cannot contain spaces, control characters or ~ ^ : ? * [ \\.")
+        _fail(f"A {what} name cannot contain spaces, control characters or ~ ^ : ? * [ \\.")
     if ".." in value or "@{" in value or "//" in value or value == "@":
-        _fail("A branch name cannot contain '..', '@{' or '//', nor be '@'.")
+        _fail(f"A {what} name cannot contain '..', '@{{' or '//', nor be '@'.")
     if value.startswith("/") or value.endswith(("/", ".", ".lock")):
-        _fail("A branch name cannot start with '/' nor end with '/', '.' or '.lock'.")
+        _fail(f"A {what} name cannot start with '/' nor end with '/', '.' or '.lock'.")
     if any(part.startswith(".") or part.endswith(".lock") for part in value.split("/")):
-        _fail("No part of a branch name may start with '.' or end with '.lock'.")
+        _fail(f"No part of a {what} name may start with '.' or end with '.lock'.")
     return value
 
 
+def validate_git_branch(value: Any) -> str:
+    """A branch name, fetched as refs/heads/<name>."""
+    return _validate_ref_name(value, "branch")
+
+
+def validate_git_tag(value: Any) -> str:
+    """A tag name, fetched as refs/tags/<name>."""
+    return _validate_ref_name(value, "tag")
+
+
 def validate_git_commit(value: Any) -> str:
-    """An abbreviated or full commit hash: 7 to 40 hexadecimal digits, lowercased."""
+    """A full commit hash (40 hexadecimal digits), lowercased.
+
+    Remotes let a client fetch a commit only by its full hash, so an abbreviation would pass
+    here and fail at every scan.
+    """
     value = _require_text(value, "a commit hash")
-    if not re.fullmatch(r"[0-9a-fA-F]{7,40}", value):
-        _fail("A commit is 7 to 40 hexadecimal characters.")
+    if not re.fullmatch(r"[0-9a-fA-F]{40}", value):
+        _fail(
+            "Give the full 40-character commit hash (as `git rev-parse <commit>` prints it); "
+            "a remote cannot be asked for an abbreviated one."
+        )
     return value.lower()
 
 
@@ -387,6 +411,7 @@ IDENTIFIER_VALIDATORS: dict[str, Callable[[Any], str]] = {
 
 METADATA_VALIDATORS: dict[str, Callable[[Any], Any]] = {
     "branch": validate_git_branch,
+    "tag": validate_git_tag,
     "commit": validate_git_commit,
     "include_paths": validate_path_globs,
     "exclude_paths": validate_path_globs,
@@ -439,6 +464,11 @@ def validate_target_spec(
         except ValidationError as exc:
             errors[field] = list(exc.messages)
 
+    refs = [key for key in GIT_REF_KEYS if key in clean_metadata]
+    if len(refs) > 1:
+        errors.setdefault("metadata", []).append(
+            "Give one of branch, tag or commit, not " + " and ".join(refs) + "."
+        )
     if errors:
         raise ValidationError(errors)
     return clean_identifier, clean_metadata

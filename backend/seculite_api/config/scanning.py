@@ -1,7 +1,7 @@
 """Scan engine limits and policies."""
 
 from apps.scans import limits
-from seculite_api.env import env
+from seculite_api.env import VAR_DIR, env
 
 # Local codebase paths may only be scanned under these folders (comma-separated).
 SECULITE_ALLOWED_PATHS = env.list("SECULITE_ALLOWED_PATHS", default=[])
@@ -25,3 +25,9 @@ SECULITE_TOOL_TIMEOUT_MAX_SECONDS = max(
 SECULITE_SCAN_DEADLINE_MARGIN_SECONDS = env.int(
     "SECULITE_SCAN_DEADLINE_MARGIN_SECONDS", default=limits.DEFAULT_SCAN_DEADLINE_MARGIN_SECONDS
 )
+# Scan-scoped checkouts (git clones, extracted archives) shared by a scan's tools; removed when
+# the scan ends.
+SECULITE_CHECKOUT_DIR = env.path("SECULITE_CHECKOUT_DIR", default=str(VAR_DIR / "checkouts"))
+# Key for target credentials (git tokens, deploy keys) at rest; derived from SECRET_KEY when
+# empty. Changing it makes stored credentials unreadable: they must be set again.
+SECULITE_CREDENTIALS_KEY = env.str("SECULITE_CREDENTIALS_KEY", default="")

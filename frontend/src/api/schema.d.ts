@@ -1157,6 +1157,8 @@ export interface components {
             /** @description The most severe of them. */
             results: components["schemas"]["FindingList"][];
         };
+        /** @enum {unknown} */
+        BlankEnum: "";
         /**
          * @description * `sast` - Static analysis
          *     * `sca` - Dependency analysis
@@ -1190,6 +1192,12 @@ export interface components {
             unanalysed_count: number;
             summary: string;
         };
+        /**
+         * @description * `https_token` - HTTPS token
+         *     * `ssh_key` - SSH deploy key
+         * @enum {string}
+         */
+        CredentialKindEnum: "https_token" | "ssh_key";
         DashboardOutput: {
             /** Format: date-time */
             generated_at: string;
@@ -1789,7 +1797,19 @@ export interface components {
             /** @description Ids of targets of the same project; replaces the group's targets. */
             targets?: number[];
         };
+        /** @description Changes to a target: only the given fields change. */
         PatchedTargetUpdateRequest: {
+            /**
+             * @description git_repository only: https_token or ssh_key sets the credential of a private repository (with credential_secret); an empty string removes it.
+             *
+             *     * `https_token` - HTTPS token
+             *     * `ssh_key` - SSH deploy key
+             */
+            credential_kind?: components["schemas"]["CredentialKindEnum"] | components["schemas"]["BlankEnum"];
+            /** @description Write-only: the token, or the whole private deploy key (no passphrase). Stored encrypted and never returned. */
+            credential_secret?: string;
+            /** @description https_token only: the user name sent with the token (default x-access-token; GitLab accepts any, Bitbucket wants x-token-auth). */
+            credential_username?: string;
             name?: string;
             /**
              * @description Cannot change; only checked.
@@ -1806,7 +1826,7 @@ export interface components {
             /** @description url: http(s) URL; git_repository: https://, ssh:// or git@host:path URL; codebase_path: absolute path; container_image: image reference; ip_range: address or CIDR; domain: host name. Ignored for file_upload, where it is set from the uploaded file's name. */
             identifier?: string;
             description?: string;
-            /** @description Options for the asset type. git_repository: branch, commit (7-40 hex), include_paths, exclude_paths; codebase_path and file_upload: include_paths, exclude_paths (lists of relative glob patterns); other types take none. In multipart requests, a JSON string. Replaces the stored metadata. */
+            /** @description Options for the asset type. git_repository: one of branch, tag or commit (the full 40-hex hash), include_paths, exclude_paths; codebase_path and file_upload: include_paths, exclude_paths (lists of relative glob patterns); other types take none. In multipart requests, a JSON string. Replaces the stored metadata. */
             metadata?: unknown;
             /**
              * Format: binary
@@ -1891,6 +1911,16 @@ export interface components {
          * @enum {string}
          */
         RoleEnum: "owner" | "member" | "auditor";
+        ScanCheckout: {
+            /** @description Branch or tag name, commit hash, HEAD or file name. */
+            ref: string;
+            /** @description branch, tag, commit, default or archive. */
+            ref_type: string;
+            /** @description The commit every tool of the scan analysed. */
+            commit: string;
+            /** @description Archives: the file's digest. */
+            sha256?: string;
+        };
         ScanConfigurationCloneRequest: {
             /** @description Name of the copy; defaults to "<name> (copy)", numbered until unique. */
             name?: string;
@@ -1992,6 +2022,10 @@ export interface components {
             /** Format: date-time */
             readonly finished_at: string | null;
             readonly configuration_snapshot: unknown;
+            /** @description What each git or archive target (keyed by target id) was checked out at, once for the whole scan. */
+            readonly checkouts: {
+                [key: string]: components["schemas"]["ScanCheckout"];
+            };
             readonly tool_results: components["schemas"]["ScanToolResult"][];
         };
         ScanList: {
@@ -2087,6 +2121,8 @@ export interface components {
             readonly error_message: string;
             readonly coverage: components["schemas"]["Coverage"] | null;
             readonly raw_output_available: boolean;
+            /** @description The commit this tool analysed (git targets); empty otherwise. */
+            readonly commit_sha: string;
         };
         /**
          * @description * `manual` - Manual
@@ -2140,7 +2176,19 @@ export interface components {
             auto_resolved: number;
             reopened: number;
         };
+        /** @description A new target of the project. */
         TargetCreateRequest: {
+            /**
+             * @description git_repository only: https_token or ssh_key sets the credential of a private repository (with credential_secret); an empty string removes it.
+             *
+             *     * `https_token` - HTTPS token
+             *     * `ssh_key` - SSH deploy key
+             */
+            credential_kind?: components["schemas"]["CredentialKindEnum"] | components["schemas"]["BlankEnum"];
+            /** @description Write-only: the token, or the whole private deploy key (no passphrase). Stored encrypted and never returned. */
+            credential_secret?: string;
+            /** @description https_token only: the user name sent with the token (default x-access-token; GitLab accepts any, Bitbucket wants x-token-auth). */
+            credential_username?: string;
             name: string;
             asset_type: components["schemas"]["AssetTypeEnum"];
             /**
@@ -2150,7 +2198,7 @@ export interface components {
             identifier: string;
             /** @default  */
             description: string;
-            /** @description Options for the asset type. git_repository: branch, commit (7-40 hex), include_paths, exclude_paths; codebase_path and file_upload: include_paths, exclude_paths (lists of relative glob patterns); other types take none. In multipart requests, a JSON string. */
+            /** @description Options for the asset type. git_repository: one of branch, tag or commit (the full 40-hex hash), include_paths, exclude_paths; codebase_path and file_upload: include_paths, exclude_paths (lists of relative glob patterns); other types take none. In multipart requests, a JSON string. */
             metadata?: unknown;
             /**
              * Format: binary
@@ -2193,6 +2241,9 @@ export interface components {
             readonly description: string;
             readonly metadata: unknown;
             readonly has_upload: boolean;
+            readonly credential_kind: string;
+            /** @description Whether a credential is set; the secret itself is never returned. */
+            readonly has_credential: boolean;
             readonly is_active: boolean;
             readonly created_by: number | null;
             /** Format: date-time */

@@ -22,51 +22,95 @@ export const TARGET_SPECS: Record<AssetType, TargetTypeSpec> = {
   domain: { identifier: { label: 'Domain name', placeholder: 'example.com', help: 'A host or domain name.' } },
 }
 
+/** What a git target checks out: the remote's default branch, or one branch, tag or commit. */
+export type GitRefType = 'default' | 'branch' | 'tag' | 'commit'
+export type CredentialKind = 'https_token' | 'ssh_key'
+
+export const GIT_REF_OPTIONS: { value: GitRefType; label: string; placeholder: string }[] = [
+  { value: 'default', label: 'Default branch', placeholder: '' },
+  { value: 'branch', label: 'Branch', placeholder: 'main' },
+  { value: 'tag', label: 'Tag', placeholder: 'v1.2.0' },
+  { value: 'commit', label: 'Commit', placeholder: 'full 40-character hash' },
+]
+
 export interface TargetForm {
   name: string
   asset_type: AssetType
   identifier: string
   description: string
-  branch: string
-  commit: string
+  ref_type: GitRefType
+  ref: string
   include_paths: string[]
   exclude_paths: string[]
   is_active: boolean
+  /** Write-only: a typed secret is sent once; the API never returns it. */
+  credential_kind: CredentialKind
+  credential_secret: string
+  credential_username: string
+  remove_credential: boolean
 }
 
 export function emptyTargetForm(): TargetForm {
-  return { name: '', asset_type: 'git_repository', identifier: '', description: '', branch: '', commit: '', include_paths: [], exclude_paths: [], is_active: true }
+  return {
+    name: '',
+    asset_type: 'git_repository',
+    identifier: '',
+    description: '',
+    ref_type: 'default',
+    ref: '',
+    include_paths: [],
+    exclude_paths: [],
+    is_active: true,
+    credential_kind: 'https_token',
+    credential_secret: '',
+    credential_username: '',
+    remove_credential: false,
+  }
 }
 
 function stringList(value: unknown): string[] {
   return Array.isArray(value) ? value.filter((item): item is string => typeof item === 'string') : []
 }
 
-/** The form prefilled from a stored target (targets hold no secrets: the API refuses
- * credentials in URLs, so there is nothing write-only to leave out). */
+/** The form prefilled from a stored target. The credential's secret is never returned by the
+ * API, so only its kind is prefilled; the secret field stays empty ("keep the stored one"). */
 export function targetFormFrom(target: Target): TargetForm {
   const metadata = (target.metadata ?? {}) as Record<string, unknown>
+  // A target stored before refs were exclusive may hold a branch and a commit: the commit wins.
+  const refType = (['commit', 'tag', 'branch'] as const).find((key) => typeof metadata[key] === 'string' && metadata[key])
   return {
     name: target.name,
     asset_type: target.asset_type,
     identifier: target.identifier,
     description: target.description,
-    branch: typeof metadata.branch === 'string' ? metadata.branch : '',
-    commit: typeof metadata.commit === 'string' ? metadata.commit : '',
+    ref_type: refType ?? 'default',
+    ref: refType ? String(metadata[refType]) : '',
     include_paths: stringList(metadata.include_paths),
     exclude_paths: stringList(metadata.exclude_paths),
     is_active: target.is_active,
+    credential_kind: target.credential_kind === 'ssh_key' ? 'ssh_key' : 'https_token',
+    credential_secret: '',
+    credential_username: '',
+    remove_credential: false,
   }
+}
+
+/** The credential fields to send: a new secret sets it, `remove_credential` removes it. */
+export function credentialChanges(form: TargetForm): TargetUpdate {
+  if (!TARGET_SPECS[form.asset_type].git) return {}
+  if (form.credential_secret) {
+    const changes: TargetUpdate = { credential_kind: form.credential_kind, credential_secret: form.credential_secret }
+    if (form.credential_kind === 'https_token' && form.credential_username.trim()) changes.credential_username = form.credential_username.trim()
+    return changes
+  }
+  return form.remove_credential ? { credential_kind: '' } : {}
 }
 
 /** The metadata the form describes, with only the options its asset type takes. */
 export function targetMetadata(form: TargetForm): Record<string, unknown> {
   const spec = TARGET_SPECS[form.asset_type]
   const out: Record<string, unknown> = {}
-  if (spec.git) {
-    if (form.branch.trim()) out.branch = form.branch.trim()
-    if (form.commit.trim()) out.commit = form.commit.trim()
-  }
+  if (spec.git && form.ref_type !== 'default' && form.ref.trim()) out[form.ref_type] = form.ref.trim()
   if (spec.paths) {
     if (form.include_paths.length) out.include_paths = form.include_paths
     if (form.exclude_paths.length) out.exclude_paths = form.exclude_paths
@@ -97,7 +141,7 @@ export function targetChanges(target: Target, form: TargetForm): TargetUpdate {
   const metadata = targetMetadata({ ...form, asset_type: target.asset_type })
   if (canonical(metadata) !== canonical(targetMetadata(targetFormFrom(target)))) changes.metadata = metadata
   if (form.is_active !== target.is_active) changes.is_active = form.is_active
-  return changes
+  return { ...changes, ...credentialChanges({ ...form, asset_type: target.asset_type }) }
 }
 
 /** A PATCH with a new archive goes as multipart: the changed fields, metadata as JSON. */

@@ -33,6 +33,13 @@ from apps.scans.models import (
     ToolResultStatus,
 )
 from apps.scans.services import verdicts
+from apps.scans.services.checkouts import (
+    SHARED_TYPES,
+    checkout_ensure,
+    checkouts_prepare,
+    checkouts_remove,
+    checkouts_sweep,
+)
 from apps.scans.services.scans import TOOL_RESULT_FINAL
 from apps.targets.preparation import TargetPreparationError, prepare_target
 from apps.tools.adapters.base import ToolOutputError
@@ -59,6 +66,12 @@ def scan_run(*, scan_id: int) -> list[int]:
     pending = list(
         scan.tool_results.exclude(status__in=TOOL_RESULT_FINAL).values_list("id", flat=True)
     )
+    checkouts_sweep()
+    # Each git/archive target is checked out once here, so every tool sees the same commit.
+    unprepared = checkouts_prepare(scan_id=scan_id, result_ids=pending)
+    for result in ScanToolResult.objects.filter(pk__in=list(unprepared)):
+        _finish(result, ToolResultStatus.FAILED, error_message=f"Target: {unprepared[result.pk]}")
+    pending = [result_id for result_id in pending if result_id not in unprepared]
     if not pending:
         scan_fan_in(scan_id=scan_id)
     return pending
@@ -149,7 +162,13 @@ def _run_and_ingest(result: ScanToolResult) -> None:
     with tempfile.TemporaryDirectory(prefix=f"seculite-{scan.pk}-{result.pk}-") as tmp:
         workdir = Path(tmp)
         try:
-            prepared = prepare_target(target, workdir=workdir / "target")
+            checkout = (
+                checkout_ensure(scan_id=scan.pk, target=target)
+                if target.asset_type in SHARED_TYPES
+                else None
+            )
+            result.commit_sha = checkout.commit if checkout else ""
+            prepared = prepare_target(target, workdir=workdir / "target", checkout=checkout)
         except TargetPreparationError as exc:
             _finish(result, ToolResultStatus.FAILED, error_message=f"Target: {exc}")
             return
@@ -328,6 +347,8 @@ def scan_finalize(*, scan_id: int) -> Scan:
             scan.finished_at = timezone.now()
             transaction.on_commit(lambda: _enqueue_notify(scan_id))
         scan.save()
+    if scan.status in SCAN_FINAL_STATUSES:
+        checkouts_remove(scan_id=scan_id)
     return scan
 
 
@@ -378,4 +399,5 @@ def scans_reap(*, now: Any = None) -> int:
                 error_message="Ended with the scan by the reaper.",
             )
             transaction.on_commit(partial(_enqueue_notify, scan_id))
+    checkouts_sweep()  # trees of scans that ended (reaped here, or on another host)
     return len(stuck)

@@ -139,17 +139,53 @@ def test_git_branch_refuses(raw):
 
 @pytest.mark.parametrize(
     ("raw", "expected"),
-    [("abc1234", "abc1234"), ("ABCDEF0123456789", "abcdef0123456789"), ("a" * 40, "a" * 40)],
+    [("a" * 40, "a" * 40), ("0123456789ABCDEF" * 2 + "0" * 8, "0123456789abcdef" * 2 + "0" * 8)],
 )
-def test_git_commit_accepts_hex(raw, expected):
+def test_git_commit_accepts_full_hashes(raw, expected):
     assert v.validate_git_commit(raw) == expected
 
 
-@pytest.mark.parametrize("raw", ["abc123", "a" * 41, "xyz1234", "HEAD", "-abcdef1", "abc 1234"])
-def test_git_commit_refuses(raw):
+@pytest.mark.parametrize(
+    "raw", ["abc1234", "abc123", "a" * 39, "a" * 41, "xyz1234", "HEAD", "-abcdef1", "abc 1234"]
+)
+def test_git_commit_refuses_abbreviated_or_invalid_hashes(raw):
+    """Remotes serve only full hashes: an abbreviation passed here, then failed the fetch."""
     with pytest.raises(ValidationError) as exc:
         v.validate_git_commit(raw)
-    assert "7 to 40 hexadecimal" in _messages(exc)
+    assert "full 40-character commit hash" in _messages(exc)
+
+
+@pytest.mark.parametrize("raw", ["v1.0.0", "release/2024-01", "1.2.3-rc1"])
+def test_git_tag_accepts_ref_names(raw):
+    assert v.validate_git_tag(raw) == raw
+
+
+@pytest.mark.parametrize("raw", ["-v1", "a..b", "v1^{}", "has space", "x.lock"])
+def test_git_tag_refuses(raw):
+    with pytest.raises(ValidationError):
+        v.validate_git_tag(raw)
+
+
+@pytest.mark.parametrize(
+    "metadata",
+    [
+        {"branch": "main", "tag": "v1"},
+        {"branch": "main", "commit": "a" * 40},
+        {"tag": "v1", "commit": "a" * 40},
+    ],
+)
+def test_target_spec_takes_one_git_ref(metadata):
+    with pytest.raises(ValidationError) as exc:
+        v.validate_target_spec(
+            asset_type="git_repository", identifier="https://github.com/o/r.git", metadata=metadata
+        )
+    assert "one of branch, tag or commit" in exc.value.message_dict["metadata"][0]
+
+
+def test_git_url_credentials_point_at_the_credential_setting():
+    with pytest.raises(ValidationError) as exc:
+        v.validate_git_url("https://me:tok@github.com/o/r.git")
+    assert "credential" in _messages(exc) and "deploy key or token setting" not in _messages(exc)
 
 
 @pytest.mark.parametrize(
@@ -397,10 +433,10 @@ def test_target_spec_normalises_identifier_and_metadata():
     identifier, metadata = v.validate_target_spec(
         asset_type="git_repository",
         identifier=" https://github.com/org/repo.git ",
-        metadata={"branch": "main", "commit": "ABCDEF1", "exclude_paths": ["vendor/**"]},
+        metadata={"tag": "v2.0", "exclude_paths": ["vendor/**"]},
     )
     assert identifier == "https://github.com/org/repo.git"
-    assert metadata == {"branch": "main", "commit": "abcdef1", "exclude_paths": ["vendor/**"]}
+    assert metadata == {"tag": "v2.0", "exclude_paths": ["vendor/**"]}
 
 
 def test_target_spec_reports_every_problem_by_field():
@@ -420,7 +456,7 @@ def test_target_spec_reports_every_problem_by_field():
     [
         ("url", {"branch": "main"}, "metadata.branch"),
         ("domain", {"include_paths": ["a"]}, "metadata.include_paths"),
-        ("codebase_path", {"commit": "abcdef1"}, "metadata.commit"),
+        ("codebase_path", {"commit": "a" * 40}, "metadata.commit"),
         ("url", ["not", "an", "object"], "metadata"),
     ],
 )

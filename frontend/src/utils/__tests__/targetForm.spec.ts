@@ -13,6 +13,8 @@ const repo: Target = {
   description: 'The app',
   metadata: { include_paths: ['src/**'], branch: 'main' },
   has_upload: false,
+  credential_kind: '',
+  has_credential: false,
   is_active: true,
   created_by: 1,
   created_at: '',
@@ -26,20 +28,38 @@ describe('targetFormFrom', () => {
       asset_type: 'git_repository',
       identifier: 'https://github.com/org/app.git',
       description: 'The app',
-      branch: 'main',
-      commit: '',
+      ref_type: 'branch',
+      ref: 'main',
       include_paths: ['src/**'],
       exclude_paths: [],
       is_active: true,
+      credential_kind: 'https_token',
+      credential_secret: '',
+      credential_username: '',
+      remove_credential: false,
     })
+  })
+
+  it('reads a tag or a commit, and never has a secret to prefill', () => {
+    const tagged = targetFormFrom({ ...repo, metadata: { tag: 'v1.2' }, credential_kind: 'ssh_key', has_credential: true })
+    expect([tagged.ref_type, tagged.ref, tagged.credential_kind, tagged.credential_secret]).toEqual(['tag', 'v1.2', 'ssh_key', ''])
+    const pinned = targetFormFrom({ ...repo, metadata: { commit: 'a'.repeat(40) } })
+    expect([pinned.ref_type, pinned.ref]).toEqual(['commit', 'a'.repeat(40)])
+    expect(targetFormFrom({ ...repo, metadata: {} }).ref_type).toBe('default')
   })
 })
 
 describe('targetMetadata', () => {
   it('keeps only the options the asset type takes', () => {
-    const form = { ...emptyTargetForm(), asset_type: 'url' as const, branch: 'main', include_paths: ['x'] }
+    const form = { ...emptyTargetForm(), asset_type: 'url' as const, ref_type: 'branch' as const, ref: 'main', include_paths: ['x'] }
     expect(targetMetadata(form)).toEqual({})
     expect(targetMetadata({ ...form, asset_type: 'codebase_path' })).toEqual({ include_paths: ['x'] })
+  })
+
+  it('sends one git ref, as a tag when a tag is chosen', () => {
+    const form = { ...emptyTargetForm(), ref_type: 'tag' as const, ref: ' v2.0 ' }
+    expect(targetMetadata(form)).toEqual({ tag: 'v2.0' })
+    expect(targetMetadata({ ...form, ref_type: 'default' })).toEqual({})
   })
 })
 
@@ -54,8 +74,18 @@ describe('targetChanges', () => {
   })
 
   it('sends the whole metadata when one option changed, since the API replaces it', () => {
-    const form = { ...targetFormFrom(repo), commit: 'abc1234' }
-    expect(targetChanges(repo, form)).toEqual({ metadata: { branch: 'main', commit: 'abc1234', include_paths: ['src/**'] } })
+    const form = { ...targetFormFrom(repo), ref_type: 'commit' as const, ref: 'b'.repeat(40) }
+    expect(targetChanges(repo, form)).toEqual({ metadata: { commit: 'b'.repeat(40), include_paths: ['src/**'] } })
+  })
+
+  it('sends a credential only when a new secret is typed, and removes it on request', () => {
+    const secret = { ...targetFormFrom(repo), credential_secret: 'tok', credential_username: 'bot' }
+    expect(targetChanges(repo, secret)).toEqual({ credential_kind: 'https_token', credential_secret: 'tok', credential_username: 'bot' })
+    const key = { ...targetFormFrom(repo), credential_kind: 'ssh_key' as const, credential_secret: '-----BEGIN', credential_username: 'ignored' }
+    expect(targetChanges(repo, key)).toEqual({ credential_kind: 'ssh_key', credential_secret: '-----BEGIN' })
+    const stored: Target = { ...repo, credential_kind: 'https_token', has_credential: true }
+    expect(targetChanges(stored, { ...targetFormFrom(stored), remove_credential: true })).toEqual({ credential_kind: '' })
+    expect(targetChanges(stored, targetFormFrom(stored))).toEqual({})
   })
 
   it('never sends the asset type, and no identifier for an uploaded archive', () => {

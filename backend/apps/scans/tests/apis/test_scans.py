@@ -175,6 +175,7 @@ def test_detail_shows_tool_results_and_snapshot(client_for, scans):
             "error_message": "",
             "coverage": None,
             "raw_output_available": False,
+            "commit_sha": "",
         }
     ]
     for field in (
@@ -236,6 +237,22 @@ def test_detail_shows_partial_and_skipped_results_with_coverage_and_reason(clien
     partial = next(r for r in live["tool_results"] if r["tool_slug"] == "semgrep")
     assert partial["coverage"] == COVERAGE
     assert partial["error_message"].startswith("Partial: Semgrep could not analyse")
+
+
+def test_detail_shows_the_commit_the_scan_checked_out(client_for, scans):
+    scan = scans["completed"]
+    target = TargetAssetFactory(
+        project=scan.project, asset_type="git_repository", identifier="https://x.example/r.git"
+    )
+    commit = "0123456789abcdef0123456789abcdef01234567"
+    scan.checkouts = {str(target.id): {"ref": "main", "ref_type": "branch", "commit": commit}}
+    scan.save()
+    ScanToolResultFactory(scan=scan, target=target, commit_sha=commit)
+    body = client_for(scans["roles"].auditor).get(f"/api/v1/scans/{scan.id}/").json()
+    assert body["checkouts"] == {
+        str(target.id): {"ref": "main", "ref_type": "branch", "commit": commit}
+    }
+    assert [r["commit_sha"] for r in body["tool_results"]] == [commit]
 
 
 def test_detail_of_a_scan_whose_configuration_was_deleted(client_for, scans):

@@ -27,10 +27,10 @@ def _url(project_id: int, target_id: int | None = None) -> str:
             {
                 "asset_type": "git_repository",
                 "identifier": "git@github.com:acme/shop.git",
-                "metadata": {"branch": "release/2.0", "commit": "ABCDEF1234", "exclude_paths": []},
+                "metadata": {"branch": "release/2.0", "exclude_paths": []},
             },
             "git@github.com:acme/shop.git",
-            {"branch": "release/2.0", "commit": "abcdef1234"},
+            {"branch": "release/2.0"},
         ),
         (
             {
@@ -101,10 +101,10 @@ def test_member_creates_a_target_of_each_type(
             {
                 "asset_type": "git_repository",
                 "identifier": "https://github.com/a/b.git",
-                "metadata": {"commit": "xyz"},
+                "metadata": {"commit": "abc1234"},
             },
             "metadata.commit",
-            "hexadecimal",
+            "full 40-character commit hash",
         ),
         ({"asset_type": "codebase_path", "identifier": "../../etc"}, "identifier", "absolute"),
         (
@@ -248,11 +248,15 @@ def test_patch_revalidates_and_keeps_the_asset_type(client_for, project_with_rol
 
     ok = client.patch(
         _url(project.id, target.id),
-        {"metadata": {"commit": "0123ABC"}, "is_active": False, "description": "pinned"},
+        {
+            "metadata": {"commit": "0123ABC" * 5 + "DEF01"},
+            "is_active": False,
+            "description": "pinned",
+        },
         format="json",
     )
     assert ok.status_code == 200, ok.json()
-    assert ok.json()["metadata"] == {"commit": "0123abc"}
+    assert ok.json()["metadata"] == {"commit": "0123abc" * 5 + "def01"}
     assert ok.json()["is_active"] is False
 
     bad = client.patch(
@@ -266,7 +270,7 @@ def test_patch_revalidates_and_keeps_the_asset_type(client_for, project_with_rol
     target.refresh_from_db()
     assert target.asset_type == AssetType.GIT_REPOSITORY
     assert target.identifier == "https://github.com/acme/shop.git"
-    assert target.metadata == {"commit": "0123abc"}
+    assert target.metadata == {"commit": "0123abc" * 5 + "def01"}
     assert target.description == "pinned"
     assert target.is_active is False
 

@@ -148,11 +148,15 @@ def test_git_clone_of_branch_and_commit(tmp_path, local_repo, monkeypatch):
     repo, first_commit = local_repo
     # The validator only admits remote URLs; a local repository stands in for the remote.
     monkeypatch.setattr(preparation.validators, "validate_git_url", lambda url: url)
-    main = prepare_git(url=str(repo), metadata={}, workdir=tmp_path / "w1")
+    main = prepare_git(url=str(repo), metadata={}, workdir=tmp_path / "w1").path
     assert (main / "a.py").read_text() == "two\n"
-    feature = prepare_git(url=str(repo), metadata={"branch": "feature"}, workdir=tmp_path / "w2")
+    feature = prepare_git(
+        url=str(repo), metadata={"branch": "feature"}, workdir=tmp_path / "w2"
+    ).path
     assert (feature / "a.py").read_text() == "feature\n"
-    pinned = prepare_git(url=str(repo), metadata={"commit": first_commit}, workdir=tmp_path / "w3")
+    pinned = prepare_git(
+        url=str(repo), metadata={"commit": first_commit}, workdir=tmp_path / "w3"
+    ).path
     assert (pinned / "a.py").read_text() == "one\n"
 
 

@@ -26,6 +26,8 @@ const target: Target = {
   description: '',
   metadata: {},
   has_upload: false,
+  credential_kind: '',
+  has_credential: false,
   is_active: true,
   created_by: 1,
   created_at: '',
@@ -102,6 +104,40 @@ describe('TargetsTab', () => {
     const item = identifier.closest('.n-form-item')!
     expect(item.textContent).toContain('Enter an http(s) URL.')
     expect(document.body.textContent).toContain('Check the highlighted fields.')
+    wrapper.unmount()
+  })
+
+  it('shows only that a credential is set and sends a new secret only when typed', async () => {
+    const repo: Target = {
+      ...target,
+      id: 10,
+      name: 'private-repo',
+      asset_type: 'git_repository',
+      identifier: 'https://git.example.com/acme/app.git',
+      metadata: { tag: 'v1.0' },
+      credential_kind: 'https_token',
+      has_credential: true,
+    }
+    vi.mocked(projectsApi.listTargets).mockResolvedValue({ count: 1, results: [repo] })
+    vi.mocked(projectsApi.updateTarget).mockResolvedValue(repo)
+    const wrapper = mountTab(true)
+    await flushPromises()
+    expect(wrapper.get('[data-target="private-repo"]').text()).toContain('HTTPS token set')
+
+    await wrapper.get('[data-testid="edit-target"]').trigger('click')
+    await flushPromises()
+    expect(byId<HTMLInputElement>('target-ref').value).toBe('v1.0')
+    const secret = byId<HTMLInputElement>('target-credential-secret')
+    expect(secret.type).toBe('password')
+    expect(secret.value).toBe('')
+    expect(document.body.textContent).toContain('An HTTPS token is stored')
+    secret.value = 'new-token'
+    secret.dispatchEvent(new Event('input'))
+    await flushPromises()
+    document.querySelector<HTMLButtonElement>('[data-testid="save-target"]')!.click()
+    await flushPromises()
+
+    expect(projectsApi.updateTarget).toHaveBeenCalledWith(4, 10, { credential_kind: 'https_token', credential_secret: 'new-token' })
     wrapper.unmount()
   })
 })
