@@ -1,6 +1,6 @@
 """Scan engine limits and policies."""
 
-from seculite_api.env import env
+from seculite_api.env import VAR_DIR, env
 
 # Local codebase paths may only be scanned under these folders (comma-separated).
 SECULITE_ALLOWED_PATHS = env.list("SECULITE_ALLOWED_PATHS", default=[])
@@ -13,5 +13,14 @@ SECULITE_EXTRACT_MAX_BYTES = env.int("SECULITE_EXTRACT_MAX_BYTES", default=1024*
 SECULITE_EXTRACT_MAX_FILES = env.int("SECULITE_EXTRACT_MAX_FILES", default=50_000)
 # Largest raw tool output kept per tool run.
 SECULITE_TOOL_OUTPUT_MAX_BYTES = env.int("SECULITE_TOOL_OUTPUT_MAX_BYTES", default=512 * 1024**2)
+# Tool sandbox (README "Security model"): "auto" sandboxes every tool run with bubblewrap when
+# the host allows it and reports reduced isolation when not; "off" never tries (the
+# environment is still scrubbed and the limits still apply).
+SECULITE_TOOL_SANDBOX = env.str("SECULITE_TOOL_SANDBOX", default="auto")
+# Per-process limits of every tool run: writable memory and the tool user's process count.
+SECULITE_TOOL_MEMORY_MAX_BYTES = env.int("SECULITE_TOOL_MEMORY_MAX_BYTES", default=4 * 1024**3)
+SECULITE_TOOL_MAX_PROCESSES = env.int("SECULITE_TOOL_MAX_PROCESSES", default=512)
+# Kept homes of tools with a vulnerability database cache (Trivy, Grype, Nuclei, ZAP).
+SECULITE_TOOL_CACHE_DIR = env.path("SECULITE_TOOL_CACHE_DIR", default=str(VAR_DIR / "tool-cache"))
 # Scans still running this long after they started are ended by the reaper.
 SECULITE_SCAN_MAX_SECONDS = env.int("SECULITE_SCAN_MAX_SECONDS", default=6 * 3600)

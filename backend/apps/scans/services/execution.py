@@ -36,6 +36,7 @@ from apps.targets.preparation import TargetPreparationError, prepare_target
 from apps.tools.adapters.base import ToolOutputError
 from apps.tools.adapters.registry import ADAPTERS
 from apps.tools.adapters.runner import run_for_text, run_process
+from apps.tools.sandbox import sandbox_for
 
 logger = logging.getLogger(__name__)
 
@@ -163,7 +164,14 @@ def _run_and_ingest(result: ScanToolResult) -> None:
             env=command.env,
             max_output_bytes=settings.SECULITE_TOOL_OUTPUT_MAX_BYTES,
             should_cancel=_cancel_probe(scan.pk),
+            sandbox=sandbox_for(adapter, command, prepared.path),
         )
+        # How isolated the run was ("sandboxed", or "reduced" with the reason).
+        result.coverage = {
+            **(result.coverage or {}),
+            "isolation": outcome.isolation,
+            **({"isolation_note": outcome.isolation_note} if outcome.isolation_note else {}),
+        }
         if command.output_path.exists():
             with open(command.output_path, "rb") as raw:
                 result.raw_output.save(
@@ -189,7 +197,11 @@ def _run_and_ingest(result: ScanToolResult) -> None:
                 result,
                 ToolResultStatus.FAILED,
                 **common,
-                error_message="Output exceeded SECULITE_TOOL_OUTPUT_MAX_BYTES; tool stopped.",
+                error_message=(
+                    "The tool wrote more than SECULITE_TOOL_OUTPUT_MAX_BYTES "
+                    f"({settings.SECULITE_TOOL_OUTPUT_MAX_BYTES} bytes) to its output and "
+                    "report files; it was stopped."
+                ),
             )
             return
         verdict = adapter.interpret_exit(

@@ -54,6 +54,8 @@ class GrypeAdapter(UnavailableInThisWorkerMixin, BaseAdapter):
     """
 
     tool_id: ClassVar[str] = "grype"
+    needs_network: ClassVar[bool] = True
+    keeps_cache: ClassVar[bool] = True
     name: ClassVar[str] = "Grype"
     category: ClassVar[str] = "sca"
     description: ClassVar[str] = (

@@ -119,6 +119,7 @@ class NpmAuditAdapter(BaseAdapter):
     """
 
     tool_id: ClassVar[str] = "npm_audit"
+    needs_network: ClassVar[bool] = True
     name: ClassVar[str] = "npm audit"
     category: ClassVar[str] = "sca"
     description: ClassVar[str] = (

@@ -93,6 +93,7 @@ class OsvScannerAdapter(UnavailableInThisWorkerMixin, BaseAdapter):
     """
 
     tool_id: ClassVar[str] = "osv_scanner"
+    needs_network: ClassVar[bool] = True
     name: ClassVar[str] = "OSV-Scanner"
     category: ClassVar[str] = "sca"
     description: ClassVar[str] = (
