@@ -1,4 +1,5 @@
-"""Platform-level endpoints: health of the database and broker, and (for staff) of workers."""
+"""Platform-level endpoints: health of the database, broker and tool isolation, and (for
+staff) of workers."""
 
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
@@ -7,7 +8,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from apps.common.health import broker_health, database_health, workers_health
+from apps.common.health import broker_health, database_health, sandbox_health, workers_health
 
 
 class HealthApi(APIView):
@@ -23,6 +24,7 @@ class HealthApi(APIView):
                 "status": serializers.CharField(),
                 "database": serializers.DictField(),
                 "broker": serializers.DictField(),
+                "tool_isolation": serializers.DictField(),
             },
         )
     )
@@ -31,7 +33,13 @@ class HealthApi(APIView):
         broker = broker_health()
         ok = bool(database["ok"]) and bool(broker["ok"])
         return Response(
-            {"status": "ok" if ok else "degraded", "database": database, "broker": broker},
+            {
+                "status": "ok" if ok else "degraded",
+                "database": database,
+                "broker": broker,
+                # Reduced isolation does not make the API unhealthy; it is shown to admins.
+                "tool_isolation": sandbox_health(),
+            },
             status=200 if ok else 503,
         )
 

@@ -183,8 +183,9 @@ def _interpreter(path: Path) -> Path | None:
 
 def program_paths(argv: Sequence[str], env: Mapping[str, str]) -> list[Path]:
     """Read-only paths the command needs outside the system dirs: the program's own
-    installation (a scanner virtualenv, its interpreter's prefix) and every existing absolute
-    path its argv or environment names (rule files, configs, node_modules)."""
+    installation (a scanner virtualenv, its interpreter's prefix) and the files of SecuLite's
+    adapters or the scanners that its argv or environment names (rules, configs,
+    node_modules). Nothing else a command names becomes visible."""
     from apps.tools.adapters.base import scanners_home
 
     scanners = scanners_home().resolve()
@@ -220,11 +221,14 @@ def program_paths(argv: Sequence[str], env: Mapping[str, str]) -> list[Path]:
         interpreter = _interpreter(resolved)
         if interpreter is not None:
             programs.append(interpreter)
-    tokens = [*argv[1:], *env.values()]
-    for token in tokens:
+    # Data the command names: only SecuLite's own (rules, configs) and the scanners' files.
+    data_roots = [scanners, Path(__file__).resolve().parent / "adapters"]
+    for token in [*argv[1:], *env.values()]:
         for part in token.replace("=", os.pathsep).split(os.pathsep):
             if part.startswith("/") and os.path.exists(part):
-                add(Path(part))
+                path = Path(part).resolve()
+                if _is_under(path, data_roots):
+                    add(path)
     # A path inside another one is visible already (and cannot be a mount point in it).
     return [path for path in found if not any(p != path and _is_under(path, [p]) for p in found)]
 
@@ -286,7 +290,7 @@ def bwrap_argv(
         for entry in sorted(glob.glob(f"/etc/{pattern}")):
             args += ["--ro-bind", entry, entry]
     # A fresh /proc (this pid namespace only) and /dev; /dev/shm for POSIX semaphores.
-    args += ["--proc", "/proc", "--dev", "/dev", "--perms", "1777", "--tmpfs", "/dev/shm"]
+    args += ["--proc", "/proc", "--dev", "/dev", "--perms", "1777", "--tmpfs", "/dev/shm"]  # noqa: S108
     args += _mounts(
         program=program, writable=sandbox.writable, read_only=sandbox.read_only, home=home
     )
@@ -348,7 +352,7 @@ def prepare_writable(paths: Sequence[Path]) -> None:
         return
     for path in paths:
         os.chown(path, UNPRIVILEGED_ID, UNPRIVILEGED_ID)
-        os.chmod(path, 0o711)
+        os.chmod(path, 0o711)  # noqa: S103 - traverse only; the tool uid owns it
 
 
 @functools.lru_cache(maxsize=1)
@@ -384,12 +388,41 @@ def self_test() -> tuple[bool, str]:
 
 
 def isolation_status() -> dict[str, object]:
-    """For the health page: what isolation tool runs on this host get."""
+    """What isolation tool runs on this host get (cached self-test)."""
     mode = str(_setting("SECULITE_TOOL_SANDBOX", "auto"))
     if mode == "off":
         return {"isolation": REDUCED, "reason": "SECULITE_TOOL_SANDBOX=off"}
     ok, reason = self_test()
     return {"isolation": SANDBOXED if ok else REDUCED, "reason": reason}
+
+
+STATUS_CACHE_KEY = "seculite:tool-isolation"
+
+
+def report_status(status: Mapping[str, object]) -> None:
+    """Workers publish what their last tool run got, for the health page of the API host
+    (which may be another container with another security profile)."""
+    try:
+        from django.core.cache import cache
+        from django.utils import timezone
+
+        cache.set(
+            STATUS_CACHE_KEY,
+            {**status, "host": os.uname().nodename, "at": timezone.now().isoformat()},
+            timeout=7 * 24 * 3600,
+        )
+    except Exception:  # noqa: S110 - a cache outage must never fail a tool run
+        pass
+
+
+def reported_status() -> dict[str, object] | None:
+    try:
+        from django.core.cache import cache
+
+        value = cache.get(STATUS_CACHE_KEY)
+    except Exception:  # the cache is down: fall back to the local check
+        return None
+    return dict(value) if isinstance(value, dict) else None
 
 
 def sandbox_for(adapter: Any, command: Any, tree: Path | None) -> Sandbox:

@@ -146,6 +146,7 @@ def _sandboxed_launch(
         isolation=sandboxing.REDUCED,
     )
     status = sandboxing.isolation_status()
+    sandboxing.report_status(status)
     if status["isolation"] != sandboxing.SANDBOXED:
         launch.note = f"tool isolation is reduced: {status['reason']}"
         return launch
@@ -233,7 +234,7 @@ def _run(
                     cwd=cwd,
                     env=launch.env,
                     start_new_session=True,
-                    preexec_fn=launch.preexec,  # noqa: PLW1509 - setrlimit only
+                    preexec_fn=launch.preexec,
                 )
             except OSError as exc:
                 return RunOutcome(

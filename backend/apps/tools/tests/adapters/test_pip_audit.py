@@ -171,17 +171,28 @@ def test_argv_resolution_never_builds_sdists(
 
 @pytest.mark.parametrize(
     "line",
-    [".", "./sub", "-e .", "--editable=.", "/abs/pkg", "file:///tmp/x", "pkg @ file:///x",
-     "git+https://example.com/x.git", "--index-url http://127.0.0.1:6379/",
-     "-i http://127.0.0.1/", "--extra-index-url=http://x", "--find-links /tmp",
-     "--trusted-host x"],
+    [
+        ".",
+        "./sub",
+        "-e .",
+        "--editable=.",
+        "/abs/pkg",
+        "file:///tmp/x",
+        "pkg @ file:///x",
+        "git+https://example.com/x.git",
+        "--index-url http://127.0.0.1:6379/",
+        "-i http://127.0.0.1/",
+        "--extra-index-url=http://x",
+        "--find-links /tmp",
+        "--trusted-host x",
+    ],
 )
 def test_argv_refuses_requirements_that_run_or_fetch_from_anywhere(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path, line: str
 ) -> None:
     fake_executable(monkeypatch, pip_audit, "/opt/pip-audit")
     (tmp_path / "requirements.txt").write_text(f"idna==2.7\n{line}\n")
-    with pytest.raises(ValueError, match="requirements.txt line 2"):
+    with pytest.raises(ValueError, match=r"requirements\.txt line 2"):
         pip_audit.build_command(
             target=tree_target(tmp_path), config={}, output_path=tmp_path / "o.json"
         )
