@@ -23,6 +23,7 @@ from urllib.parse import urlsplit, urlunsplit
 from django.conf import settings
 
 from apps.targets import validators
+from apps.targets.links import contain_links
 from apps.targets.policy import TargetPolicyError, target_policy_check
 from apps.tools.adapters.base import PreparedTarget
 from apps.tools.adapters.runner import run_process
@@ -192,7 +193,12 @@ def extract_archive(
 
 
 def prepare_target(target: Any, *, workdir: Path) -> PreparedTarget:
-    """A PreparedTarget for `target` (a TargetAsset), using `workdir` for clones/extracts."""
+    """A PreparedTarget for `target` (a TargetAsset), using `workdir` for clones/extracts;
+    no link in its tree leads outside it (apps/targets/links.py)."""
+    return contain_links(_prepare_target(target, workdir=workdir), workdir=workdir)
+
+
+def _prepare_target(target: Any, *, workdir: Path) -> PreparedTarget:
     kind = target.asset_type
     metadata = dict(target.metadata or {})
     base = {"asset_type": kind, "identifier": target.identifier, "metadata": metadata}
