@@ -23,6 +23,7 @@ from apps.tools.adapters.common import (
     mapping,
     tree_root,
 )
+from apps.tools.adapters.tool_configs import TOOL_CONFIGS
 from apps.tools.adapters.toolkit import stream_json_items
 
 # Bandit's issue severity x issue confidence → SecuLite severity. A high-severity issue
@@ -128,8 +129,9 @@ class BanditAdapter(BaseAdapter):
             argv.append(f"--skip={','.join(skips)}")
         if cfg["ignore_nosec"]:
             argv.append("--ignore-nosec")
-        argv += ["--", str(root)]
-        return ToolCommand(argv=tuple(argv), output_path=output_path)
+        # Our (empty) ini, never a .bandit file of the scanned tree; run from outside it.
+        argv += ["--ini", str(TOOL_CONFIGS / "bandit.ini"), "--", str(root)]
+        return ToolCommand(argv=tuple(argv), output_path=output_path, cwd=output_path.parent)
 
     def parse(self, *, output_path: Path, target: PreparedTarget) -> Iterator[NormalizedFinding]:
         # Streamed result by result (ijson), so a report of any size is never held whole.

@@ -133,7 +133,7 @@ class OsvScannerAdapter(UnavailableInThisWorkerMixin, BaseAdapter):
         if cfg["include_ignored"]:
             argv.append("--no-ignore")
         argv += ["--", str(root)]
-        return ToolCommand(argv=tuple(argv), output_path=output_path, cwd=root)
+        return ToolCommand(argv=tuple(argv), output_path=output_path, cwd=output_path.parent)
 
     def interpret_exit(self, *, exit_code: int, output_path: Path, stderr: str) -> ExitVerdict:
         if exit_code in self.success_exit_codes:
