@@ -29,8 +29,15 @@ POLL_SECONDS = 0.2
 # How often the size of everything a sandboxed tool wrote is summed up.
 SIZE_POLL_SECONDS = 1.0
 KILL_GRACE_SECONDS = 3.0
+# The operator's outbound settings: proxies and CA bundles, kept for processes that reach
+# the network (git, and tools that need the network).
+NETWORK_ENV_ALLOW = (
+    *("http_proxy", "https_proxy", "no_proxy", "all_proxy"),
+    *("HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "ALL_PROXY"),
+    *("SSL_CERT_FILE", "SSL_CERT_DIR"),
+)
 # Variables a process that is not a tool run (git, `--version`) keeps from the worker.
-PLAIN_ENV_ALLOW = ("PATH", "LANG", "LC_ALL", "HOME", "TMPDIR", "TZ")
+PLAIN_ENV_ALLOW = ("PATH", "LANG", "LC_ALL", "HOME", "TMPDIR", "TZ", *NETWORK_ENV_ALLOW)
 # Tools that keep a database cache write files far beyond the output cap (Trivy's database).
 CACHE_FILE_MAX_BYTES = 8 * 1024**3
 
@@ -124,7 +131,10 @@ def _sandboxed_launch(
     else:
         temp_home = home = Path(tempfile.mkdtemp(prefix="seculite-home-"))
     (home / "tmp").mkdir(exist_ok=True)
-    tool_env = sandboxing.tool_environment(env or {}, home=home)
+    outbound = {k: os.environ[k] for k in NETWORK_ENV_ALLOW if k in os.environ}
+    tool_env = sandboxing.tool_environment(
+        {**(outbound if sandbox.network else {}), **(env or {})}, home=home
+    )
     limits = sandboxing.default_limits(
         timeout_seconds=timeout_seconds, max_output_bytes=max_output_bytes
     )
