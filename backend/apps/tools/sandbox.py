@@ -194,18 +194,22 @@ def program_paths(argv: Sequence[str], env: Mapping[str, str]) -> list[Path]:
     private = _private_paths()
     found: list[Path] = []
 
-    def add(path: Path) -> None:
+    home = Path.home().resolve()
+
+    def add(path: Path) -> bool:
         if _is_under(path, system) or path in found:
-            return
+            return True
         # Never "/" or a top-level dir, never /etc, /proc, /run…, never the worker's own
-        # state (secret key file, SQLite database, uploads) or a folder holding it.
-        if len(path.parts) < 3 or _is_under(path, never):
-            return
+        # state (secret key file, SQLite database, uploads) or a folder holding it, never a
+        # folder holding the worker's home (~/.ssh and the like).
+        if len(path.parts) < 3 or _is_under(path, never) or _is_under(home, [path]):
+            return False
         if any(_is_under(secret, [path]) or _is_under(path, [secret]) for secret in private):
-            return
+            return False
         if _is_under(path, [scanners]) and path != scanners:
             path = scanners / path.relative_to(scanners).parts[0]
         found.append(path)
+        return True
 
     programs = [Path(argv[0])]
     seen: set[Path] = set()
@@ -214,10 +218,11 @@ def program_paths(argv: Sequence[str], env: Mapping[str, str]) -> list[Path]:
         if not program.is_absolute() or program in seen:
             continue
         seen.add(program)
-        add(_prefix(program))
         resolved = program.resolve()
-        if resolved != program:
-            add(_prefix(resolved))
+        for path in {program, resolved}:
+            # The whole installation, else (a program in ~/bin) the program file alone.
+            if not add(_prefix(path)):
+                add(path)
         interpreter = _interpreter(resolved)
         if interpreter is not None:
             programs.append(interpreter)

@@ -306,6 +306,8 @@ def test_the_sandbox_never_binds_the_workers_state_or_the_root(tmp_path: Path) -
         {"X": str(VAR_DIR)},
     )
     assert Path("/") not in paths
+    home_tool = Path.home() / "bin" / "tool"
+    assert sandboxing.program_paths([str(home_tool)], {}) == [home_tool]  # not all of ~
     assert not any(
         p == VAR_DIR or VAR_DIR.is_relative_to(p) or p.is_relative_to(VAR_DIR) for p in paths
     )
