@@ -45,7 +45,8 @@ class HealthApi(APIView):
 
 
 class WorkersHealthApi(APIView):
-    """Staff only: which Celery workers answer a ping (takes about a second)."""
+    """Staff only: which Celery workers answer a ping (takes about a second), and why tool
+    isolation is reduced if it is."""
 
     permission_classes = [IsAuthenticated, IsAdminUser]
 
@@ -59,8 +60,9 @@ class WorkersHealthApi(APIView):
                 "workers": serializers.ListField(child=serializers.CharField()),
                 "latency_ms": serializers.FloatField(required=False),
                 "error": serializers.CharField(required=False),
+                "tool_isolation": serializers.DictField(),
             },
         ),
     )
     def get(self, request: Request) -> Response:
-        return Response(workers_health())
+        return Response({**workers_health(), "tool_isolation": sandbox_health(detail=True)})

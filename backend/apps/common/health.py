@@ -57,13 +57,14 @@ def workers_health(timeout: float = 1.0) -> dict[str, object]:
     }
 
 
-def sandbox_health() -> dict[str, object]:
+def sandbox_health(*, detail: bool = False) -> dict[str, object]:
     """Whether tool runs get the bubblewrap sandbox ("sandboxed") or only a scrubbed
     environment and limits ("reduced"), as the workers last reported it (else as this host
-    can provide it)."""
+    can provide it). The reason and the worker's host name only with `detail` (staff)."""
     from apps.tools import sandbox
 
     status = sandbox.reported_status()
     if status is None:
         status = {**sandbox.isolation_status(), "host": "this API host"}
-    return {"ok": status.get("isolation") == sandbox.SANDBOXED, **status}
+    answer = {"ok": status.get("isolation") == sandbox.SANDBOXED, **status}
+    return answer if detail else {key: answer[key] for key in ("ok", "isolation") if key in answer}

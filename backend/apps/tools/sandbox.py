@@ -388,7 +388,8 @@ def self_test() -> tuple[bool, str]:
             return False, f"bubblewrap could not start: {exc}"
     if done.returncode != 0:
         reason = done.stderr.decode("utf-8", "replace").strip().splitlines()[-1:] or ["?"]
-        return False, f"bubblewrap cannot create namespaces here: {reason[0][:200]}"
+        detail = reason[0].replace(str(home), "<test dir>")[:200]
+        return False, f"bubblewrap cannot create namespaces here: {detail}"
     return True, ""
 
 

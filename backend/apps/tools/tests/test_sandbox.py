@@ -323,6 +323,7 @@ def test_health_reports_the_isolation_tool_runs_get(settings, tmp_path: Path) ->
     assert sandbox_health()["isolation"] == "sandboxed"  # this host, before any tool ran
     settings.SECULITE_TOOL_SANDBOX = "off"
     run_process([PY, "-c", "pass"], timeout_seconds=30, sandbox=Sandbox(writable=(tmp_path,)))
-    health = sandbox_health()
+    assert sandbox_health() == {"ok": False, "isolation": "reduced"}  # public: no detail
+    health = sandbox_health(detail=True)
     assert health["ok"] is False and health["isolation"] == "reduced"
     assert health["reason"] == "SECULITE_TOOL_SANDBOX=off"
