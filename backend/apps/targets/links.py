@@ -13,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import shutil
+import stat
 from pathlib import Path
 
 from apps.tools.adapters.base import PreparedTarget
@@ -49,8 +50,18 @@ def drop_escaping_links(root: Path) -> list[str]:
     return sorted(dropped)
 
 
+def _special_files(directory: str, names: list[str]) -> set[str]:
+    """Sockets, FIFOs and devices are never copied (reading a FIFO would block)."""
+    skipped = set()
+    for name in names:
+        mode = os.lstat(os.path.join(directory, name)).st_mode
+        if not (stat.S_ISDIR(mode) or stat.S_ISREG(mode) or stat.S_ISLNK(mode)):
+            skipped.add(name)
+    return skipped
+
+
 def _copy_without_escaping_links(root: Path, dest: Path) -> list[str]:
-    shutil.copytree(root, dest, symlinks=True)
+    shutil.copytree(root, dest, symlinks=True, ignore=_special_files)
     return drop_escaping_links(dest)
 
 

@@ -33,6 +33,7 @@ def code(tmp_path: Path, settings) -> Path:
     (root / "pkg" / "up.py").symlink_to(Path("../../../outside/secret.py"))
     (root / "pkg" / "same.py").symlink_to(Path("../app.py"))
     (root / "loop").symlink_to(Path("loop"))
+    os.mkfifo(root / "pipe")  # never copied: reading it would block the worker
     settings.SECULITE_ALLOWED_PATHS = [str(tmp_path / "allowed")]
     return root
 
@@ -54,6 +55,7 @@ def test_a_codebase_path_with_outside_links_is_scanned_as_a_copy_without_them(
     assert not (tree / "loop").is_symlink()
     assert (tree / "pkg" / "same.py").read_text() == (code / "app.py").read_text()
     assert escaping_links(tree) == []
+    assert not (tree / "pipe").exists()
     assert prepared.metadata["dropped_links"] == ["leak.py", "loop", "pkg/up.py"]
     assert (code / "leak.py").is_symlink(), "the user's folder is never changed"
 
