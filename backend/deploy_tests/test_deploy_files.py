@@ -164,6 +164,16 @@ def test_compose_services_volumes_network_and_health(
     assert services["beat"]["command"][:2] == ["celery_beat", "celery"]
     assert services["backend"]["environment"]["SECULITE_ENV"] == "production"
 
+    # Only the worker may create the tool sandbox's namespaces; seccomp stays on everywhere.
+    assert services["worker"]["cap_add"] == ["SYS_ADMIN"]
+    assert set(services["worker"]["security_opt"]) == {
+        "no-new-privileges:true",
+        "apparmor=unconfined",
+        "systempaths=unconfined",
+    }
+    for name in ("backend", "beat", "db", "redis", "nginx"):
+        assert "cap_add" not in services[name] and "security_opt" not in services[name], name
+
 
 def test_compose_dev_override_publishes_db_and_redis_on_loopback_only(
     docker_compose: list[str], compose_project: Path

@@ -1,4 +1,5 @@
-"""Platform-level endpoints: health of the database and broker, and (for staff) of workers."""
+"""Platform-level endpoints: health of the database, broker and tool isolation, and (for
+staff) of workers."""
 
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
@@ -7,7 +8,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from apps.common.health import broker_health, database_health, workers_health
+from apps.common.health import broker_health, database_health, sandbox_health, workers_health
 
 
 class HealthApi(APIView):
@@ -23,6 +24,7 @@ class HealthApi(APIView):
                 "status": serializers.CharField(),
                 "database": serializers.DictField(),
                 "broker": serializers.DictField(),
+                "tool_isolation": serializers.DictField(),
             },
         )
     )
@@ -31,13 +33,20 @@ class HealthApi(APIView):
         broker = broker_health()
         ok = bool(database["ok"]) and bool(broker["ok"])
         return Response(
-            {"status": "ok" if ok else "degraded", "database": database, "broker": broker},
+            {
+                "status": "ok" if ok else "degraded",
+                "database": database,
+                "broker": broker,
+                # Reduced isolation does not make the API unhealthy; it is shown to admins.
+                "tool_isolation": sandbox_health(),
+            },
             status=200 if ok else 503,
         )
 
 
 class WorkersHealthApi(APIView):
-    """Staff only: which Celery workers answer a ping (takes about a second)."""
+    """Staff only: which Celery workers answer a ping (takes about a second), and why tool
+    isolation is reduced if it is."""
 
     permission_classes = [IsAuthenticated, IsAdminUser]
 
@@ -51,8 +60,9 @@ class WorkersHealthApi(APIView):
                 "workers": serializers.ListField(child=serializers.CharField()),
                 "latency_ms": serializers.FloatField(required=False),
                 "error": serializers.CharField(required=False),
+                "tool_isolation": serializers.DictField(),
             },
         ),
     )
     def get(self, request: Request) -> Response:
-        return Response(workers_health())
+        return Response({**workers_health(), "tool_isolation": sandbox_health(detail=True)})

@@ -1,4 +1,5 @@
-"""Health of what the API depends on: the database and the Celery broker."""
+"""Health of what the API depends on: the database and the Celery broker; and how isolated
+tool runs are."""
 
 from __future__ import annotations
 
@@ -54,3 +55,16 @@ def workers_health(timeout: float = 1.0) -> dict[str, object]:
         "workers": sorted(replies),
         "latency_ms": round((time.monotonic() - started) * 1000, 1),
     }
+
+
+def sandbox_health(*, detail: bool = False) -> dict[str, object]:
+    """Whether tool runs get the bubblewrap sandbox ("sandboxed") or only a scrubbed
+    environment and limits ("reduced"), as the workers last reported it (else as this host
+    can provide it). The reason and the worker's host name only with `detail` (staff)."""
+    from apps.tools import sandbox
+
+    status = sandbox.reported_status()
+    if status is None:
+        status = {**sandbox.isolation_status(), "host": "this API host"}
+    answer = {"ok": status.get("isolation") == sandbox.SANDBOXED, **status}
+    return answer if detail else {key: answer[key] for key in ("ok", "isolation") if key in answer}

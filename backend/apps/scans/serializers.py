@@ -273,7 +273,10 @@ class CoverageField(serializers.JSONField):
     """A result's stored coverage, null when there is none."""
 
     def to_representation(self, value: Any) -> Any:
-        return value or None
+        # The stored JSON also carries the run's isolation (see `isolation`), shown apart.
+        if not isinstance(value, dict) or "unit" not in value:
+            return None
+        return {key: value[key] for key in CoverageSerializer().fields if key in value}
 
 
 class ScanToolResultSerializer(serializers.ModelSerializer):
@@ -284,6 +287,10 @@ class ScanToolResultSerializer(serializers.ModelSerializer):
     target = TargetSummarySerializer(read_only=True, allow_null=True)
     status = ToolResultStatusField(read_only=True)
     coverage = CoverageField(read_only=True)
+    isolation = serializers.SerializerMethodField(
+        help_text="How the tool ran: 'sandboxed', 'reduced' (no namespaces on this worker: "
+        "scrubbed environment and limits only), or empty when it never ran."
+    )
 
     class Meta:
         model = ScanToolResult
@@ -300,6 +307,7 @@ class ScanToolResultSerializer(serializers.ModelSerializer):
             "findings_count",
             "error_message",
             "coverage",
+            "isolation",
             "raw_output_available",
             "commit_sha",
         ]
@@ -314,6 +322,9 @@ class ScanToolResultSerializer(serializers.ModelSerializer):
 
     def get_raw_output_available(self, result: ScanToolResult) -> bool:
         return bool(result.raw_output)
+
+    def get_isolation(self, result: ScanToolResult) -> str:
+        return str((result.coverage or {}).get("isolation") or "")
 
 
 class ScanListSerializer(serializers.ModelSerializer):

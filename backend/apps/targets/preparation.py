@@ -34,6 +34,7 @@ from apps.targets.git_checkout import (
     git_fetch_checkout,
     redact_url,
 )
+from apps.targets.links import contain_links, drop_escaping_links
 from apps.targets.pathfilter import PathFilterError, path_filter_apply
 from apps.targets.policy import TargetPolicyError, network_policy_check, target_policy_check
 from apps.tools.adapters.base import PreparedTarget
@@ -92,6 +93,8 @@ def prepare_git(
         )
     except GitError as exc:
         raise TargetPreparationError(str(exc)) from None
+    # The shared checkout loses links out of the tree once, so no tool run has to copy it.
+    drop_escaping_links(dest)
     return Checkout(path=dest, ref=ref.name or "HEAD", ref_type=ref.ref_type, commit=sha)
 
 
@@ -258,7 +261,8 @@ def prepare_target(
     include/exclude paths keep; network types are checked by the policy."""
     try:
         prepared = _prepare_unfiltered(target, workdir=workdir, checkout=checkout)
-        return path_filter_apply(prepared, workdir=workdir)
+        # No link in the tree leads outside it (apps/targets/links.py), then the path filters.
+        return path_filter_apply(contain_links(prepared, workdir=workdir), workdir=workdir)
     except PathFilterError as exc:
         raise TargetPreparationError(str(exc)) from exc
 

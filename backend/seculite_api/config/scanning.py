@@ -31,3 +31,12 @@ SECULITE_CHECKOUT_DIR = env.path("SECULITE_CHECKOUT_DIR", default=str(VAR_DIR / 
 # Key for target credentials (git tokens, deploy keys) at rest; derived from SECRET_KEY when
 # empty. Changing it makes stored credentials unreadable: they must be set again.
 SECULITE_CREDENTIALS_KEY = env.str("SECULITE_CREDENTIALS_KEY", default="")
+# Tool sandbox (README "Security model"): "auto" sandboxes every tool run with bubblewrap when
+# the host allows it and reports reduced isolation when not; "off" never tries (the
+# environment is still scrubbed and the limits still apply).
+SECULITE_TOOL_SANDBOX = env.str("SECULITE_TOOL_SANDBOX", default="auto")
+# Per-process limits of every tool run: writable memory and the tool user's process count.
+SECULITE_TOOL_MEMORY_MAX_BYTES = env.int("SECULITE_TOOL_MEMORY_MAX_BYTES", default=4 * 1024**3)
+SECULITE_TOOL_MAX_PROCESSES = env.int("SECULITE_TOOL_MAX_PROCESSES", default=512)
+# Kept homes of tools with a vulnerability database cache (Trivy, Grype, Nuclei, ZAP).
+SECULITE_TOOL_CACHE_DIR = env.path("SECULITE_TOOL_CACHE_DIR", default=str(VAR_DIR / "tool-cache"))

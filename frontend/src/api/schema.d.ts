@@ -482,7 +482,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description Staff only: which Celery workers answer a ping (takes about a second). */
+        /**
+         * @description Staff only: which Celery workers answer a ping (takes about a second), and why tool
+         *     isolation is reduced if it is.
+         */
         get: operations["health_workers"];
         put?: never;
         post?: never;
@@ -1408,6 +1411,9 @@ export interface components {
             broker: {
                 [key: string]: unknown;
             };
+            tool_isolation: {
+                [key: string]: unknown;
+            };
         };
         InvitationSent: {
             detail: string;
@@ -2120,6 +2126,8 @@ export interface components {
             readonly findings_count: number;
             readonly error_message: string;
             readonly coverage: components["schemas"]["Coverage"] | null;
+            /** @description How the tool ran: 'sandboxed', 'reduced' (no namespaces on this worker: scrubbed environment and limits only), or empty when it never ran. */
+            readonly isolation: string;
             readonly raw_output_available: boolean;
             /** @description The commit this tool analysed (git targets); empty otherwise. */
             readonly commit_sha: string;
@@ -2356,6 +2364,9 @@ export interface components {
             /** Format: double */
             latency_ms?: number;
             error?: string;
+            tool_isolation: {
+                [key: string]: unknown;
+            };
         };
     };
     responses: never;

@@ -52,7 +52,25 @@ def test_workers_health_is_for_staff_only(client_for, project_with_roles, monkey
     response = client_for(project_with_roles.staff).get("/api/v1/health/workers/")
 
     assert response.status_code == 200
-    assert response.json() == {"ok": True, "workers": ["w1@host"]}
+    body = response.json()
+    assert {key: body[key] for key in ("ok", "workers")} == {"ok": True, "workers": ["w1@host"]}
+    assert body["tool_isolation"]["isolation"] in ("sandboxed", "reduced")
+    assert "reason" in body["tool_isolation"]  # staff see why isolation would be reduced
+
+
+def test_health_says_when_tool_isolation_is_reduced(api_client, settings):
+    """Reduced isolation is shown (without internal detail) but is not an outage."""
+    from django.core.cache import cache
+
+    cache.clear()
+    assert api_client.get("/api/v1/health/").json()["tool_isolation"] == {
+        "ok": True,
+        "isolation": "sandboxed",
+    }
+    settings.SECULITE_TOOL_SANDBOX = "off"
+    response = api_client.get("/api/v1/health/")
+    assert response.status_code == 200
+    assert response.json()["tool_isolation"] == {"ok": False, "isolation": "reduced"}
 
 
 def test_workers_health_reports_a_failing_broker(monkeypatch):

@@ -45,6 +45,7 @@ from apps.targets.preparation import TargetPreparationError, prepare_target
 from apps.tools.adapters.base import ToolOutputError
 from apps.tools.adapters.registry import ADAPTERS
 from apps.tools.adapters.runner import run_for_text, run_process
+from apps.tools.sandbox import sandbox_for
 
 logger = logging.getLogger(__name__)
 
@@ -192,7 +193,14 @@ def _run_and_ingest(result: ScanToolResult) -> None:
             env=command.env,
             max_output_bytes=settings.SECULITE_TOOL_OUTPUT_MAX_BYTES,
             should_cancel=_cancel_probe(scan.pk),
+            sandbox=sandbox_for(adapter, command, prepared.path),
         )
+        # How isolated the run was ("sandboxed", or "reduced" with the reason).
+        result.coverage = {
+            **(result.coverage or {}),
+            "isolation": outcome.isolation,
+            **({"isolation_note": outcome.isolation_note} if outcome.isolation_note else {}),
+        }
         if command.output_path.exists():
             with open(command.output_path, "rb") as raw:
                 result.raw_output.save(
@@ -218,7 +226,11 @@ def _run_and_ingest(result: ScanToolResult) -> None:
                 result,
                 ToolResultStatus.FAILED,
                 **common,
-                error_message="Output exceeded SECULITE_TOOL_OUTPUT_MAX_BYTES; tool stopped.",
+                error_message=(
+                    "The tool wrote more than SECULITE_TOOL_OUTPUT_MAX_BYTES "
+                    f"({settings.SECULITE_TOOL_OUTPUT_MAX_BYTES} bytes) to its output and "
+                    "report files; it was stopped."
+                ),
             )
             return
         verdict = adapter.interpret_exit(
@@ -232,7 +244,8 @@ def _run_and_ingest(result: ScanToolResult) -> None:
         coverage = verdicts.tool_coverage(
             adapter, output_path=command.output_path, target=prepared, stderr=outcome.stderr_tail
         )
-        common["coverage"] = coverage.as_json() if coverage else {}
+        # Keep the isolation the run had (set above) beside what the tool analysed.
+        common["coverage"] = {**(result.coverage or {}), **(coverage.as_json() if coverage else {})}
         blind = verdicts.nothing_analysed_reason(adapter, coverage, target=prepared, config=config)
         if blind:
             _finish(result, ToolResultStatus.FAILED, error_message=blind[:2000], **common)

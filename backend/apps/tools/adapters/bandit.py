@@ -26,6 +26,7 @@ from apps.tools.adapters.common import (
     tree_root,
 )
 from apps.tools.adapters.coverage import Coverage, coverage_of
+from apps.tools.adapters.tool_configs import TOOL_CONFIGS
 from apps.tools.adapters.toolkit import stream_json_items, stream_json_kvitems
 
 # Bandit's issue severity x issue confidence → SecuLite severity. A high-severity issue
@@ -133,8 +134,9 @@ class BanditAdapter(BaseAdapter):
             argv.append(f"--skip={','.join(skips)}")
         if cfg["ignore_nosec"]:
             argv.append("--ignore-nosec")
-        argv += ["--", str(root)]
-        return ToolCommand(argv=tuple(argv), output_path=output_path)
+        # Our (empty) ini, never a .bandit file of the scanned tree; run from outside it.
+        argv += ["--ini", str(TOOL_CONFIGS / "bandit.ini"), "--", str(root)]
+        return ToolCommand(argv=tuple(argv), output_path=output_path, cwd=output_path.parent)
 
     def input_files(self, *, target: PreparedTarget, config: Mapping[str, Any]) -> list[str] | None:
         # Bandit's own default: *.py and *.pyw.

@@ -188,6 +188,10 @@ class BaseAdapter:
     input_kind: ClassVar[str] = "files"
     version_args: ClassVar[tuple[str, ...]] = ("--version",)
     success_exit_codes: ClassVar[tuple[int, ...]] = (0,)
+    # Sandbox (apps/tools/sandbox.py): the host network only for tools that reach a remote
+    # target or a vulnerability database; a kept home for tools with a database cache.
+    needs_network: ClassVar[bool] = False
+    keeps_cache: ClassVar[bool] = False
 
     def executable(self) -> str | None:
         isolated = scanners_home() / self.tool_id / "bin" / self.binary

@@ -54,6 +54,8 @@ class GrypeAdapter(UnavailableInThisWorkerMixin, BaseAdapter):
     """
 
     tool_id: ClassVar[str] = "grype"
+    needs_network: ClassVar[bool] = True
+    keeps_cache: ClassVar[bool] = True
     name: ClassVar[str] = "Grype"
     category: ClassVar[str] = "sca"
     description: ClassVar[str] = (
@@ -92,7 +94,8 @@ class GrypeAdapter(UnavailableInThisWorkerMixin, BaseAdapter):
             cwd = None
         else:
             root = require_tree(target)
-            source, cwd = f"dir:{root}", root
+            # From the output dir: a .grype.yaml in the tree is never read.
+            source, cwd = f"dir:{root}", output_path.parent
         argv = [self.require_executable(), "--output", "json", "--file", str(output_path), "-q"]
         if cfg["only_fixed"]:
             argv.append("--only-fixed")

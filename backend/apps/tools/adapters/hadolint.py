@@ -26,6 +26,7 @@ from apps.tools.adapters.common import (
 )
 from apps.tools.adapters.coverage import Coverage, coverage_of
 from apps.tools.adapters.jsonstream import stream_json_array
+from apps.tools.adapters.tool_configs import TOOL_CONFIGS
 
 LEVEL_SEVERITY = {
     "error": "medium",
@@ -116,7 +117,13 @@ class HadolintAdapter(BaseAdapter):
     ) -> ToolCommand:
         root = tree_root(target, tool=self.name)
         cfg = self.config_with_defaults(config)
-        argv = [self.require_executable(), "--format=json", "--no-color"]
+        # Our config, never a .hadolint.yaml of the scanned tree.
+        argv = [
+            self.require_executable(),
+            f"--config={TOOL_CONFIGS / 'hadolint.yaml'}",
+            "--format=json",
+            "--no-color",
+        ]
         for code in cfg["ignore"]:
             if not isinstance(code, str) or not re.fullmatch(RULE_PATTERN, code):
                 raise ValueError(f"invalid Hadolint rule code {code!r}")

@@ -30,6 +30,7 @@ from apps.tools.adapters.common import (
 )
 from apps.tools.adapters.coverage import Coverage, coverage_of
 from apps.tools.adapters.jsonstream import json_kind, json_value, stream_json_kvitems
+from apps.tools.adapters.tool_configs import TOOL_CONFIGS
 
 SEVERITY = {"ERROR": "high", "WARNING": "medium", "INFO": "low"}
 SECRET_CWES = frozenset({259, 321, 798})
@@ -89,7 +90,8 @@ class NjsscanAdapter(BaseAdapter):
         bin_dir = str(Path(exe).parent)
         path = os.pathsep.join([bin_dir, os.environ.get("PATH", os.defpath)])
         return ToolCommand(
-            argv=(exe, "--json", "--", str(root)),
+            # Our config, never a .njsscan file of the scanned tree.
+            argv=(exe, "--json", "--config", str(TOOL_CONFIGS / "njsscan.yml"), "--", str(root)),
             output_path=output_path,
             cwd=output_path.parent,
             env={

@@ -141,6 +141,7 @@ class NmapAdapter(BaseAdapter):
     """
 
     tool_id: ClassVar[str] = "nmap"
+    needs_network: ClassVar[bool] = True
     name: ClassVar[str] = "Nmap"
     category: ClassVar[str] = "network"
     description: ClassVar[str] = (

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shutil
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any, ClassVar
@@ -96,6 +97,18 @@ def _report_problem(report: Any) -> str:
     return "npm audit output is not an audit report (no auditReportVersion 2)"
 
 
+def _clean_project(root: Path, dest: Path) -> Path:
+    """The manifest and lock file alone in a folder of ours: npm reads a project's .npmrc
+    (registry, proxy, scoped registries, TLS settings) from the project folder, and no
+    command-line flag turns that off."""
+    dest.mkdir(parents=True, exist_ok=True)
+    for name in ("package.json", *LOCKFILES):
+        source = root / name
+        if source.is_file() and not source.is_symlink():
+            shutil.copyfile(source, dest / name)
+    return dest
+
+
 class NpmAuditAdapter(BaseAdapter):
     """`npm audit --json` v2 report (npm 7+) → one finding per (package, advisory, installed
     version).
@@ -120,6 +133,7 @@ class NpmAuditAdapter(BaseAdapter):
     """
 
     tool_id: ClassVar[str] = "npm_audit"
+    needs_network: ClassVar[bool] = True
     name: ClassVar[str] = "npm audit"
     category: ClassVar[str] = "sca"
     description: ClassVar[str] = (
@@ -176,7 +190,7 @@ class NpmAuditAdapter(BaseAdapter):
         return ToolCommand(
             argv=tuple(argv),
             output_path=output_path,
-            cwd=root,
+            cwd=_clean_project(root, output_path.parent / "npm-audit-project"),
             env={"NO_UPDATE_NOTIFIER": "1", "npm_config_update_notifier": "false"},
         )
 

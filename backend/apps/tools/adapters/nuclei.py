@@ -62,6 +62,8 @@ class NucleiAdapter(UnavailableInThisWorkerMixin, BaseAdapter):
     """
 
     tool_id: ClassVar[str] = "nuclei"
+    needs_network: ClassVar[bool] = True
+    keeps_cache: ClassVar[bool] = True
     name: ClassVar[str] = "Nuclei"
     category: ClassVar[str] = "dast"
     description: ClassVar[str] = (

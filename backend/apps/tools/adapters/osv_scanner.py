@@ -93,6 +93,7 @@ class OsvScannerAdapter(UnavailableInThisWorkerMixin, BaseAdapter):
     """
 
     tool_id: ClassVar[str] = "osv_scanner"
+    needs_network: ClassVar[bool] = True
     name: ClassVar[str] = "OSV-Scanner"
     category: ClassVar[str] = "sca"
     description: ClassVar[str] = (
@@ -136,7 +137,7 @@ class OsvScannerAdapter(UnavailableInThisWorkerMixin, BaseAdapter):
         if cfg["include_ignored"]:
             argv.append("--no-ignore")
         argv += ["--", str(root)]
-        return ToolCommand(argv=tuple(argv), output_path=output_path, cwd=root)
+        return ToolCommand(argv=tuple(argv), output_path=output_path, cwd=output_path.parent)
 
     def interpret_exit(self, *, exit_code: int, output_path: Path, stderr: str) -> ExitVerdict:
         if exit_code in self.success_exit_codes:

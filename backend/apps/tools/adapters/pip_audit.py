@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any, ClassVar
@@ -27,7 +28,25 @@ from apps.tools.adapters.toolkit import (
     validated_config,
 )
 
-PROJECT_FILES = ("pyproject.toml", "setup.py", "setup.cfg")
+# Requirement lines pip would build from the tree, fetch from anywhere, or send to another
+# index: refused, so pip-audit never runs scanned code or reaches an address the tree names.
+_UNSAFE_REQUIREMENT = re.compile(
+    r"^\s*(?:\.|/|~|-e\b|--editable\b|-i\b|--index-url\b|--extra-index-url\b|-f\b"
+    r"|--find-links\b|--trusted-host\b|[a-z+]+://|file:)"
+    r"|\s@\s|^\s*(?:git|hg|svn|bzr)\+",
+    re.IGNORECASE,
+)
+
+
+def _refuse_unsafe_lines(file: Path, root: Path) -> None:
+    with file.open("r", encoding="utf-8", errors="replace") as handle:
+        for number, line in enumerate(handle, start=1):
+            text = line.split(" #", 1)[0].strip()
+            if text and _UNSAFE_REQUIREMENT.search(text):
+                raise ValueError(
+                    f"refusing {file.relative_to(root)} line {number} ({text[:80]!r}): local "
+                    "paths, URLs and index options are not audited (pip would build or fetch them)"
+                )
 
 
 def _dependencies(output_path: Path) -> Iterator[Any]:
@@ -78,12 +97,15 @@ class PipAuditAdapter(BaseAdapter):
     readable. The report is streamed twice: once to count audited dependencies, so an
     unaudited run fails before any finding is yielded, then dependency by dependency.
 
-    Note: auditing a requirements file resolves it with pip in a throwaway virtualenv, which
-    can build sdists (running their setup code); `no_deps` with fully pinned requirements
-    avoids resolution.
+    Never runs the scanned project's code: the project itself (pyproject.toml/setup.py) is
+    never audited (pip would build it), requirement lines naming local paths, URLs, VCS
+    checkouts or other indexes are refused, the default (`no_deps`) reads pinned requirements
+    without pip (`--no-deps --disable-pip`), and the opt-in resolution (`no_deps: false`)
+    lets pip use wheels only (`PIP_ONLY_BINARY=:all:`), so no sdist is ever built.
     """
 
     tool_id: ClassVar[str] = "pip_audit"
+    needs_network: ClassVar[bool] = True
     name: ClassVar[str] = "pip-audit"
     category: ClassVar[str] = "sca"
     description: ClassVar[str] = (
@@ -101,7 +123,7 @@ class PipAuditAdapter(BaseAdapter):
         "requirement_files": [],
         "vulnerability_service": "pypi",
         "osv_url": "",
-        "no_deps": False,
+        "no_deps": True,
         "request_timeout_seconds": 15,
     }
     config_schema: ClassVar[Mapping[str, Any]] = {
@@ -119,7 +141,7 @@ class PipAuditAdapter(BaseAdapter):
                     "not": {"pattern": "(^|/)\\.\\.(/|$)"},
                 },
                 "description": "Requirements files relative to the tree; empty = "
-                "requirements.txt if present, else the project (pyproject.toml/setup.py).",
+                "requirements.txt (the project itself is never built).",
             },
             "vulnerability_service": {"type": "string", "enum": ["pypi", "osv"]},
             "osv_url": {
@@ -131,7 +153,8 @@ class PipAuditAdapter(BaseAdapter):
             },
             "no_deps": {
                 "type": "boolean",
-                "description": "Do not resolve dependencies (requires pinned requirements).",
+                "description": "Read pinned requirements without pip (default); false lets "
+                "pip resolve them from wheels in a throwaway virtualenv.",
             },
             "request_timeout_seconds": {"type": "integer", "minimum": 1, "maximum": 120},
         },
@@ -161,39 +184,42 @@ class PipAuditAdapter(BaseAdapter):
         ]
         if cfg["vulnerability_service"] == "osv" and cfg["osv_url"]:
             argv.append(f"--osv-url={cfg['osv_url']}")
+        env = {"PIP_ONLY_BINARY": ":all:", "PIP_NO_INPUT": "1"}
         if cfg["no_deps"]:
-            argv.append("--no-deps")
+            argv += ["--no-deps", "--disable-pip"]
         files = [require_relative_file(root, name) for name in cfg["requirement_files"]]
         if not files and (root / "requirements.txt").is_file():
             files = [root / "requirements.txt"]
-        if files:
-            for file in files:
-                if not file.is_file():
-                    raise ValueError(f"requirements file {file.relative_to(root)} does not exist")
-                argv += ["--requirement", str(file)]
-        elif any((root / name).is_file() for name in PROJECT_FILES):
-            argv += ["--", str(root)]
-        else:
+        if not files:
             raise ValueError(
-                "nothing for pip-audit to audit: no requirements.txt, pyproject.toml or setup.py "
-                "at the top of the tree (set requirement_files)"
+                "nothing for pip-audit to audit: no requirements.txt at the top of the tree (set "
+                "requirement_files; the project itself is never built, that would run its code)"
             )
+        for file in files:
+            if not file.is_file():
+                raise ValueError(f"requirements file {file.relative_to(root)} does not exist")
+            _refuse_unsafe_lines(file, root)
+            argv += ["--requirement", str(file)]
         return ToolCommand(
-            argv=tuple(argv), output_path=output_path, cwd=root, output_written_by_tool=True
+            argv=tuple(argv),
+            output_path=output_path,
+            cwd=output_path.parent,
+            env=env,
+            output_written_by_tool=True,
         )
 
     def not_applicable_reason(self, *, target: PreparedTarget, config: Mapping[str, Any]) -> str:
-        """Nothing to audit without a requirements file or a Python project at the top of the
-        tree (requirement_files named in the config must exist: that is checked as an error)."""
+        """Nothing to audit without a requirements file at the top of the tree: the project
+        itself is never built (requirement_files named in the config must exist: that is
+        checked as an error)."""
         if self.config_with_defaults(config)["requirement_files"] or target.path is None:
             return ""
-        root = target.path
-        if any((root / name).is_file() for name in ("requirements.txt", *PROJECT_FILES)):
+        if (target.path / "requirements.txt").is_file():
             return ""
         return (
-            "Not applicable: no requirements.txt, pyproject.toml, setup.py or setup.cfg at the "
-            "top of the tree, so there are no Python dependencies to audit (set "
-            "requirement_files for other file names)."
+            "Not applicable: no requirements.txt at the top of the tree, so there are no pinned "
+            "Python dependencies to audit (set requirement_files for other file names; "
+            "SecuLite never builds the project to find them)."
         )
 
     def coverage(self, *, output_path: Path, target: PreparedTarget, stderr: str) -> Coverage:

@@ -137,7 +137,13 @@ class ShellcheckAdapter(BaseAdapter):
         severity = cfg["severity"]
         if severity not in ("error", "warning", "info", "style"):
             raise ValueError(f"invalid severity {severity!r}")
-        argv = [self.require_executable(), "--format=json1", f"--severity={severity}"]
+        # --norc: a .shellcheckrc of the scanned tree cannot disable checks.
+        argv = [
+            self.require_executable(),
+            "--norc",
+            "--format=json1",
+            f"--severity={severity}",
+        ]
         exclude = list(cfg["exclude"])
         if exclude:
             if not all(isinstance(c, str) and re.fullmatch(r"SC\d{4}", c) for c in exclude):

@@ -111,6 +111,7 @@ class SslyzeAdapter(BaseAdapter):
     """
 
     tool_id: ClassVar[str] = "sslyze"
+    needs_network: ClassVar[bool] = True
     name: ClassVar[str] = "SSLyze"
     category: ClassVar[str] = "tls"
     description: ClassVar[str] = (

@@ -102,6 +102,7 @@ class TestsslAdapter(BaseAdapter):
     """
 
     tool_id: ClassVar[str] = "testssl"
+    needs_network: ClassVar[bool] = True
     name: ClassVar[str] = "testssl.sh"
     category: ClassVar[str] = "tls"
     description: ClassVar[str] = (

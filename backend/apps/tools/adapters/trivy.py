@@ -70,6 +70,8 @@ class TrivyReportParser(UnavailableInThisWorkerMixin, BaseAdapter):
     """
 
     binary: ClassVar[str] = "trivy"
+    needs_network: ClassVar[bool] = True
+    keeps_cache: ClassVar[bool] = True
     success_exit_codes: ClassVar[tuple[int, ...]] = (0,)
 
     def common_argv(self, cfg: Mapping[str, Any], output_path: Path) -> list[str]:

@@ -66,7 +66,11 @@ class TrivyFsAdapter(TrivyReportParser):
             str(root),
         ]
         return ToolCommand(
-            argv=tuple(argv), output_path=output_path, cwd=root, output_written_by_tool=True
+            # Run from the output dir: trivy.yaml/.trivyignore in the tree are never read.
+            argv=tuple(argv),
+            output_path=output_path,
+            cwd=output_path.parent,
+            output_written_by_tool=True,
         )
 
 

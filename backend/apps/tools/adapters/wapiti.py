@@ -68,6 +68,7 @@ class WapitiAdapter(BaseAdapter):
     """
 
     tool_id: ClassVar[str] = "wapiti"
+    needs_network: ClassVar[bool] = True
     name: ClassVar[str] = "Wapiti"
     category: ClassVar[str] = "dast"
     description: ClassVar[str] = (

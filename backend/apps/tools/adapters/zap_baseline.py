@@ -64,6 +64,7 @@ class ZapBaselineAdapter(UnavailableInThisWorkerMixin, BaseAdapter):
     """
 
     tool_id: ClassVar[str] = "zap_baseline"
+    needs_network: ClassVar[bool] = True
     name: ClassVar[str] = "ZAP baseline scan"
     category: ClassVar[str] = "dast"
     description: ClassVar[str] = (

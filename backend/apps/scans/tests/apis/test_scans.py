@@ -174,6 +174,7 @@ def test_detail_shows_tool_results_and_snapshot(client_for, scans):
             "findings_count": 2,
             "error_message": "",
             "coverage": None,
+            "isolation": "",
             "raw_output_available": False,
             "commit_sha": "",
         }

@@ -18,6 +18,7 @@ from apps.tools.adapters.base import (
     ToolAdapter,
 )
 from apps.tools.adapters.runner import RunOutcome, run_process
+from apps.tools.sandbox import sandbox_for
 
 SAMPLES = Path(__file__).resolve().parents[1] / "samples"
 SAMPLE_ROOT = Path("/scan/root")
@@ -112,6 +113,7 @@ def run_real(
         stdout_path=None if command.output_written_by_tool else command.output_path,
         cwd=command.cwd,
         env=command.env,
+        sandbox=sandbox_for(adapter, command, target.path),
     )
     assert not outcome.timed_out, f"{adapter.tool_id} timed out"
     verdict = adapter.interpret_exit(

@@ -26,6 +26,7 @@ import pytest
 from apps.tools.adapters.base import ExitVerdict, NormalizedFinding, PreparedTarget, ToolAdapter
 from apps.tools.adapters.common import inputs_record_path
 from apps.tools.adapters.runner import RunOutcome, run_process
+from apps.tools.sandbox import sandbox_for
 
 TESTS_DIR = Path(__file__).resolve().parents[1]
 FIXTURES = TESTS_DIR / "fixtures"
@@ -126,6 +127,7 @@ def run_tool(
         stdout_path=None if command.output_written_by_tool else command.output_path,
         cwd=command.cwd,
         env=command.env,
+        sandbox=sandbox_for(adapter, command, target_for(root).path),
     )
     verdict = adapter.interpret_exit(
         exit_code=outcome.exit_code if outcome.exit_code is not None else -1,

@@ -168,7 +168,7 @@ def test_a_tool_that_does_not_say_reports_unknown() -> None:
 
 NOT_APPLICABLE = {
     "npm_audit": "no package-lock.json or npm-shrinkwrap.json",
-    "pip_audit": "no requirements.txt, pyproject.toml, setup.py or setup.cfg",
+    "pip_audit": "no requirements.txt at the top of the tree",
     "hadolint": "no Dockerfiles",
     "bandit": "no Python files",
     "shellcheck": "no shell scripts",
@@ -203,11 +203,21 @@ def test_a_tool_with_its_inputs_applies(tool_id: str, tmp_path: Path) -> None:
 
 def test_dependency_tools_apply_with_their_manifest(tmp_path: Path) -> None:
     (tmp_path / "package-lock.json").write_text("{}")
-    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'x'\n")
+    (tmp_path / "requirements.txt").write_text("requests==2.0.0\n")
     for tool_id in ("npm_audit", "pip_audit"):
         adapter = ADAPTERS[tool_id]
         target = target_for(tmp_path)
         assert adapter.not_applicable_reason(target=target, config=adapter.default_config) == ""
+
+
+def test_pip_audit_never_builds_a_project_to_find_its_dependencies(tmp_path: Path) -> None:
+    """A pyproject.toml alone would need the project built (its code run): not applicable."""
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'x'\n")
+    pip_audit = ADAPTERS["pip_audit"]
+    reason = pip_audit.not_applicable_reason(
+        target=target_for(tmp_path), config=pip_audit.default_config
+    )
+    assert "never builds the project" in reason
 
 
 def test_semgrep_secrets_rules_apply_to_any_file(tmp_path: Path) -> None:

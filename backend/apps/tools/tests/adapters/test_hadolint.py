@@ -8,6 +8,7 @@ import pytest
 
 from apps.tools.adapters.base import ToolOutputError
 from apps.tools.adapters.hadolint import hadolint, is_dockerfile
+from apps.tools.adapters.tool_configs import TOOL_CONFIGS
 from apps.tools.tests.adapters.sample_runs import (
     parse_report_text,
     parse_sample,
@@ -71,6 +72,7 @@ def test_argv(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     )
     assert list(command.argv) == [
         "/opt/hadolint/bin/hadolint",
+        f"--config={TOOL_CONFIGS / 'hadolint.yaml'}",  # never the tree's .hadolint.yaml
         "--format=json",
         "--no-color",
         "--ignore=DL3008",

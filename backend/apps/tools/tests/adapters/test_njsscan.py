@@ -10,6 +10,7 @@ import pytest
 
 from apps.tools.adapters.base import ToolOutputError
 from apps.tools.adapters.njsscan import njsscan
+from apps.tools.adapters.tool_configs import TOOL_CONFIGS
 from apps.tools.tests.adapters.sample_runs import (
     parse_report_text,
     parse_sample,
@@ -83,7 +84,14 @@ def test_argv_and_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     command = njsscan.build_command(
         target=target_for(tmp_path), config={}, output_path=tmp_path / "work" / "out.json"
     )
-    assert list(command.argv) == ["/opt/njsscan/bin/njsscan", "--json", "--", str(tmp_path)]
+    assert list(command.argv) == [
+        "/opt/njsscan/bin/njsscan",
+        "--json",
+        "--config",
+        str(TOOL_CONFIGS / "njsscan.yml"),  # never the tree's .njsscan
+        "--",
+        str(tmp_path),
+    ]
     assert command.env["PATH"].split(os.pathsep)[0] == "/opt/njsscan/bin"
     assert command.env["SEMGREP_ENABLE_VERSION_CHECK"] == "0"
 

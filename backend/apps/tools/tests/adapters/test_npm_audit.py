@@ -131,15 +131,19 @@ def test_garbage_raises(tmp_path: Path, content: str) -> None:
     assert not npm_audit.interpret_exit(exit_code=1, output_path=out, stderr="").ok
 
 
-def test_argv(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_argv(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     fake_executable(monkeypatch, npm_audit, "/usr/bin/npm")
     command = npm_audit.build_command(
-        target=tree_target(TREES / "many"), config={"omit_dev": True}, output_path=Path("/o/x")
+        target=tree_target(TREES / "many"), config={"omit_dev": True}, output_path=tmp_path / "x"
     )
     assert command.argv[:4] == ("/usr/bin/npm", "audit", "--json", "--package-lock-only")
     assert "--registry=https://registry.npmjs.org/" in command.argv
     assert "--omit=dev" in command.argv
-    assert command.cwd == (TREES / "many").resolve()
+    # A folder of ours holding only the manifest and lock: the tree's .npmrc is never read.
+    assert command.cwd == tmp_path / "npm-audit-project"
+    assert sorted(p.name for p in command.cwd.iterdir()) == sorted(
+        p.name for p in (TREES / "many").iterdir() if p.name.startswith("package")
+    )
     assert not command.output_written_by_tool  # the JSON is npm's stdout
 
 

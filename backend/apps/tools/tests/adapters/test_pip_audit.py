@@ -133,15 +133,69 @@ def test_argv_requirements_file(monkeypatch: pytest.MonkeyPatch, tmp_path: Path)
     assert command.output_written_by_tool and command.output_path == out
 
 
-def test_argv_project_path_after_double_dash(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+@pytest.mark.parametrize("project_file", ["pyproject.toml", "setup.py", "setup.cfg"])
+def test_argv_never_audits_the_project_itself(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, project_file: str
 ) -> None:
+    """Auditing the project makes pip build it, which runs the scanned code (issue 10)."""
     fake_executable(monkeypatch, pip_audit, "/opt/pip-audit")
-    (tmp_path / "pyproject.toml").write_text("[project]\nname='x'\n")
+    (tmp_path / project_file).write_text("[project]\nname='x'\n")
+    with pytest.raises(ValueError, match="nothing for pip-audit to audit"):
+        pip_audit.build_command(
+            target=tree_target(tmp_path), config={}, output_path=tmp_path / "o.json"
+        )
+
+
+def test_argv_default_never_runs_pip(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """By default pinned requirements are read without pip: nothing is resolved or built."""
+    fake_executable(monkeypatch, pip_audit, "/opt/pip-audit")
+    (tmp_path / "requirements.txt").write_text("requests==2.19.0\n")
     command = pip_audit.build_command(
         target=tree_target(tmp_path), config={}, output_path=tmp_path / "o.json"
     )
-    assert command.argv[-2:] == ("--", str(tmp_path.resolve()))
+    assert "--no-deps" in command.argv and "--disable-pip" in command.argv
+    assert str(tmp_path.resolve()) not in command.argv  # never the project as a positional
+
+
+def test_argv_resolution_never_builds_sdists(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    fake_executable(monkeypatch, pip_audit, "/opt/pip-audit")
+    (tmp_path / "requirements.txt").write_text("requests>=2\n")
+    command = pip_audit.build_command(
+        target=tree_target(tmp_path), config={"no_deps": False}, output_path=tmp_path / "o.json"
+    )
+    assert "--disable-pip" not in command.argv
+    assert command.env["PIP_ONLY_BINARY"] == ":all:"
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        ".",
+        "./sub",
+        "-e .",
+        "--editable=.",
+        "/abs/pkg",
+        "file:///tmp/x",
+        "pkg @ file:///x",
+        "git+https://example.com/x.git",
+        "--index-url http://127.0.0.1:6379/",
+        "-i http://127.0.0.1/",
+        "--extra-index-url=http://x",
+        "--find-links /tmp",
+        "--trusted-host x",
+    ],
+)
+def test_argv_refuses_requirements_that_run_or_fetch_from_anywhere(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, line: str
+) -> None:
+    fake_executable(monkeypatch, pip_audit, "/opt/pip-audit")
+    (tmp_path / "requirements.txt").write_text(f"idna==2.7\n{line}\n")
+    with pytest.raises(ValueError, match=r"requirements\.txt line 2"):
+        pip_audit.build_command(
+            target=tree_target(tmp_path), config={}, output_path=tmp_path / "o.json"
+        )
 
 
 @pytest.mark.parametrize(

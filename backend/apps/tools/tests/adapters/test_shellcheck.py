@@ -78,6 +78,7 @@ def test_argv_lists_files_after_double_dash(
     dash = argv.index("--")
     assert argv[:dash] == [
         "/usr/bin/shellcheck",
+        "--norc",  # never the tree's .shellcheckrc
         "--format=json1",
         "--severity=style",
         "--exclude=SC2034",
