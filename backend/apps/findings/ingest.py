@@ -14,7 +14,7 @@ from __future__ import annotations
 import itertools
 import json
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
 
@@ -23,6 +23,7 @@ from django.db.models import Field
 from django.utils import timezone
 
 from apps.findings.fingerprints import SourceReader, fingerprints_for
+from apps.findings.secrets import SecretMasker
 from apps.findings.models import (
     SEVERITY_RANK,
     Finding,
@@ -57,6 +58,9 @@ class IngestResult:
     created: int = 0
     existing: int = 0
     reopened: int = 0
+    # The hard-coded secret values masked out of the findings, so the caller can rewrite
+    # them out of the raw output it keeps; never stored, logged or shown.
+    secret_values: set[str] = field(default_factory=set, repr=False)
 
 
 def _clip(value: str, limit: int) -> str:
@@ -116,7 +120,10 @@ def findings_ingest(
     now = timezone.now()
     target_key = f"target:{target.pk}" if target is not None else "target:none"
     reader = SourceReader(target_root)
-    pairs = fingerprints_for(findings, tool_id=tool.slug, target_key=target_key, reader=reader)
+    # Secrets are masked before anything is built from a finding (rows, fingerprints).
+    masker = SecretMasker(tool.slug, reader)
+    masked = (masker(finding) for finding in findings)
+    pairs = fingerprints_for(masked, tool_id=tool.slug, target_key=target_key, reader=reader)
     context = {
         "project": project,
         "tool": tool,
@@ -130,12 +137,13 @@ def findings_ingest(
     upsert = _upsert_postgres if connection.vendor == "postgresql" else _upsert_orm
     for batch in _batches(pairs, batch_size):
         unique = dict(batch)  # a report may repeat the same finding; keep one
-        result.total += len(batch)
+        result.total += len(unique)
         _ingest_batch(
             upsert=upsert,
             project=project, unique=unique, context=context, tool_result=tool_result,
             scan=scan, now=now, result=result,
         )  # fmt: skip
+    result.secret_values = masker.values
     return result
 
 

@@ -218,7 +218,7 @@ def _safe_cut(buffer: bytes, patterns: list[tuple[re.Pattern[bytes], Any]], cut:
     while moved:
         moved = False
         for pattern, _ in patterns:
-            for match in pattern.finditer(buffer, max(cut - _OVERLAP, 0)):
+            for match in pattern.finditer(buffer):
                 if match.start() >= cut:
                     break
                 if match.end() > cut:

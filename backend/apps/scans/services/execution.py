@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from apps.findings.ingest import findings_auto_resolve, findings_ingest
 from apps.findings.models import Finding, FindingOccurrence, Severity
+from apps.findings.secrets import redact_file
 from apps.scans.models import (
     SCAN_FINAL_STATUSES,
     Scan,
@@ -164,11 +165,8 @@ def _run_and_ingest(result: ScanToolResult) -> None:
             max_output_bytes=settings.SECULITE_TOOL_OUTPUT_MAX_BYTES,
             should_cancel=_cancel_probe(scan.pk),
         )
-        if command.output_path.exists():
-            with open(command.output_path, "rb") as raw:
-                result.raw_output.save(
-                    f"scan{scan.pk}-{adapter.tool_id}-{result.pk}.out", File(raw), save=False
-                )
+        raw_name = f"scan{scan.pk}-{adapter.tool_id}-{result.pk}.out"
+        _keep_raw_output(result, command.output_path, raw_name)
         common = {"exit_code": outcome.exit_code, "tool_version": version}
         if outcome.cancelled:
             _finish(result, ToolResultStatus.CANCELLED, error_message="Cancelled.", **common)
@@ -225,8 +223,25 @@ def _run_and_ingest(result: ScanToolResult) -> None:
                 error_message=f"Unparseable output: {exc.__class__.__name__}: {exc}"[:2000],
             )
             return
+        if ingested.secret_values:
+            _keep_raw_output(result, command.output_path, raw_name, ingested.secret_values)
         status = ToolResultStatus.COMPLETED if ingested.total else ToolResultStatus.NO_FINDINGS
         _finish(result, status, findings_count=ingested.total, **common)
+
+
+def _keep_raw_output(
+    result: ScanToolResult, output_path: Path, name: str, secret_values: Iterable[str] = ()
+) -> None:
+    """Keep the tool's raw output with hard-coded secrets rewritten out of it: key blocks and
+    token shapes always, and after ingestion the values the findings were masked of."""
+    if not output_path.exists():
+        return
+    masked = output_path.with_name(output_path.name + ".kept")
+    redact_file(output_path, masked, secret_values)
+    if result.raw_output:
+        result.raw_output.delete(save=False)
+    with open(masked, "rb") as raw:
+        result.raw_output.save(name, File(raw), save=False)
 
 
 _VERSIONS: dict[str, str] = {}
