@@ -23,7 +23,6 @@ from django.db.models import Field
 from django.utils import timezone
 
 from apps.findings.fingerprints import SourceReader, fingerprints_for
-from apps.findings.secrets import SecretMasker
 from apps.findings.models import (
     SEVERITY_RANK,
     Finding,
@@ -32,6 +31,7 @@ from apps.findings.models import (
     FindingOccurrence,
     FindingStatus,
 )
+from apps.findings.secrets import SecretMasker
 from apps.tools.adapters.base import NormalizedFinding
 
 BATCH_SIZE = 10_000
