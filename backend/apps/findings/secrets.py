@@ -60,7 +60,11 @@ _NAME_WORDS = (
     r"pass(?:wd|word)?|pwd|secret|token|api[_-]?key|apikey|auth|credential|private[_-]?key"
 )
 _NAMED = rf"[A-Za-z0-9_.-]*(?:{_NAME_WORDS})[A-Za-z0-9_.-]*"
-_ASSIGNED = re.compile(rf"(?i)\b{_NAMED}['\"]?\s*(?:=|:|=>)\s*(?P<v>[^\s'\"`,;)\]}}{{]{{4,}})")
+_ASSIGNED = re.compile(
+    rf"(?i)\b{_NAMED}['\"]?\s*(?:=|:|=>)\s*(?P<v>[^\s'\"`,;()\[\]{{}}]{{4,}})"
+    # A plain value, not a call or subscript (`password = get_password()`).
+    r"(?=[\s'\"`,;)\]}]|$)"
+)
 # user:password@ in URLs.
 _URL_PASSWORD = re.compile(r"://[^/\s:@'\"]+:(?P<v>[^@\s/'\"]{3,})@")
 
@@ -160,14 +164,14 @@ class SecretMasker:
     def __call__(self, finding: NormalizedFinding) -> NormalizedFinding:
         if not is_secret_finding(self.tool_id, finding):
             return finding
+        # The flagged lines and the tool's snippet, whose context lines may hold more secrets
+        # (Bandit shows the lines around the flagged one): every literal of both is masked.
         code = finding.snippet
         if self.source is not None:
-            code += "\n" + self.source.lines(
-                finding.file_path, finding.line_start, finding.line_end
-            )
-        values = values_in_code(code) | values_in_message(
-            finding.title + "\n" + finding.description
-        )
+            lines = self.source.lines(finding.file_path, finding.line_start, finding.line_end)
+            code = f"{code}\n{lines}"
+        values = values_in_code(code)
+        values |= values_in_message(finding.title + "\n" + finding.description)
         values |= _evidence_values(finding.evidence)
         self.values |= {v for v in values if MASK not in v and not set(v) <= {"*"}}
         return dataclasses.replace(

@@ -113,3 +113,17 @@ def test_raw_output_is_rewritten_even_across_chunk_boundaries(
     assert PASSWORD not in text and "b3BlbnNz" not in text and "QyNTUxOQ" not in text
     rewritten = json.loads(text)  # still the tool's JSON
     assert rewritten["results"][1]["other"] == "unrelated text " * 20
+
+
+@pytest.mark.parametrize(
+    ("line", "masked"),
+    [
+        ("PASSWORD=hunter2hunter2", "PASSWORD=********"),
+        ("db_password: s3cr3t!x", "db_password: ********"),
+        ("password = get_password()", "password = get_password()"),
+        ("token = os.environ['API_TOKEN']", "token = os.environ['API_TOKEN']"),
+        ("url = 'postgres://app:pa55w0rd@db/app'", "url = 'post********'"),
+    ],
+)
+def test_assigned_values_are_masked_but_not_calls_or_lookups(line: str, masked: str) -> None:
+    assert mask_code(line) == masked
