@@ -91,10 +91,11 @@ def test_a_mapping_key_is_not_taken_for_the_secret() -> None:
     assert mask_code(f'{{"password": "{PASSWORD}"}}') == '{"password": "Sup3********"}'
 
 
+@pytest.mark.parametrize("chunk", [1, 3, 7, 16, 29, 64, 1000])
 def test_raw_output_is_rewritten_even_across_chunk_boundaries(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, chunk: int
 ) -> None:
-    monkeypatch.setattr(secrets, "_CHUNK", 7)
+    monkeypatch.setattr(secrets, "_CHUNK", chunk)
     monkeypatch.setattr(secrets, "_OVERLAP", 40)
     report = {
         "results": [
