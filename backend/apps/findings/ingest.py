@@ -14,7 +14,7 @@ from __future__ import annotations
 import itertools
 import json
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
 
@@ -58,9 +58,6 @@ class IngestResult:
     created: int = 0
     existing: int = 0
     reopened: int = 0
-    # The hard-coded secret values masked out of the findings, so the caller can rewrite
-    # them out of the raw output it keeps; never stored, logged or shown.
-    secret_values: set[str] = field(default_factory=set, repr=False)
 
 
 def _clip(value: str, limit: int) -> str:
@@ -114,14 +111,18 @@ def findings_ingest(
     target: Any = None,
     target_root: Path | None = None,
     batch_size: int = BATCH_SIZE,
+    masker: SecretMasker | None = None,
 ) -> IngestResult:
-    """Upsert `findings` reported by `tool_result` into `project`. Returns the counts."""
+    """Upsert `findings` reported by `tool_result` into `project`. Returns the counts.
+    `masker` (given by a caller that keeps the raw output) collects the secret values that
+    were masked, also when ingestion stops half way."""
     scan = tool_result.scan
     now = timezone.now()
     target_key = f"target:{target.pk}" if target is not None else "target:none"
     reader = SourceReader(target_root)
     # Secrets are masked before anything is built from a finding (rows, fingerprints).
-    masker = SecretMasker(tool.slug, reader)
+    masker = masker or SecretMasker(tool.slug)
+    masker.source = reader
     masked = (masker(finding) for finding in findings)
     pairs = fingerprints_for(masked, tool_id=tool.slug, target_key=target_key, reader=reader)
     context = {
@@ -143,7 +144,6 @@ def findings_ingest(
             project=project, unique=unique, context=context, tool_result=tool_result,
             scan=scan, now=now, result=result,
         )  # fmt: skip
-    result.secret_values = masker.values
     return result
 
 

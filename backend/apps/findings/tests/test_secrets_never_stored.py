@@ -5,8 +5,11 @@ and everything it exports is searched for the secret values."""
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
+import json
+import sys
+from collections.abc import Iterator, Mapping
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.core.management import call_command
@@ -21,9 +24,17 @@ from apps.findings.models import Finding
 from apps.scans.models import Scan
 from apps.scans.services import execution
 from apps.scans.services import scans as scan_services
+from apps.tools.adapters import registry
+from apps.tools.adapters.base import (
+    BaseAdapter,
+    NormalizedFinding,
+    PreparedTarget,
+    ToolCommand,
+    ToolOutputError,
+)
 from apps.tools.adapters.registry import ADAPTERS
 
-pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.scanner]
+pytestmark = pytest.mark.django_db(transaction=True)
 
 AWS_KEY_ID = "AKIAQ7RZ3XK4TD2WVN5M"
 AWS_SECRET = "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"
@@ -95,11 +106,11 @@ def scanned(tmp_path: Path, settings, monkeypatch) -> Path:
     return code
 
 
-def _run(project, code: Path) -> Scan:
+def _run(project, code: Path, tools: Mapping[str, Any] = TOOLS) -> Scan:
     target = TargetAssetFactory(project=project, asset_type="codebase_path", identifier=str(code))
     configuration = ScanConfigurationFactory(project=project, tool_timeout_seconds=600)
     configuration.targets.add(target)
-    for slug, overrides in TOOLS.items():
+    for slug, overrides in tools.items():
         tool = ToolDefinitionFactory(slug=slug, name=ADAPTERS[slug].name)
         ScanConfigurationToolFactory(configuration=configuration, tool=tool, overrides=overrides)
     scan = scan_services.scan_start(configuration=configuration)
@@ -114,6 +125,7 @@ def _stored_files(media: Path) -> Iterator[tuple[Path, str]]:
             yield path, path.read_bytes().decode("utf-8", "replace")
 
 
+@pytest.mark.scanner
 def test_planted_secrets_appear_nowhere_in_what_is_stored_or_exported(
     scanned: Path, project_with_roles, client_for, settings
 ) -> None:
@@ -155,3 +167,53 @@ def test_planted_secrets_appear_nowhere_in_what_is_stored_or_exported(
     detail = client.get(f"/api/v1/findings/{bandit_b106.pk}/")
     assert detail.status_code == 200
     assert not leaks(detail.content.decode("utf-8"))
+
+
+class HalfReadableBandit(BaseAdapter):
+    """A tool whose report holds a hard-coded password finding, then an entry it cannot read."""
+
+    tool_id = name = "bandit"
+    category = "sast"
+    supported_asset_types = ("codebase_path",)
+    binary = "python3"
+    report = [{"test_id": "B105", "issue_text": f"Possible hardcoded password: '{PASSWORD}'"}, 7]
+
+    def executable(self) -> str | None:
+        return sys.executable
+
+    def build_command(
+        self, *, target: PreparedTarget, config: Mapping[str, Any], output_path: Path
+    ) -> ToolCommand:
+        script = f"print({json.dumps(json.dumps(self.report))})"
+        return ToolCommand(argv=(sys.executable, "-c", script), output_path=output_path)
+
+    def parse(self, *, output_path: Path, target: PreparedTarget) -> Iterator[NormalizedFinding]:
+        for entry in json.loads(output_path.read_text()):
+            if not isinstance(entry, dict):
+                raise ToolOutputError("an entry is not an object")
+            text = entry["issue_text"]
+            yield NormalizedFinding(title=text, severity="low", rule_id=entry["test_id"])
+
+
+def test_a_report_that_fails_half_way_is_kept_without_the_secrets_it_held(
+    tmp_path: Path, settings, monkeypatch, project_with_roles
+) -> None:
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    settings.SECULITE_ALLOWED_PATHS = [str(tmp_path)]
+    (tmp_path / "code").mkdir()
+    adapters = {"bandit": HalfReadableBandit()}
+    monkeypatch.setattr(registry, "ADAPTERS", adapters)
+    monkeypatch.setattr(execution, "ADAPTERS", adapters)
+    monkeypatch.setattr(scan_services, "_enqueue_scan", lambda scan_id: None)
+    monkeypatch.setattr(execution, "_enqueue_finalize", lambda scan_id: None)
+    monkeypatch.setattr(execution, "_enqueue_notify", lambda scan_id: None)
+    scan = _run(project_with_roles.project, tmp_path / "code", {"bandit": {}})
+    [result] = scan.tool_results.all()
+    assert result.status == "failed" and "Unparseable output" in result.error_message
+    with result.raw_output.open("rb") as kept:
+        text = kept.read().decode()
+    assert "Possible hardcoded password" in text
+    assert PASSWORD not in text
+    assert [p.name for p in (tmp_path / "media").rglob("*.out")] == [
+        Path(result.raw_output.name).name
+    ]

@@ -24,7 +24,7 @@ from django.utils import timezone
 
 from apps.findings.ingest import findings_auto_resolve, findings_ingest
 from apps.findings.models import Finding, FindingOccurrence, Severity
-from apps.findings.secrets import redact_file
+from apps.findings.secrets import SecretMasker, redact_file
 from apps.scans.models import (
     SCAN_FINAL_STATUSES,
     Scan,
@@ -198,6 +198,7 @@ def _run_and_ingest(result: ScanToolResult) -> None:
         if not verdict.ok:
             _finish(result, ToolResultStatus.FAILED, error_message=verdict.reason[:2000], **common)
             return
+        masker = SecretMasker(adapter.tool_id)
         try:
             ingested = findings_ingest(
                 project=scan.project,
@@ -206,6 +207,7 @@ def _run_and_ingest(result: ScanToolResult) -> None:
                 tool_result=result,
                 target=target,
                 target_root=prepared.path,
+                masker=masker,
             )
         except ToolOutputError as exc:
             _finish(
@@ -223,8 +225,12 @@ def _run_and_ingest(result: ScanToolResult) -> None:
                 error_message=f"Unparseable output: {exc.__class__.__name__}: {exc}"[:2000],
             )
             return
-        if ingested.secret_values:
-            _keep_raw_output(result, command.output_path, raw_name, ingested.secret_values)
+        finally:
+            # Whether the report was ingested whole or not, the raw output is kept with the
+            # secret values the findings were masked of rewritten out of it too.
+            if masker.values:
+                _keep_raw_output(result, command.output_path, raw_name, masker.values)
+                result.save(update_fields=["raw_output", "updated_at"])
         status = ToolResultStatus.COMPLETED if ingested.total else ToolResultStatus.NO_FINDINGS
         _finish(result, status, findings_count=ingested.total, **common)
 
@@ -233,7 +239,8 @@ def _keep_raw_output(
     result: ScanToolResult, output_path: Path, name: str, secret_values: Iterable[str] = ()
 ) -> None:
     """Keep the tool's raw output with hard-coded secrets rewritten out of it: key blocks and
-    token shapes always, and after ingestion the values the findings were masked of."""
+    token shapes always, and once ingestion has run the values the findings were masked of
+    (replacing the copy kept before)."""
     if not output_path.exists():
         return
     masked = output_path.with_name(output_path.name + ".kept")
