@@ -44,7 +44,7 @@ def secrets_backfill(*, batch_size: int = 500) -> BackfillResult:
     values_by_result: dict[int, set[str]] = {}
     findings = Finding.objects.select_related("tool").order_by("pk")
     for finding in findings.iterator(chunk_size=batch_size):
-        masker = SecretMasker(finding.tool.slug)
+        masker = SecretMasker(finding.tool.slug if finding.tool else "")
         masked = masker(_as_normalized(finding))
         if not masker.values:
             continue
