@@ -4,23 +4,28 @@ A fingerprint identifies "the same issue" across scans. It must survive the code
 lines, ignore checkout paths and scan ids, and keep two different issues in one file apart:
 
 - code findings: tool + rule + target + relative file + the normalised text of the flagged
-  line(s) (not the line number), plus an ordinal when the same text appears twice in one file;
-- findings with a tool-provided stable id (SARIF partialFingerprints, secret hashes):
-  tool + rule + target + that id;
-- dependency findings: tool + target + ecosystem/package/version/advisory (via the hint);
+  line(s) (not the line number; secret values masked);
+- findings with a tool-provided stable id (SARIF partialFingerprints, secret hashes with their
+  file): tool + rule + target + that id;
+- dependency findings: tool + target + ecosystem/package/version/advisory (via the hint), one
+  finding whichever manifest lists it;
 - web findings: tool + rule + target + method + URL without query values + parameter;
 - network findings: tool + rule + target + host + port.
+
+One identity reported at two places (two equal lines in one file) stays two findings, told
+apart by an ordinal in report order; the same identity reported twice at the same place (or
+with no place, as dependency, web and network findings have) is one finding.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
-from collections import Counter
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from apps.findings.secrets import is_secret_finding, mask_code
 from apps.tools.adapters.base import NormalizedFinding
 
 _WHITESPACE = re.compile(r"\s+")
@@ -75,11 +80,13 @@ class SourceReader:
             return None
 
 
-def code_context(finding: NormalizedFinding, reader: SourceReader) -> str:
+def code_context(finding: NormalizedFinding, reader: SourceReader, *, secret: bool = False) -> str:
     """The text the fingerprint rests on for a code finding: the source line(s) if readable,
-    else the tool's snippet."""
+    else the tool's snippet; with secret values masked for a secret finding, so neither a
+    hash of the secret is kept nor does rotating it change the finding."""
     text = reader.lines(finding.file_path, finding.line_start, finding.line_end)
-    return normalise_code(text or finding.snippet)
+    text = text or finding.snippet
+    return normalise_code(mask_code(text) if secret else text)
 
 
 def fingerprints_for(
@@ -89,9 +96,10 @@ def fingerprints_for(
     target_key: str,
     reader: SourceReader,
 ) -> Iterator[tuple[str, NormalizedFinding]]:
-    """(fingerprint, finding) for each finding, in order. Identical code-finding keys within
-    one report get an ordinal so two equal lines in one file stay two findings."""
-    seen: Counter[str] = Counter()
+    """(fingerprint, finding) for each finding, in order. A key reported at several places
+    gets an ordinal per place, so two equal lines in one file stay two findings while an
+    entry a report repeats stays one."""
+    places: dict[str, list[tuple[str, int, int | None] | None]] = {}
     for finding in findings:
         if finding.fingerprint_hint:
             key = _digest("hint", tool_id, finding.rule_id, target_key, finding.fingerprint_hint)
@@ -118,11 +126,18 @@ def fingerprints_for(
         elif finding.host:
             key = _digest("net", tool_id, finding.rule_id, target_key, finding.host, finding.port)
         else:
-            context = code_context(finding, reader)
+            context = code_context(finding, reader, secret=is_secret_finding(tool_id, finding))
             if not context:
                 # Nothing textual to anchor on: the line number is the best we have.
                 context = f"line:{finding.line_start or 0}"
             key = _digest("code", tool_id, finding.rule_id, target_key, finding.file_path, context)
-        seen[key] += 1
-        ordinal = seen[key]
+        place = (
+            (finding.file_path, finding.line_start, finding.line_end)
+            if finding.line_start
+            else None
+        )
+        known = places.setdefault(key, [])
+        if place not in known:
+            known.append(place)
+        ordinal = known.index(place) + 1
         yield (key if ordinal == 1 else _digest(key, ordinal)), finding

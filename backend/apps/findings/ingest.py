@@ -32,6 +32,7 @@ from apps.findings.models import (
     FindingOccurrence,
     FindingStatus,
 )
+from apps.findings.secrets import SecretMasker
 from apps.tools.adapters.base import NormalizedFinding
 
 BATCH_SIZE = 10_000
@@ -110,13 +111,20 @@ def findings_ingest(
     target: Any = None,
     target_root: Path | None = None,
     batch_size: int = BATCH_SIZE,
+    masker: SecretMasker | None = None,
 ) -> IngestResult:
-    """Upsert `findings` reported by `tool_result` into `project`. Returns the counts."""
+    """Upsert `findings` reported by `tool_result` into `project`. Returns the counts.
+    `masker` (given by a caller that keeps the raw output) collects the secret values that
+    were masked, also when ingestion stops half way."""
     scan = tool_result.scan
     now = timezone.now()
     target_key = f"target:{target.pk}" if target is not None else "target:none"
     reader = SourceReader(target_root)
-    pairs = fingerprints_for(findings, tool_id=tool.slug, target_key=target_key, reader=reader)
+    # Secrets are masked before anything is built from a finding (rows, fingerprints).
+    masker = masker or SecretMasker(tool.slug)
+    masker.source = reader
+    masked = (masker(finding) for finding in findings)
+    pairs = fingerprints_for(masked, tool_id=tool.slug, target_key=target_key, reader=reader)
     context = {
         "project": project,
         "tool": tool,
@@ -130,7 +138,7 @@ def findings_ingest(
     upsert = _upsert_postgres if connection.vendor == "postgresql" else _upsert_orm
     for batch in _batches(pairs, batch_size):
         unique = dict(batch)  # a report may repeat the same finding; keep one
-        result.total += len(batch)
+        result.total += len(unique)
         _ingest_batch(
             upsert=upsert,
             project=project, unique=unique, context=context, tool_result=tool_result,

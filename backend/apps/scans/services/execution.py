@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -25,6 +25,7 @@ from django.utils import timezone
 from apps.findings.ingest import findings_ingest
 from apps.findings.lifecycle import config_digest, findings_auto_resolve
 from apps.findings.models import Finding, FindingOccurrence, Severity
+from apps.findings.secrets import SecretMasker, redact_file
 from apps.scans.models import (
     SCAN_FINAL_STATUSES,
     Scan,
@@ -201,11 +202,8 @@ def _run_and_ingest(result: ScanToolResult) -> None:
             "isolation": outcome.isolation,
             **({"isolation_note": outcome.isolation_note} if outcome.isolation_note else {}),
         }
-        if command.output_path.exists():
-            with open(command.output_path, "rb") as raw:
-                result.raw_output.save(
-                    f"scan{scan.pk}-{adapter.tool_id}-{result.pk}.out", File(raw), save=False
-                )
+        raw_name = f"scan{scan.pk}-{adapter.tool_id}-{result.pk}.out"
+        _keep_raw_output(result, command.output_path, raw_name)
         common: dict[str, Any] = {"exit_code": outcome.exit_code, "tool_version": version}
         if outcome.cancelled:
             _finish(result, ToolResultStatus.CANCELLED, error_message="Cancelled.", **common)
@@ -250,6 +248,7 @@ def _run_and_ingest(result: ScanToolResult) -> None:
         if blind:
             _finish(result, ToolResultStatus.FAILED, error_message=blind[:2000], **common)
             return
+        masker = SecretMasker(adapter.tool_id)
         try:
             ingested = findings_ingest(
                 project=scan.project,
@@ -258,6 +257,7 @@ def _run_and_ingest(result: ScanToolResult) -> None:
                 tool_result=result,
                 target=target,
                 target_root=prepared.path,
+                masker=masker,
             )
         except ToolOutputError as exc:
             _finish(
@@ -275,6 +275,12 @@ def _run_and_ingest(result: ScanToolResult) -> None:
                 error_message=f"Unparseable output: {exc.__class__.__name__}: {exc}"[:2000],
             )
             return
+        finally:
+            # Whether the report was ingested whole or not, the raw output is kept with the
+            # secret values the findings were masked of rewritten out of it too.
+            if masker.values:
+                _keep_raw_output(result, command.output_path, raw_name, masker.values)
+                result.save(update_fields=["raw_output", "updated_at"])
         if coverage is not None and coverage.partial:
             message = verdicts.partial_message(adapter, coverage)
             _finish(
@@ -287,6 +293,22 @@ def _run_and_ingest(result: ScanToolResult) -> None:
             return
         status = ToolResultStatus.COMPLETED if ingested.total else ToolResultStatus.NO_FINDINGS
         _finish(result, status, findings_count=ingested.total, **common)
+
+
+def _keep_raw_output(
+    result: ScanToolResult, output_path: Path, name: str, secret_values: Iterable[str] = ()
+) -> None:
+    """Keep the tool's raw output with hard-coded secrets rewritten out of it: key blocks and
+    token shapes always, and once ingestion has run the values the findings were masked of
+    (replacing the copy kept before)."""
+    if not output_path.exists():
+        return
+    masked = output_path.with_name(output_path.name + ".kept")
+    redact_file(output_path, masked, secret_values)
+    if result.raw_output:
+        result.raw_output.delete(save=False)
+    with open(masked, "rb") as raw:
+        result.raw_output.save(name, File(raw), save=False)
 
 
 _VERSIONS: dict[str, str] = {}

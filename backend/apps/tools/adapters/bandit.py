@@ -63,10 +63,10 @@ class BanditAdapter(BaseAdapter):
       LOWxLOW → informational)
     - confidence ← `issue_confidence`; cwe ← `issue_cwe.id`
     - description ← `issue_text`; references ← `more_info` and `issue_cwe.link`
-    - file_path ← `filename` relative to the tree; line_start/line_end ← `line_range`
-      (first/last) or `line_number`
+    - file_path ← `filename` relative to the tree; line_start/line_end ← `line_number` (the
+      flagged line; `line_range`, the enclosing statement or function, goes to evidence)
     - snippet ← `code` with Bandit's line-number prefixes removed
-    - evidence ← `test_name`, `col_offset`
+    - evidence ← `test_name`, `col_offset`, `line_range` (first, last)
     - fingerprint_hint: none (Bandit has no stable id); the service uses rule, file and code.
 
     Exit codes: 0 (no issues) and 1 (issues found) are success. Files Bandit could not parse
@@ -169,9 +169,10 @@ class BanditAdapter(BaseAdapter):
 
     def _finding(self, result: Mapping[str, Any], root: Path | None) -> NormalizedFinding:
         cwe_info = mapping(result.get("issue_cwe"))
-        line_range = [n for n in result.get("line_range") or [] if as_int(n)]
-        line_start = as_int(line_range[0]) if line_range else as_int(result.get("line_number"))
-        line_end = as_int(line_range[-1]) if line_range else line_start
+        # `line_number` is the flagged line; `line_range` spans the enclosing node (a whole
+        # call or function), whose first line is not the one the issue is about.
+        line_range = [n for n in (as_int(n) for n in result.get("line_range") or []) if n]
+        line_start = as_int(result.get("line_number")) or (line_range[0] if line_range else None)
         text = str(result.get("issue_text") or "").strip()
         test_name = str(result.get("test_name") or "")
         references = tuple(
@@ -189,10 +190,14 @@ class BanditAdapter(BaseAdapter):
             cwe=cwe_from(cwe_info.get("id")),
             file_path=relative_path(str(result.get("filename") or ""), root),
             line_start=line_start,
-            line_end=line_end,
+            line_end=line_start,
             snippet=_LINE_NUMBER_PREFIX.sub("", code).rstrip("\n"),
             references=references,
-            evidence={"test_name": test_name, "column": result.get("col_offset")},
+            evidence={
+                "test_name": test_name,
+                "column": result.get("col_offset"),
+                "line_range": [line_range[0], line_range[-1]] if line_range else [],
+            },
         )
 
 

@@ -79,7 +79,9 @@ class DetectSecretsAdapter(BaseAdapter):
     - severity: always high; confidence: high when `is_verified`, else medium; cwe: 798
     - file_path ← `filename`; line_start/line_end ← `line_number`
     - snippet ← masked source line; evidence ← `type`, `is_verified`, `masked_secret`
-    - fingerprint_hint ← `type` + `hashed_secret`, so a moved secret stays one finding.
+    - fingerprint_hint ← `type` + file + `hashed_secret`: a moved secret stays one finding,
+      the same secret in another file is another one (detect-secrets reports a secret once
+      per file).
 
     Exit code 0 is success; any other is an error.
     """
@@ -196,7 +198,7 @@ class DetectSecretsAdapter(BaseAdapter):
             line_end=line,
             snippet=snippet,
             evidence=evidence,
-            fingerprint_hint=f"{_slug(secret_type)}:{hashed}" if hashed else "",
+            fingerprint_hint=f"{_slug(secret_type)}:{file_path}:{hashed}" if hashed else "",
         )
 
 

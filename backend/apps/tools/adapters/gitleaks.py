@@ -49,8 +49,9 @@ class GitleaksAdapter(UnavailableInThisWorkerMixin, BaseAdapter):
     secret, and the parser masks `Secret` (first 4 characters, then `*`) in `Match` for reports
     produced without it.
 
-    Fingerprint: `fingerprint_hint` = "gitleaks:<rule>:<relative file>:<line>" plus the commit
-    for history scans (gitleaks' own fingerprint, minus the checkout path).
+    Fingerprint: rule + relative file + the flagged line's text with the secret masked (no
+    line number, so a leak that moves keeps its identity); history scans use the hint
+    "gitleaks:<rule>:<relative file>:<commit>:<masked match>".
 
     Exit codes: `--exit-code 2` makes "leaks found" distinct from errors (1); 0 and 2 are
     success. The report is json.load-ed (bounded to 256 MiB).
@@ -143,7 +144,9 @@ class GitleaksAdapter(UnavailableInThisWorkerMixin, BaseAdapter):
         start = leak.get("StartLine") if isinstance(leak.get("StartLine"), int) else None
         end = leak.get("EndLine") if isinstance(leak.get("EndLine"), int) else start
         commit = str(leak.get("Commit") or "")
-        hint = f"gitleaks:{rule}:{path}:{start}" + (f":{commit}" if commit else "")
+        # No line: a leak that moves keeps its identity (the service fingerprints the file and
+        # the flagged line's text with the secret masked). History scans add the commit.
+        hint = f"gitleaks:{rule}:{path}:{commit}:{' '.join(match.split())}" if commit else ""
         return NormalizedFinding(
             title=str(leak.get("Description") or rule),
             severity="high",

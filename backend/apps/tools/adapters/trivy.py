@@ -62,11 +62,12 @@ class TrivyReportParser(UnavailableInThisWorkerMixin, BaseAdapter):
     Misconfigurations (`Misconfigurations[]`, only `Status` FAIL): `ID` → `rule_id`
     (`AVDID` in evidence); `Title`, `Description`, `Message`, `Resolution` → title/
     description/remediation; `CauseMetadata.StartLine/EndLine` → lines; `Target` →
-    `file_path`. Fingerprint: "trivy:misconfig:<ID>:<file>:<StartLine>".
+    `file_path`. Fingerprint: "trivy:misconfig:<ID>:<file>:<Resource>", or file + flagged
+    text when there is no resource (never the line, so a moved finding keeps its identity).
 
     Secrets (`Secrets[]`): `RuleID` → `rule_id`; `Title`; `Severity`; `Match` (Trivy masks
-    the secret) → `snippet`; lines and `Target` → location. CWE-798. Fingerprint:
-    "trivy:secret:<RuleID>:<file>:<StartLine>".
+    the secret) → `snippet`; lines and `Target` → location. CWE-798. Fingerprint: rule +
+    file + the flagged line's text, secret masked (not the line number).
     """
 
     binary: ClassVar[str] = "trivy"
@@ -186,7 +187,13 @@ class TrivyReportParser(UnavailableInThisWorkerMixin, BaseAdapter):
                 "service": cause.get("Service") or "",
                 "resource": cause.get("Resource") or "",
             },
-            fingerprint_hint=f"trivy:misconfig:{rule}:{file_path}:{start or ''}",
+            # The resource, not the line: a misconfiguration that moves keeps its identity.
+            # Without a resource the service fingerprints file + flagged text.
+            fingerprint_hint=(
+                f"trivy:misconfig:{rule}:{file_path}:{cause['Resource']}"
+                if cause.get("Resource")
+                else ""
+            ),
         )
 
     def _secret(self, item: Mapping[str, Any], file_path: str, image: str) -> NormalizedFinding:
@@ -210,5 +217,4 @@ class TrivyReportParser(UnavailableInThisWorkerMixin, BaseAdapter):
             snippet=clip(item.get("Match"), 500),
             remediation="Revoke and rotate the secret, then remove it.",
             evidence={"category": item.get("Category") or ""},
-            fingerprint_hint=f"trivy:secret:{rule}:{file_path}:{start or ''}",
         )

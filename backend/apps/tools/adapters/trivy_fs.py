@@ -21,8 +21,8 @@ class TrivyFsAdapter(TrivyReportParser):
     `Title`, `Resolution`, `CauseMetadata` lines; secrets → `RuleID`, Trivy's masked `Match`.
 
     Fingerprint: vulnerabilities "<Results[].Type>:<package>:<version>:<vulnerability id>";
-    misconfigurations "trivy:misconfig:<ID>:<file>:<StartLine>"; secrets
-    "trivy:secret:<RuleID>:<file>:<StartLine>".
+    misconfigurations "trivy:misconfig:<ID>:<file>:<Resource>"; secrets rule + file + the
+    flagged text with the secret masked (never the line number).
 
     `--exit-code 0`: any other exit code is a failed run.
     """

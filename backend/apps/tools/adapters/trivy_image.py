@@ -21,8 +21,8 @@ class TrivyImageAdapter(TrivyReportParser):
     the in-image path; secrets → `RuleID`, Trivy's masked `Match`, layer.
 
     Fingerprint: vulnerabilities "<Results[].Type>:<package>:<version>:<vulnerability id>"
-    (e.g. "debian:libc6:2.36-9+deb12u1:CVE-2023-4911"); secrets
-    "trivy:secret:<RuleID>:<file>:<StartLine>".
+    (e.g. "debian:libc6:2.36-9+deb12u1:CVE-2023-4911"); secrets rule + file + Trivy's
+    masked match (never the line number).
 
     `--exit-code 0`: any other exit code is a failed run.
     """

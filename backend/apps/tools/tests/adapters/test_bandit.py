@@ -12,6 +12,7 @@ from apps.tools.tests.adapters.sample_runs import (
     parse_report_text,
     parse_sample,
     real_run_on_sample,
+    run_tool,
     target_for,
     with_fake_executable,
 )
@@ -110,3 +111,40 @@ def test_real_run(tmp_path: Path) -> None:
     findings = run.findings(bandit, root)
     assert {"B602", "B301", "B506"} <= {f.rule_id for f in findings}
     assert all(f.file_path == "python/app.py" for f in findings)
+
+
+MULTI_LINE = """import requests
+
+
+def login(user, pwd="DefaultPassw0rd99"):
+    return requests.post(
+        "https://example.com/login",
+        auth=(user, pwd),
+        timeout=5,
+    )
+
+
+def connect():
+    return login(user="admin",
+                 password="Hunter2Hunter2xyz")
+"""
+
+
+@pytest.mark.scanner
+def test_real_run_points_at_the_flagged_line_of_a_multi_line_statement(tmp_path: Path) -> None:
+    """Bandit's `line_range` starts at the statement (or function) that holds the issue; its
+    `line_number` is the flagged line, which is the one a finding must point at."""
+    if bandit.unavailable_reason():
+        pytest.skip(bandit.unavailable_reason())
+    root = tmp_path / "root"
+    root.mkdir()
+    (root / "client.py").write_text(MULTI_LINE)
+    run = run_tool(bandit, root, tmp_path)
+    assert run.verdict.ok, run.verdict.reason
+    by_rule = {f.rule_id: f for f in run.findings(bandit, root)}
+    lines = MULTI_LINE.splitlines()
+    keyword_arg = lines.index('                 password="Hunter2Hunter2xyz")') + 1
+    default_arg = lines.index('def login(user, pwd="DefaultPassw0rd99"):') + 1
+    assert (by_rule["B106"].line_start, by_rule["B106"].line_end) == (keyword_arg,) * 2
+    assert (by_rule["B107"].line_start, by_rule["B107"].line_end) == (default_arg,) * 2
+    assert by_rule["B106"].evidence["line_range"] == [keyword_arg - 1, keyword_arg]

@@ -36,7 +36,7 @@ def test_parses_one() -> None:
     assert finding.cwe == 798
     assert finding.file_path == "secrets/config.py"
     assert finding.line_start == 1
-    assert finding.fingerprint_hint == f"aws-access-key:{_sha1(AWS_KEY)}"
+    assert finding.fingerprint_hint == f"aws-access-key:secrets/config.py:{_sha1(AWS_KEY)}"
     assert AWS_KEY not in repr(finding)
 
 
