@@ -23,9 +23,7 @@ from apps.projects.models import ProjectInvitation, ProjectMembership
 pytestmark = pytest.mark.django_db
 
 ACCEPT_URL = "/api/v1/projects/invitations/accept/"
-INVITATION_LINK = re.compile(
-    r"http://\S+/invitations/accept\?kind=project&token=(?P<token>[\w-]+)"
-)
+INVITATION_LINK = re.compile(r"http://\S+/invitations/accept\?kind=project&token=(?P<token>[\w-]+)")
 
 
 def _members_url(project) -> str:
