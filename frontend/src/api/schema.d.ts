@@ -665,7 +665,7 @@ export interface paths {
         /** @description Members of one project. Everyone with a role reads; owners change membership. */
         get: operations["projects_members_list"];
         put?: never;
-        /** @description Members of one project. Everyone with a role reads; owners change membership. */
+        /** @description Add someone who already shares a project or an organization with you by id (201, the membership; any other id is the same 400), or invite an email address (202, the same answer for every address): it gets a link, and its account joins on accepting it. */
         post: operations["projects_members_create"];
         delete?: never;
         options?: never;
@@ -869,6 +869,23 @@ export interface paths {
         patch: operations["projects_targets_partial_update"];
         trace?: never;
     };
+    "/api/v1/projects/invitations/accept/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description Join a project with the token of an emailed invitation. The caller's email must be the invited address (else 403 `invitation_for_another_address`); a used, expired or withdrawn invitation is 400 `invalid_token`. */
+        post: operations["projects_invitation_accept"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/scans/": {
         parameters: {
             query?: never;
@@ -1031,6 +1048,29 @@ export interface paths {
         head?: never;
         /** @description Staff only: enable or disable a tool for new scans. */
         patch: operations["tools_partial_update"];
+        trace?: never;
+    };
+    "/api/v1/webhooks/scan-configurations/{configuration_id}/trigger/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * @description Start a scan now (trigger `webhook`); answers 202 with the scan id.
+         *
+         *     The token is compared in constant time; a wrong token, an unknown configuration and a
+         *     webhook turned off get the same 404. Rate limited per client address
+         *     (`THROTTLE_SCAN_WEBHOOK`).
+         */
+        post: operations["scan_configurations_webhook_trigger"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
 }
@@ -1744,6 +1784,7 @@ export interface components {
             notify_min_severity?: components["schemas"]["SeverityEnum"];
             notify_emails?: string[];
             notify_webhook_url?: string;
+            /** @description Seconds a tool run may take; at most the server's SECULITE_TOOL_TIMEOUT_MAX_SECONDS (4 hours by default). */
             tool_timeout_seconds?: number;
         };
         PatchedTargetGroupUpdateRequest: {
@@ -1805,9 +1846,34 @@ export interface components {
             description: string;
             organization?: number | null;
         };
+        ProjectInvitationAcceptRequest: {
+            token: string;
+        };
+        /** @description The new membership, with the project it belongs to. */
+        ProjectInvitationAccepted: {
+            readonly id: number;
+            readonly user: components["schemas"]["UserSummary"];
+            readonly role: components["schemas"]["RoleEnum"];
+            /** Format: date-time */
+            readonly created_at: string;
+            readonly project: number;
+        };
+        /**
+         * @description Add someone the caller already works with by id, or invite any address by email.
+         *
+         *     Needs the request in its context: ids are resolved among the accounts the caller can
+         *     already see in member lists, so an id never tells whether an account exists.
+         */
         ProjectMemberCreateRequest: {
+            /**
+             * Format: int64
+             * @description The id of a user who already shares a project or an organization with you (staff: any active user); give this or `email`.
+             */
             user?: number;
-            /** Format: email */
+            /**
+             * Format: email
+             * @description Invite this address instead: it gets a link, and the account that uses it joins on accepting. The answer is the same whether or not the address has an account.
+             */
             email?: string;
             role: components["schemas"]["RoleEnum"];
         };
@@ -1885,6 +1951,7 @@ export interface components {
             notify_min_severity?: components["schemas"]["SeverityEnum"];
             notify_emails?: string[];
             notify_webhook_url?: string;
+            /** @description Seconds a tool run may take; at most the server's SECULITE_TOOL_TIMEOUT_MAX_SECONDS (4 hours by default). */
             tool_timeout_seconds?: number;
         };
         ScanConfigurationOutput: {
@@ -2233,6 +2300,11 @@ export interface components {
             /** Format: email */
             readonly email: string;
             readonly full_name: string;
+        };
+        WebhookTriggerAccepted: {
+            /** @description The queued scan's id. */
+            id: number;
+            status: string;
         };
         WorkersHealth: {
             ok: boolean;
@@ -3634,6 +3706,15 @@ export interface operations {
                     "application/json": components["schemas"]["ProjectMemberOutput"];
                 };
             };
+            /** @description Invited by email. */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvitationSent"];
+                };
+            };
         };
     };
     projects_members_retrieve: {
@@ -4235,6 +4316,31 @@ export interface operations {
             };
         };
     };
+    projects_invitation_accept: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ProjectInvitationAcceptRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["ProjectInvitationAcceptRequest"];
+                "multipart/form-data": components["schemas"]["ProjectInvitationAcceptRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProjectInvitationAccepted"];
+                };
+            };
+        };
+    };
     scans_list: {
         parameters: {
             query?: {
@@ -4514,6 +4620,58 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ToolOutput"];
                 };
+            };
+        };
+    };
+    scan_configurations_webhook_trigger: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The configuration's webhook token (or send `Authorization: Bearer <token>`). */
+                "X-SecuLite-Token"?: string;
+            };
+            path: {
+                configuration_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookTriggerAccepted"];
+                };
+            };
+            /** @description The configuration cannot start a scan now. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No token was sent. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No configuration with this id has this token and its webhook on (one answer for all three, so nothing is revealed). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Too many triggers from this address. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };
