@@ -5,22 +5,26 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
+from apps.common.invitation_apis import (
+    InvitationAcceptApi,
+    InvitationAcceptSerializer,
+    InvitationSentSerializer,
+    invitation_accept_description,
+    invitation_sent_response,
+)
 from apps.common.roles import ProjectRole
 from apps.common.viewsets import SAFE_METHODS, ProjectScopedReadViewSet
-from apps.organizations.apis import InvitationSentSerializer
 from apps.projects import services
 from apps.projects.models import Project, ProjectMembership
 from apps.projects.selectors import project_get_for_user, project_list
 from apps.projects.serializers import (
     ProjectCreateSerializer,
     ProjectInvitationAcceptedSerializer,
-    ProjectInvitationAcceptSerializer,
     ProjectMemberCreateSerializer,
     ProjectMemberOutputSerializer,
     ProjectMemberUpdateSerializer,
@@ -117,10 +121,7 @@ class ProjectMemberViewSet(ProjectScopedReadViewSet):
                 email=email,
                 role=data.validated_data["role"],
             )
-            return Response(
-                {"detail": f"An invitation to join is on its way to {email}."},
-                status=status.HTTP_202_ACCEPTED,
-            )
+            return invitation_sent_response(email)
         membership = services.project_member_add(
             project=self.project,
             user=data.validated_data["user"],
@@ -143,24 +144,17 @@ class ProjectMemberViewSet(ProjectScopedReadViewSet):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class ProjectInvitationAcceptApi(APIView):
-    @extend_schema(
+@extend_schema_view(
+    post=extend_schema(
         tags=["projects"],
         operation_id="projects_invitation_accept",
-        request=ProjectInvitationAcceptSerializer,
+        request=InvitationAcceptSerializer,
         responses={201: ProjectInvitationAcceptedSerializer},
-        description=(
-            "Join a project with the token of an emailed invitation. The caller's email must "
-            "be the invited address (else 403 `invitation_for_another_address`); a used, "
-            "expired or withdrawn invitation is 400 `invalid_token`."
-        ),
+        description=invitation_accept_description("a project"),
     )
-    def post(self, request: Request) -> Response:
-        data = ProjectInvitationAcceptSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        membership = services.project_invitation_accept(
-            user=request.user, token=data.validated_data["token"]
-        )
-        return Response(
-            ProjectInvitationAcceptedSerializer(membership).data, status=status.HTTP_201_CREATED
-        )
+)
+class ProjectInvitationAcceptApi(InvitationAcceptApi):
+    output_serializer = ProjectInvitationAcceptedSerializer
+
+    def accept(self, *, user: Any, token: str) -> ProjectMembership:
+        return services.project_invitation_accept(user=user, token=token)

@@ -122,10 +122,6 @@ class ProjectMemberCreateSerializer(serializers.Serializer):
         return attrs
 
 
-class ProjectInvitationAcceptSerializer(serializers.Serializer):
-    token = serializers.CharField(max_length=128)
-
-
 class ProjectInvitationAcceptedSerializer(ProjectMemberOutputSerializer):
     """The new membership, with the project it belongs to."""
 

@@ -1405,6 +1405,9 @@ export interface components {
                 [key: string]: unknown;
             };
         };
+        InvitationAcceptRequest: {
+            token: string;
+        };
         InvitationSent: {
             detail: string;
         };
@@ -1451,9 +1454,6 @@ export interface components {
             slug?: string;
             /** @default  */
             description: string;
-        };
-        OrganizationInvitationAcceptRequest: {
-            token: string;
         };
         /** @description The new membership, with the organization it belongs to. */
         OrganizationInvitationAccepted: {
@@ -1845,9 +1845,6 @@ export interface components {
             /** @default  */
             description: string;
             organization?: number | null;
-        };
-        ProjectInvitationAcceptRequest: {
-            token: string;
         };
         /** @description The new membership, with the project it belongs to. */
         ProjectInvitationAccepted: {
@@ -3504,9 +3501,9 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["OrganizationInvitationAcceptRequest"];
-                "application/x-www-form-urlencoded": components["schemas"]["OrganizationInvitationAcceptRequest"];
-                "multipart/form-data": components["schemas"]["OrganizationInvitationAcceptRequest"];
+                "application/json": components["schemas"]["InvitationAcceptRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["InvitationAcceptRequest"];
+                "multipart/form-data": components["schemas"]["InvitationAcceptRequest"];
             };
         };
         responses: {
@@ -4325,9 +4322,9 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["ProjectInvitationAcceptRequest"];
-                "application/x-www-form-urlencoded": components["schemas"]["ProjectInvitationAcceptRequest"];
-                "multipart/form-data": components["schemas"]["ProjectInvitationAcceptRequest"];
+                "application/json": components["schemas"]["InvitationAcceptRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["InvitationAcceptRequest"];
+                "multipart/form-data": components["schemas"]["InvitationAcceptRequest"];
             };
         };
         responses: {
