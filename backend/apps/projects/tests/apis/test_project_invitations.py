@@ -133,7 +133,7 @@ def test_an_invitation_lapses_when_the_inviter_can_no_longer_grant_the_role(clie
     assert not ProjectMembership.objects.filter(user=newcomer).exists()
 
 
-def test_accepting_as_an_existing_member_uses_up_the_link(client_for, project_with_roles):
+def test_an_existing_member_accepting_keeps_their_role(client_for, project_with_roles):
     project = project_with_roles.project
     _invite(client_for(project_with_roles.owner), project, project_with_roles.auditor.email)
     token = _token(mail.outbox[0])
