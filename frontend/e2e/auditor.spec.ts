@@ -38,8 +38,9 @@ async function setUp(api: APIRequestContext, baseURL: string | undefined) {
   // A plain member of an organization (which owns no project here) reads it but changes nothing.
   const organization = await post('/organizations/', { name: uniqueName('Audited org ') })
   await post(`/organizations/${organization.id}/members/`, { email: `${auditor}@example.com`, role: 'member' })
-  // Invited by email, the auditor joins by accepting the link with their own account.
+  // Invited by email, the auditor joins both by accepting the links with their own account.
   const auditorApi = await request.newContext({ baseURL })
+  await acceptInvitation(auditorApi, auditor, 'project')
   await acceptInvitation(auditorApi, auditor)
   await auditorApi.dispose()
   const findings = await (await api.get(`/api/v1/findings/?project=${project.id}`, { headers })).json()

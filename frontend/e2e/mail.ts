@@ -68,10 +68,14 @@ export async function apiKeyHeaders(api: APIRequestContext, username: string, pa
   return { Authorization: `Token ${(await created.json()).key as string}` }
 }
 
-/** Accept the newest organization invitation emailed to `<username>@example.com`, as that user. */
-export async function acceptInvitation(api: APIRequestContext, username: string): Promise<void> {
+export const PROJECT_INVITATION_LINK = /https?:\/\/\S+\/invitations\/accept\?kind=project&token=[\w-]+/
+
+/** Accept the newest organization (or project) invitation emailed to `<username>@example.com`,
+ * as that user. */
+export async function acceptInvitation(api: APIRequestContext, username: string, kind: 'organization' | 'project' = 'organization'): Promise<void> {
   const headers = await apiKeyHeaders(api, username)
-  const token = new URL(await linkTo(`${username}@example.com`, INVITATION_LINK)).searchParams.get('token')
-  const accepted = await api.post('/api/v1/organizations/invitations/accept/', { data: { token }, headers })
+  const pattern = kind === 'project' ? PROJECT_INVITATION_LINK : INVITATION_LINK
+  const token = new URL(await linkTo(`${username}@example.com`, pattern)).searchParams.get('token')
+  const accepted = await api.post(`/api/v1/${kind === 'project' ? 'projects' : 'organizations'}/invitations/accept/`, { data: { token }, headers })
   expect(accepted.status(), await accepted.text()).toBe(201)
 }

@@ -5,12 +5,18 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
-from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import mixins, serializers, status, viewsets
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import mixins, status, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
+from apps.common.invitation_apis import (
+    InvitationAcceptApi,
+    InvitationAcceptSerializer,
+    InvitationSentSerializer,
+    invitation_accept_description,
+    invitation_sent_response,
+)
 from apps.common.viewsets import SAFE_METHODS
 from apps.organizations import services
 from apps.organizations.models import Organization, OrganizationMembership, OrganizationRole
@@ -23,7 +29,6 @@ from apps.organizations.selectors import (
 from apps.organizations.serializers import (
     OrganizationCreateSerializer,
     OrganizationInvitationAcceptedSerializer,
-    OrganizationInvitationAcceptSerializer,
     OrganizationMemberCreateSerializer,
     OrganizationMemberOutputSerializer,
     OrganizationMemberUpdateSerializer,
@@ -90,32 +95,20 @@ class OrganizationViewSet(
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class InvitationSentSerializer(serializers.Serializer):
-    detail = serializers.CharField()
-
-
-class OrganizationInvitationAcceptApi(APIView):
-    @extend_schema(
+@extend_schema_view(
+    post=extend_schema(
         tags=["organizations"],
         operation_id="organizations_invitation_accept",
-        request=OrganizationInvitationAcceptSerializer,
+        request=InvitationAcceptSerializer,
         responses={201: OrganizationInvitationAcceptedSerializer},
-        description=(
-            "Join an organization with the token of an emailed invitation. The caller's email "
-            "must be the invited address (else 403 `invitation_for_another_address`); a used, "
-            "expired or withdrawn invitation is 400 `invalid_token`."
-        ),
+        description=invitation_accept_description("an organization"),
     )
-    def post(self, request: Request) -> Response:
-        data = OrganizationInvitationAcceptSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        membership = services.organization_invitation_accept(
-            user=request.user, token=data.validated_data["token"]
-        )
-        return Response(
-            OrganizationInvitationAcceptedSerializer(membership).data,
-            status=status.HTTP_201_CREATED,
-        )
+)
+class OrganizationInvitationAcceptApi(InvitationAcceptApi):
+    output_serializer = OrganizationInvitationAcceptedSerializer
+
+    def accept(self, *, user: Any, token: str) -> OrganizationMembership:
+        return services.organization_invitation_accept(user=user, token=token)
 
 
 class OrganizationMemberViewSet(viewsets.GenericViewSet):
@@ -184,10 +177,7 @@ class OrganizationMemberViewSet(viewsets.GenericViewSet):
                 email=email,
                 role=data.validated_data["role"],
             )
-            return Response(
-                {"detail": f"An invitation to join is on its way to {email}."},
-                status=status.HTTP_202_ACCEPTED,
-            )
+            return invitation_sent_response(email)
         membership = services.organization_member_add(
             organization=self.organization,
             actor=request.user,

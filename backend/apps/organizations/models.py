@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.db import models
 
+from apps.common.invitations import Invitation
 from apps.common.models import TimeStampedModel
 
 
@@ -59,20 +60,14 @@ class OrganizationMembership(TimeStampedModel):
         return f"{self.user} in {self.organization} as {self.role}"
 
 
-class OrganizationInvitation(TimeStampedModel):
+class OrganizationInvitation(Invitation):
     """An invitation emailed to an address; it becomes a membership when that address's
     account accepts it. Only a SHA-256 of the link's secret is stored, and it works once."""
 
     organization = models.ForeignKey(
         Organization, on_delete=models.CASCADE, related_name="invitations"
     )
-    email = models.EmailField()
     role = models.CharField(max_length=16, choices=OrganizationRole.choices)
-    invited_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    key_hash = models.CharField(max_length=64, unique=True)
-    accepted_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
         return f"invitation of {self.email} to {self.organization} as {self.role}"

@@ -130,10 +130,6 @@ class OrganizationMemberCreateSerializer(serializers.Serializer):
         return attrs
 
 
-class OrganizationInvitationAcceptSerializer(serializers.Serializer):
-    token = serializers.CharField(max_length=128)
-
-
 class OrganizationInvitationAcceptedSerializer(OrganizationMemberOutputSerializer):
     """The new membership, with the organization it belongs to."""
 

@@ -8,20 +8,15 @@ membership starts when its account accepts.
 
 from __future__ import annotations
 
-import hashlib
 import logging
-import secrets
-from datetime import timedelta
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 from django.utils.text import slugify
 
 from apps.common.errors import ServiceError
+from apps.common.invitations import invitation_email_send, invitation_key_new, invitation_redeem
 from apps.organizations.models import (
     Organization,
     OrganizationInvitation,
@@ -32,9 +27,6 @@ from apps.organizations.selectors import organization_role_at_least, organizatio
 from apps.projects.models import ProjectMembership
 
 logger = logging.getLogger(__name__)
-
-INVITATION_LIFETIME = timedelta(days=7)
-INVALID_INVITATION_MESSAGE = "This invitation is invalid, used or has expired."
 
 SLUG_MAX_LENGTH = Organization._meta.get_field("slug").max_length or 150
 SLUG_ATTEMPTS = 50
@@ -210,10 +202,6 @@ def organization_member_remove(*, membership: OrganizationMembership, actor: Any
     )
 
 
-def _invitation_key_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 def organization_invitation_send(
     *, organization: Organization, actor: Any, email: str, role: str
 ) -> OrganizationInvitation:
@@ -224,36 +212,31 @@ def organization_invitation_send(
     """
     if role == OrganizationRole.OWNER:
         _require_owner_for(actor=actor, organization=organization, action="add owners")
-    token = secrets.token_urlsafe(32)
+    token, key_hash = invitation_key_new()
     invitation = OrganizationInvitation.objects.create(
         organization=organization,
         email=email.strip(),
         role=role,
         invited_by=actor,
-        key_hash=_invitation_key_hash(token),
+        key_hash=key_hash,
     )
-    days = INVITATION_LIFETIME.days
-    body = (
-        "Hello,\n\n"
-        f"{actor.get_username()} invited this address to the organization "
-        f"{organization.name!r} on SecuLite, as {role}.\n\n"
-        "To join, sign in with the SecuLite account that uses this email address (register "
-        f"one with it first at {settings.FRONTEND_URL}/register if you have none), then "
-        f"open:\n\n{settings.FRONTEND_URL}/invitations/accept?token={token}\n\n"
-        f"The link works once and expires in {days} days. If you do not want to join, "
-        "ignore this email.\n"
+    invitation_email_send(
+        invitation=invitation,
+        token=token,
+        actor=actor,
+        kind="organization",
+        name=organization.name,
+        role=role,
     )
-    send_mail(f"Join {organization.name} on SecuLite", body, None, [invitation.email])
     logger.info("Invitation %s to organization %s sent.", invitation.pk, organization.pk)
     return invitation
 
 
 def _inviter_may_grant(invitation: OrganizationInvitation) -> bool:
     """The inviter must still be allowed to add a member with the invited role."""
-    inviter = invitation.invited_by
-    if inviter is None or not inviter.is_active:
-        return False
-    role = organization_role_for_user(organization=invitation.organization, user=inviter)
+    role = organization_role_for_user(
+        organization=invitation.organization, user=invitation.invited_by
+    )
     needed = OrganizationRole.OWNER if invitation.role == OrganizationRole.OWNER else "admin"
     return organization_role_at_least(role, needed)
 
@@ -261,30 +244,15 @@ def _inviter_may_grant(invitation: OrganizationInvitation) -> bool:
 @transaction.atomic
 def organization_invitation_accept(*, user: Any, token: str) -> OrganizationMembership:
     """Turn an invitation into a membership of `user`, whose email must be the invited one."""
-    invitation = (
-        OrganizationInvitation.objects.select_for_update(of=("self",))
-        .select_related("organization", "invited_by")
-        .filter(
-            key_hash=_invitation_key_hash(token),
-            accepted_at__isnull=True,
-            created_at__gt=timezone.now() - INVITATION_LIFETIME,
-        )
-        .first()
+    invitation = invitation_redeem(
+        OrganizationInvitation.objects.select_related("organization", "invited_by"),
+        token=token,
+        user=user,
+        inviter_may_grant=_inviter_may_grant,
     )
-    if invitation is None or not _inviter_may_grant(invitation):
-        raise ServiceError(INVALID_INVITATION_MESSAGE, code="invalid_token")
-    if (user.email or "").lower() != invitation.email.lower():
-        raise ServiceError(
-            "This invitation was sent to another email address; sign in with the account "
-            "that uses it.",
-            code="invitation_for_another_address",
-            status_code=403,
-        )
     membership, created = OrganizationMembership.objects.get_or_create(
         organization=invitation.organization, user=user, defaults={"role": invitation.role}
     )
-    invitation.accepted_at = timezone.now()
-    invitation.save(update_fields=["accepted_at", "updated_at"])
     if not created:
         raise ServiceError("You are already a member of this organization.", code="already_member")
     logger.info("Invitation %s accepted by user %s.", invitation.pk, user.pk)

@@ -1,8 +1,8 @@
-"""Admin for projects and their members."""
+"""Admin for projects, their members and invitations."""
 
 from django.contrib import admin
 
-from apps.projects.models import Project, ProjectMembership
+from apps.projects.models import Project, ProjectInvitation, ProjectMembership
 
 
 class ProjectMembershipInline(admin.TabularInline):
@@ -17,3 +17,13 @@ class ProjectAdmin(admin.ModelAdmin):
     search_fields = ["name"]
     list_filter = ["organization"]
     inlines = [ProjectMembershipInline]
+
+
+@admin.register(ProjectInvitation)
+class ProjectInvitationAdmin(admin.ModelAdmin):
+    """Pending and used invitations; the link's secret is not stored, only its hash."""
+
+    list_display = ["email", "project", "role", "invited_by", "created_at", "accepted_at"]
+    list_filter = ["role"]
+    search_fields = ["email", "project__name"]
+    readonly_fields = ["key_hash", "accepted_at"]

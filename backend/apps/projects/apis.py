@@ -5,11 +5,18 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from apps.common.invitation_apis import (
+    InvitationAcceptApi,
+    InvitationAcceptSerializer,
+    InvitationSentSerializer,
+    invitation_accept_description,
+    invitation_sent_response,
+)
 from apps.common.roles import ProjectRole
 from apps.common.viewsets import SAFE_METHODS, ProjectScopedReadViewSet
 from apps.projects import services
@@ -17,6 +24,7 @@ from apps.projects.models import Project, ProjectMembership
 from apps.projects.selectors import project_get_for_user, project_list
 from apps.projects.serializers import (
     ProjectCreateSerializer,
+    ProjectInvitationAcceptedSerializer,
     ProjectMemberCreateSerializer,
     ProjectMemberOutputSerializer,
     ProjectMemberUpdateSerializer,
@@ -78,7 +86,7 @@ class ProjectMemberViewSet(ProjectScopedReadViewSet):
 
     serializer_class = ProjectMemberOutputSerializer
     queryset = ProjectMembership.objects.none()  # for the schema
-    write_role = ProjectRole.OWNER
+    write_role = services.MEMBER_MANAGER_ROLE
     filterset_fields = ["role"]
     search_fields = ["user__username", "user__email"]
     ordering_fields = ["created_at", "role", "user__username"]
@@ -90,11 +98,30 @@ class ProjectMemberViewSet(ProjectScopedReadViewSet):
         return ProjectMembership.objects.filter(project=self.project).select_related("user")
 
     @extend_schema(
-        request=ProjectMemberCreateSerializer, responses={201: ProjectMemberOutputSerializer}
+        request=ProjectMemberCreateSerializer,
+        responses={
+            201: ProjectMemberOutputSerializer,
+            202: OpenApiResponse(InvitationSentSerializer, "Invited by email."),
+        },
+        description=(
+            "Add someone who already shares a project or an organization with you by id "
+            "(201, the membership; any other id is the same 400), or invite an email address "
+            "(202, the same answer for every address): it gets a link, and its account joins "
+            "on accepting it."
+        ),
     )
     def create(self, request: Request, project_pk: Any = None) -> Response:
-        data = ProjectMemberCreateSerializer(data=request.data)
+        data = ProjectMemberCreateSerializer(data=request.data, context={"request": request})
         data.is_valid(raise_exception=True)
+        if "user" not in data.validated_data:
+            email = data.validated_data["email"]
+            services.project_invitation_send(
+                project=self.project,
+                actor=request.user,
+                email=email,
+                role=data.validated_data["role"],
+            )
+            return invitation_sent_response(email)
         membership = services.project_member_add(
             project=self.project,
             user=data.validated_data["user"],
@@ -115,3 +142,19 @@ class ProjectMemberViewSet(ProjectScopedReadViewSet):
     def destroy(self, request: Request, project_pk: Any = None, pk: Any = None) -> Response:
         services.project_member_remove(membership=self.get_object())
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+@extend_schema_view(
+    post=extend_schema(
+        tags=["projects"],
+        operation_id="projects_invitation_accept",
+        request=InvitationAcceptSerializer,
+        responses={201: ProjectInvitationAcceptedSerializer},
+        description=invitation_accept_description("a project"),
+    )
+)
+class ProjectInvitationAcceptApi(InvitationAcceptApi):
+    output_serializer = ProjectInvitationAcceptedSerializer
+
+    def accept(self, *, user: Any, token: str) -> ProjectMembership:
+        return services.project_invitation_accept(user=user, token=token)

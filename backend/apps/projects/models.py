@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from apps.common.invitations import Invitation
 from apps.common.models import TimeStampedModel
 from apps.common.roles import ProjectRole
 
@@ -75,3 +76,14 @@ class ProjectMembership(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.user} in {self.project} as {self.role}"
+
+
+class ProjectInvitation(Invitation):
+    """A project role offered to an email address; the account that uses the address takes
+    it up by accepting the emailed link (once, within 7 days)."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="invitations")
+    role = models.CharField(max_length=16, choices=ProjectRole.choices)
+
+    def __str__(self) -> str:
+        return f"invitation of {self.email} to {self.project} as {self.role}"

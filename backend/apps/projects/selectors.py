@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 from rest_framework.exceptions import PermissionDenied
@@ -111,3 +112,16 @@ def project_get_for_user(
         raise PermissionDenied("Your role in this project does not allow this action.")
     project.caller_role = role  # type: ignore[attr-defined]
     return project
+
+
+def user_within_reach(*, user: Any, user_id: int) -> Any | None:
+    """The active account `user_id` if `user` already sees it in a member list: it shares an
+    organization or a visible project with them (staff reach everyone). None otherwise, so
+    an unknown id and an outside account look the same."""
+    users = get_user_model().objects.filter(pk=user_id, is_active=True)
+    if not user.is_staff:
+        users = users.filter(
+            Q(project_memberships__project__in=project_ids_for_user(user))
+            | Q(organization_memberships__organization__memberships__user=user)
+        )
+    return users.distinct().first()

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.auth import get_user_model
 from rest_framework import serializers
 
 from apps.common.roles import ProjectRole
 from apps.organizations.models import Organization
 from apps.projects.models import Project, ProjectMembership
-from apps.projects.selectors import project_role_for_user, project_role_from_annotations
+from apps.projects.selectors import (
+    project_role_for_user,
+    project_role_from_annotations,
+    user_within_reach,
+)
 
 
 class UserSummarySerializer(serializers.Serializer):
@@ -76,23 +79,55 @@ class ProjectMemberOutputSerializer(serializers.ModelSerializer):
         fields = ["id", "user", "role", "created_at"]
 
 
+USER_NOT_WITHIN_REACH = (
+    "Give the id of someone who already shares a project or an organization with you, "
+    "or invite them by email."
+)
+
+
 class ProjectMemberCreateSerializer(serializers.Serializer):
-    user = serializers.PrimaryKeyRelatedField(
-        queryset=get_user_model().objects.filter(is_active=True), required=False
+    """Add someone the caller already works with by id, or invite any address by email.
+
+    Needs the request in its context: ids are resolved among the accounts the caller can
+    already see in member lists, so an id never tells whether an account exists.
+    """
+
+    user = serializers.IntegerField(
+        min_value=1,
+        max_value=2**63 - 1,
+        required=False,
+        help_text=(
+            "The id of a user who already shares a project or an organization with you "
+            "(staff: any active user); give this or `email`."
+        ),
     )
-    email = serializers.EmailField(required=False)
+    email = serializers.EmailField(
+        required=False,
+        help_text=(
+            "Invite this address instead: it gets a link, and the account that uses it joins "
+            "on accepting. The answer is the same whether or not the address has an account."
+        ),
+    )
     role = serializers.ChoiceField(choices=ProjectRole.choices)
 
+    def validate_user(self, value: int) -> Any:
+        user = user_within_reach(user=self.context["request"].user, user_id=value)
+        if user is None:
+            raise serializers.ValidationError(USER_NOT_WITHIN_REACH)
+        return user
+
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        if "user" not in attrs:
-            email = attrs.get("email")
-            if not email:
-                raise serializers.ValidationError({"user": "Give a user id or an email."})
-            user = get_user_model().objects.filter(email__iexact=email, is_active=True).first()
-            if user is None:
-                raise serializers.ValidationError({"email": "No active user has this email."})
-            attrs["user"] = user
+        if "user" not in attrs and not attrs.get("email"):
+            raise serializers.ValidationError({"user": "Give a user id or an email."})
         return attrs
+
+
+class ProjectInvitationAcceptedSerializer(ProjectMemberOutputSerializer):
+    """The new membership, with the project it belongs to."""
+
+    class Meta(ProjectMemberOutputSerializer.Meta):
+        fields = [*ProjectMemberOutputSerializer.Meta.fields, "project"]
+        read_only_fields = fields
 
 
 class ProjectMemberUpdateSerializer(serializers.Serializer):

@@ -1,15 +1,27 @@
-"""Writes to projects and their memberships."""
+"""Writes to projects, their memberships and invitations.
+
+Adding someone by email answers the same whether or not the address has an account: the
+address gets a link, and the role starts when its account accepts.
+"""
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from django.db import IntegrityError, transaction
 
 from apps.common.errors import ServiceError
+from apps.common.invitations import invitation_email_send, invitation_key_new, invitation_redeem
 from apps.common.roles import ProjectRole
 from apps.organizations.models import Organization, OrganizationMembership, OrganizationRole
-from apps.projects.models import Project, ProjectMembership
+from apps.projects.models import Project, ProjectInvitation, ProjectMembership
+from apps.projects.selectors import project_role_for_user
+
+logger = logging.getLogger(__name__)
+
+# Who may add members (and so send invitations); the members API's write role.
+MEMBER_MANAGER_ROLE = ProjectRole.OWNER
 
 
 def _name_taken(
@@ -141,3 +153,51 @@ def project_member_remove(*, membership: ProjectMembership) -> None:
     if membership.role == ProjectRole.OWNER and _owners_left(project, membership.user_id) == 0:
         raise ServiceError("A project needs at least one owner.", code="last_owner")
     membership.delete()
+
+
+def project_invitation_send(
+    *, project: Project, actor: Any, email: str, role: str
+) -> ProjectInvitation:
+    """Email `email` a link to join the project with `role`; tell the caller nothing.
+
+    The caller's right to add members was checked by the API; accepting checks it again.
+    """
+    token, key_hash = invitation_key_new()
+    invitation = ProjectInvitation.objects.create(
+        project=project, email=email.strip(), role=role, invited_by=actor, key_hash=key_hash
+    )
+    invitation_email_send(
+        invitation=invitation,
+        token=token,
+        actor=actor,
+        kind="project",
+        name=project.name,
+        role=role,
+        link_query="kind=project&",
+    )
+    logger.info("Invitation %s to project %s sent.", invitation.pk, project.pk)
+    return invitation
+
+
+def _inviter_may_grant(invitation: ProjectInvitation) -> bool:
+    """The inviter must still be allowed to add members to the project."""
+    role = project_role_for_user(project=invitation.project, user=invitation.invited_by)
+    return role == MEMBER_MANAGER_ROLE
+
+
+@transaction.atomic
+def project_invitation_accept(*, user: Any, token: str) -> ProjectMembership:
+    """Turn an invitation into a project role of `user`, whose email must be the invited one."""
+    invitation = invitation_redeem(
+        ProjectInvitation.objects.select_related("project", "invited_by"),
+        token=token,
+        user=user,
+        inviter_may_grant=_inviter_may_grant,
+    )
+    membership, created = ProjectMembership.objects.get_or_create(
+        project=invitation.project, user=user, defaults={"role": invitation.role}
+    )
+    if not created:
+        raise ServiceError("You are already a member of this project.", code="already_member")
+    logger.info("Invitation %s accepted by user %s.", invitation.pk, user.pk)
+    return membership

@@ -15,8 +15,12 @@ export const deleteProject = (id: number) => http.delete(`/projects/${id}/`)
 
 export const listMembers = (projectId: number) =>
   http.get<Page<ProjectMember>>(`/projects/${projectId}/members/`, { page_size: 500 })
-export const addMember = (projectId: number, body: { email?: string; user?: number; role: ProjectRole }) =>
-  http.post<ProjectMember>(`/projects/${projectId}/members/`, body)
+/** Invite by email: the address gets a link, and its account joins on accepting it. The answer
+ * is the same whether or not the address has an account. */
+export const inviteMember = (projectId: number, body: { email: string; role: ProjectRole }) =>
+  http.post<S['InvitationSent']>(`/projects/${projectId}/members/`, body)
+export const acceptProjectInvitation = (token: string) =>
+  http.post<S['ProjectInvitationAccepted']>('/projects/invitations/accept/', { token })
 export const updateMember = (projectId: number, id: number, role: ProjectRole) =>
   http.patch<ProjectMember>(`/projects/${projectId}/members/${id}/`, { role })
 export const removeMember = (projectId: number, id: number) =>

@@ -668,7 +668,7 @@ export interface paths {
         /** @description Members of one project. Everyone with a role reads; owners change membership. */
         get: operations["projects_members_list"];
         put?: never;
-        /** @description Members of one project. Everyone with a role reads; owners change membership. */
+        /** @description Add someone who already shares a project or an organization with you by id (201, the membership; any other id is the same 400), or invite an email address (202, the same answer for every address): it gets a link, and its account joins on accepting it. */
         post: operations["projects_members_create"];
         delete?: never;
         options?: never;
@@ -870,6 +870,23 @@ export interface paths {
          *     `upload` field holds the archive; every other type may be sent as JSON.
          */
         patch: operations["projects_targets_partial_update"];
+        trace?: never;
+    };
+    "/api/v1/projects/invitations/accept/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description Join a project with the token of an emailed invitation. The caller's email must be the invited address (else 403 `invitation_for_another_address`); a used, expired or withdrawn invitation is 400 `invalid_token`. */
+        post: operations["projects_invitation_accept"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/v1/scans/": {
@@ -1415,6 +1432,9 @@ export interface components {
                 [key: string]: unknown;
             };
         };
+        InvitationAcceptRequest: {
+            token: string;
+        };
         InvitationSent: {
             detail: string;
         };
@@ -1461,9 +1481,6 @@ export interface components {
             slug?: string;
             /** @default  */
             description: string;
-        };
-        OrganizationInvitationAcceptRequest: {
-            token: string;
         };
         /** @description The new membership, with the organization it belongs to. */
         OrganizationInvitationAccepted: {
@@ -1868,9 +1885,31 @@ export interface components {
             description: string;
             organization?: number | null;
         };
+        /** @description The new membership, with the project it belongs to. */
+        ProjectInvitationAccepted: {
+            readonly id: number;
+            readonly user: components["schemas"]["UserSummary"];
+            readonly role: components["schemas"]["RoleEnum"];
+            /** Format: date-time */
+            readonly created_at: string;
+            readonly project: number;
+        };
+        /**
+         * @description Add someone the caller already works with by id, or invite any address by email.
+         *
+         *     Needs the request in its context: ids are resolved among the accounts the caller can
+         *     already see in member lists, so an id never tells whether an account exists.
+         */
         ProjectMemberCreateRequest: {
+            /**
+             * Format: int64
+             * @description The id of a user who already shares a project or an organization with you (staff: any active user); give this or `email`.
+             */
             user?: number;
-            /** Format: email */
+            /**
+             * Format: email
+             * @description Invite this address instead: it gets a link, and the account that uses it joins on accepting. The answer is the same whether or not the address has an account.
+             */
             email?: string;
             role: components["schemas"]["RoleEnum"];
         };
@@ -3559,9 +3598,9 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["OrganizationInvitationAcceptRequest"];
-                "application/x-www-form-urlencoded": components["schemas"]["OrganizationInvitationAcceptRequest"];
-                "multipart/form-data": components["schemas"]["OrganizationInvitationAcceptRequest"];
+                "application/json": components["schemas"]["InvitationAcceptRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["InvitationAcceptRequest"];
+                "multipart/form-data": components["schemas"]["InvitationAcceptRequest"];
             };
         };
         responses: {
@@ -3759,6 +3798,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProjectMemberOutput"];
+                };
+            };
+            /** @description Invited by email. */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvitationSent"];
                 };
             };
         };
@@ -4358,6 +4406,31 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["TargetOutput"];
+                };
+            };
+        };
+    };
+    projects_invitation_accept: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["InvitationAcceptRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["InvitationAcceptRequest"];
+                "multipart/form-data": components["schemas"]["InvitationAcceptRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProjectInvitationAccepted"];
                 };
             };
         };

@@ -19,7 +19,7 @@ export const routes: RouteRecordRaw[] = [
   { path: '/reset-password', name: 'reset-password', component: () => import('@/views/ResetPasswordView.vue'), meta: { public: true, title: 'Choose a new password' } },
   { path: '/activate', name: 'activate', component: () => import('@/views/ActivateView.vue'), meta: { public: true, title: 'Activate your account' } },
   { path: '/confirm-email', name: 'confirm-email', component: () => import('@/views/ConfirmEmailView.vue'), meta: { public: true, title: 'Confirm your email address' } },
-  { path: '/invitations/accept', name: 'accept-invitation', component: () => import('@/views/AcceptInvitationView.vue'), meta: { title: 'Join an organization' } },
+  { path: '/invitations/accept', name: 'accept-invitation', component: () => import('@/views/AcceptInvitationView.vue'), meta: { title: 'Accept an invitation' } },
   { path: '/', name: 'dashboard', component: () => import('@/views/DashboardView.vue'), meta: { title: 'Dashboard' } },
   { path: '/projects', name: 'projects', component: () => import('@/views/ProjectsView.vue'), meta: { title: 'Projects' } },
   { path: '/projects/:id(\\d+)', name: 'project', component: () => import('@/views/ProjectView.vue'), props: (r) => ({ id: Number(r.params.id) }), meta: { title: 'Project' } },

@@ -129,6 +129,13 @@ class Case:
     schema_path: str = ""
 
 
+def _colleague_of(user: Any) -> Any:
+    """A new account that shares a (new) project with `user`, so `user` may add it by id."""
+    project = ProjectFactory(owner_user=user)
+    ProjectMembershipFactory(project=project, user=user, role=ProjectRole.OWNER)
+    return ProjectMembershipFactory(project=project, role=ProjectRole.AUDITOR).user
+
+
 def P(w: World) -> int:
     return w.a["project"].pk
 
@@ -154,11 +161,18 @@ CASES = [
     Case("project delete", "delete", lambda w: f"/api/v1/projects/{P(w)}/", owner_only(OK_D)),
     Case("members list", "get", lambda w: f"/api/v1/projects/{P(w)}/members/", READ),
     Case(
-        "member add",
+        "member add (an invitation by email)",
+        "post",
+        lambda w: f"/api/v1/projects/{P(w)}/members/",
+        owner_only(202),
+        lambda w: {"email": "newcomer@example.com", "role": "auditor"},
+    ),
+    Case(
+        "member add by id (someone who shares a project with the caller)",
         "post",
         lambda w: f"/api/v1/projects/{P(w)}/members/",
         owner_only(OK_C),
-        lambda w: {"user": UserFactory().pk, "role": "auditor"},
+        lambda w: {"user": _colleague_of(w.users["owner"]).pk, "role": "auditor"},
     ),
     Case(
         "member detail",
@@ -488,6 +502,8 @@ COVERED_ELSEWHERE = {
     "/api/v1/schema/",
     "/api/v1/docs/",
     "/api/v1/organizations/",
+    # Any signed-in account accepts an invitation sent to its address: apps/projects/tests.
+    "/api/v1/projects/invitations/",
 }
 
 
