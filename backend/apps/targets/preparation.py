@@ -34,7 +34,7 @@ from apps.targets.git_checkout import (
     git_fetch_checkout,
     redact_url,
 )
-from apps.targets.links import contain_links, drop_escaping_links
+from apps.targets.links import contain_links
 from apps.targets.pathfilter import PathFilterError, path_filter_apply
 from apps.targets.policy import TargetPolicyError, network_policy_check, target_policy_check
 from apps.tools.adapters.base import PreparedTarget
@@ -93,8 +93,6 @@ def prepare_git(
         )
     except GitError as exc:
         raise TargetPreparationError(str(exc)) from None
-    # The shared checkout loses links out of the tree once, so no tool run has to copy it.
-    drop_escaping_links(dest)
     return Checkout(path=dest, ref=ref.name or "HEAD", ref_type=ref.ref_type, commit=sha)
 
 

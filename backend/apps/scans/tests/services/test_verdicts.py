@@ -54,8 +54,11 @@ class NmapReplay(NmapAdapter):
         self, *, target: PreparedTarget, config: Mapping[str, Any], output_path: Path
     ) -> ToolCommand:
         require_host_or_network(target)
+        # The sandboxed run sees only its output folder: the report waits there.
+        recorded = output_path.parent / "recorded-report.xml"
+        shutil.copyfile(self.report, recorded)
         return ToolCommand(
-            argv=(sys.executable, "-c", COPY, str(self.report), str(output_path)),
+            argv=(sys.executable, "-c", COPY, str(recorded), str(output_path)),
             output_path=output_path,
             output_written_by_tool=True,
         )
@@ -170,6 +173,7 @@ def test_a_partial_run_stores_its_findings_and_resolves_nothing_it_did_not_read(
         "unanalysed": [{"path": "half.py", "reason": "syntax error while parsing AST from file"}],
         "unanalysed_count": 1,
         "summary": "1 file analysed; 1 file could not be analysed.",
+        "isolation": "sandboxed",
     }
     assert bandit.error_message.startswith("Partial: Bandit could not analyse 1 file: half.py")
     assert second.status == ScanStatus.COMPLETED_WITH_ERRORS

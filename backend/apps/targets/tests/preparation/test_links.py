@@ -85,7 +85,12 @@ def test_a_git_checkout_loses_its_outside_links(tmp_path: Path, monkeypatch) -> 
     git("-c", "user.email=t@example.com", "-c", "user.name=t", "commit", "-qm", "links")
     monkeypatch.setattr(preparation.validators, "validate_git_url", lambda url: url)
     target = SimpleNamespace(
-        asset_type="git_repository", identifier=str(repo), metadata={}, upload=None
+        asset_type="git_repository",
+        identifier=str(repo),
+        metadata={},
+        upload=None,
+        credential_kind="",
+        credential_encrypted="",
     )
     prepared = prepare_target(target, workdir=tmp_path / "work")
     tree = Path(prepared.path or "")
