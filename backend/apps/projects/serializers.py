@@ -7,6 +7,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from rest_framework import serializers
 
+from apps.common.ids import IdRelatedField
 from apps.common.roles import ProjectRole
 from apps.organizations.models import Organization
 from apps.projects.models import Project, ProjectMembership
@@ -58,7 +59,7 @@ class ProjectOutputSerializer(serializers.ModelSerializer):
 class ProjectCreateSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=150)
     description = serializers.CharField(required=False, allow_blank=True, default="")
-    organization = serializers.PrimaryKeyRelatedField(
+    organization = IdRelatedField(
         queryset=Organization.objects.all(), required=False, allow_null=True, default=None
     )
 
@@ -77,9 +78,7 @@ class ProjectMemberOutputSerializer(serializers.ModelSerializer):
 
 
 class ProjectMemberCreateSerializer(serializers.Serializer):
-    user = serializers.PrimaryKeyRelatedField(
-        queryset=get_user_model().objects.filter(is_active=True), required=False
-    )
+    user = IdRelatedField(queryset=get_user_model().objects.filter(is_active=True), required=False)
     email = serializers.EmailField(required=False)
     role = serializers.ChoiceField(choices=ProjectRole.choices)
 

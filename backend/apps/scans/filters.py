@@ -9,11 +9,9 @@ from __future__ import annotations
 from typing import Any
 
 import django_filters
-from django import forms
 from django_filters.widgets import QueryArrayWidget
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema_field
 
+from apps.common.ids import IdFilter
 from apps.scans.models import Scan, ScanConfiguration, ScanStatus, ScanTrigger, ScheduleType
 
 
@@ -26,13 +24,6 @@ class CommaArrayWidget(QueryArrayWidget):
             raw = [data.get(name)]
         values = [part.strip() for value in raw for part in str(value).split(",")]
         return list(dict.fromkeys(value for value in values if value))
-
-
-@extend_schema_field(OpenApiTypes.INT)
-class IdFilter(django_filters.NumberFilter):
-    """Filters on an integer id; anything else is a 400, not a database error."""
-
-    field_class = forms.IntegerField
 
 
 class ScanConfigurationFilter(django_filters.FilterSet):
