@@ -13,6 +13,7 @@ from django.db.models import Exists, OuterRef, QuerySet
 from rest_framework.exceptions import ValidationError
 from rest_framework.filters import OrderingFilter
 
+from apps.common.filters import IsoDateTimeFilter
 from apps.common.ids import IdFilter, is_valid_id
 from apps.findings.models import (
     Finding,
@@ -45,16 +46,10 @@ class FindingFilter(django_filters.FilterSet):
     cwe = IdFilter(label="CWE number, e.g. 79.")
     cve = django_filters.CharFilter(lookup_expr="iexact")
     rule_id = django_filters.CharFilter()
-    first_seen_after = django_filters.IsoDateTimeFilter(
-        field_name="first_seen_at", lookup_expr="gte"
-    )
-    first_seen_before = django_filters.IsoDateTimeFilter(
-        field_name="first_seen_at", lookup_expr="lte"
-    )
-    last_seen_after = django_filters.IsoDateTimeFilter(field_name="last_seen_at", lookup_expr="gte")
-    last_seen_before = django_filters.IsoDateTimeFilter(
-        field_name="last_seen_at", lookup_expr="lte"
-    )
+    first_seen_after = IsoDateTimeFilter(field_name="first_seen_at", lookup_expr="gte")
+    first_seen_before = IsoDateTimeFilter(field_name="first_seen_at", lookup_expr="lte")
+    last_seen_after = IsoDateTimeFilter(field_name="last_seen_at", lookup_expr="gte")
+    last_seen_before = IsoDateTimeFilter(field_name="last_seen_at", lookup_expr="lte")
     scan = IdFilter(
         method="filter_scan", label="Findings seen (with an occurrence) in this scan id."
     )

@@ -11,6 +11,7 @@ from typing import Any
 import django_filters
 from django_filters.widgets import QueryArrayWidget
 
+from apps.common.filters import IsoDateTimeFilter
 from apps.common.ids import IdFilter
 from apps.scans.models import Scan, ScanConfiguration, ScanStatus, ScanTrigger, ScheduleType
 
@@ -57,8 +58,8 @@ class ScanFilter(django_filters.FilterSet):
         widget=CommaArrayWidget,
         label="One or more triggers (repeat the parameter or separate with commas).",
     )
-    created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
-    created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lte")
+    created_after = IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    created_before = IsoDateTimeFilter(field_name="created_at", lookup_expr="lte")
 
     class Meta:
         model = Scan
