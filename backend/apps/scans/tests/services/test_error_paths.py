@@ -59,7 +59,7 @@ class PathLeakingTool(BaseAdapter):
         return iter(())
 
 
-def _scan_with(adapter: BaseAdapter, settings, tmp_path, monkeypatch, overrides=None):
+def _scan_with(adapter: BaseAdapter, settings, tmp_path, monkeypatch, overrides=None, archive=None):
     settings.MEDIA_ROOT = str(tmp_path / "media")
     adapters = {adapter.tool_id: adapter}
     monkeypatch.setattr(registry, "ADAPTERS", adapters)
@@ -72,7 +72,7 @@ def _scan_with(adapter: BaseAdapter, settings, tmp_path, monkeypatch, overrides=
         zf.writestr("app.py", "print(1)\n")
     project = ProjectFactory()
     target = TargetAssetFactory(project=project, asset_type="file_upload", identifier="app.zip")
-    target.upload.save("app.zip", ContentFile(buffer.getvalue()))
+    target.upload.save("app.zip", ContentFile(archive or buffer.getvalue()))
     configuration = ScanConfigurationFactory(project=project, tool_timeout_seconds=30)
     configuration.targets.add(target)
     tool = ToolDefinitionFactory(
@@ -146,3 +146,18 @@ def test_a_url_override_the_policy_no_longer_allows_is_never_contacted(
     assert not RegistryTool.marker.exists()
     assert result.status == ToolResultStatus.FAILED
     assert result.error_message.startswith("Could not reach 127.0.0.1")
+
+
+def test_extraction_errors_show_no_worker_paths(settings, tmp_path, monkeypatch):
+    """A name the file system refuses (longer than 255 bytes) fails extraction with an OS
+    error that names the full path under the scan folder."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as zf:
+        zf.writestr("src/" + "a" * 300 + ".py", "print(1)\n")
+    result = _scan_with(
+        PathLeakingTool(), settings, tmp_path, monkeypatch, archive=buffer.getvalue()
+    )
+    assert result.status == ToolResultStatus.FAILED
+    assert "name too long" in result.error_message.lower(), result.error_message
+    assert "/tmp" not in result.error_message, result.error_message
+    assert "seculite-" not in result.error_message, result.error_message
