@@ -33,7 +33,13 @@ log "migrations are up to date"
 log "tests on PostgreSQL"
 DATABASE_URL="postgres://postgres@127.0.0.1:5432/seculite_test" \
 CELERY_BROKER_URL="redis://127.0.0.1:6379/15" \
-  "$BIN/pytest" -q -n 2 -m "not smoke and not deploy" "$@"
+  "$BIN/pytest" -q -n 2 -m "not smoke and not deploy and not fuzz" "$@"
+
+log "API fuzzing: schemathesis from the OpenAPI schema, as staff and as a member; no 5xx"
+# Bounded: SECULITE_FUZZ_EXAMPLES cases per operation and role, and a hard time limit.
+DATABASE_URL="postgres://postgres@127.0.0.1:5432/seculite_test" \
+SECULITE_FUZZ_EXAMPLES="${SECULITE_FUZZ_EXAMPLES:-10}" \
+  timeout "${SECULITE_FUZZ_TIMEOUT:-600}" "$BIN/pytest" -q -p no:xdist -m fuzz fuzz_tests
 
 log "deployment: compose, Dockerfiles, entrypoint, nginx, and the plain-process stack end to end"
 "$BIN/pytest" -q -p no:xdist -m deploy deploy_tests

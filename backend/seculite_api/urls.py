@@ -30,4 +30,6 @@ urlpatterns = [
     re_path(r"^(?!api/|admin/|static/|media/).*$", spa_index, name="spa"),
 ]
 
+handler400 = "apps.common.errors.json_bad_request"
 handler404 = "apps.common.errors.json_not_found"
+handler500 = "apps.common.errors.json_server_error"

@@ -14,7 +14,6 @@ from django.db.models import QuerySet
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import JSONParser
 from rest_framework.permissions import AllowAny, IsAdminUser, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -52,6 +51,7 @@ from apps.accounts.serializers import (
     RegisterInputSerializer,
     UserOutputSerializer,
 )
+from apps.common.parsers import DepthLimitedJSONParser
 
 RESET_LINK_SENT_MESSAGE = (
     "If an active account uses this email address, a link to reset its password is on its way."
@@ -71,7 +71,7 @@ class AnonymousApi(APIView):
 
     authentication_classes: list = []
     permission_classes = [AllowAny]
-    parser_classes = [JSONParser]
+    parser_classes = [DepthLimitedJSONParser]
     throttle_classes = [ScopedRateThrottle]
 
 

@@ -11,9 +11,10 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
-from django.views.defaults import page_not_found
+from django.views.defaults import bad_request, page_not_found, server_error
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
@@ -28,6 +29,18 @@ class ServiceError(exceptions.APIException):
     def __init__(self, message: str, *, code: str = "invalid", status_code: int = 400):
         super().__init__(detail=message, code=code)
         self.status_code = status_code
+
+
+class RequestTooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_code = "request_too_large"
+    default_detail = "The request body is larger than this server accepts."
+
+
+class BadRequest(exceptions.APIException):
+    status_code = status.HTTP_400_BAD_REQUEST
+    default_code = "bad_request"
+    default_detail = "The request is malformed."
 
 
 def _flatten(detail: Any, prefix: str = "") -> dict[str, list[str]]:
@@ -64,6 +77,11 @@ def api_exception_handler(exc: Exception, context: dict) -> Response | None:
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied()
+    elif isinstance(exc, RequestDataTooBig):
+        exc = RequestTooLarge()
+    elif isinstance(exc, SuspiciousOperation):
+        # Too many form fields or files, a broken multipart envelope: the client's fault.
+        exc = BadRequest()
 
     response = exception_handler(exc, context)
     if response is None or not isinstance(exc, exceptions.APIException):
@@ -92,3 +110,22 @@ def json_not_found(request: HttpRequest, exception: Exception | None = None) -> 
     if request.path.startswith("/api/"):
         return JsonResponse(error_body(404, "not_found", "Not found."), status=404)
     return page_not_found(request, exception or Http404())
+
+
+def json_bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """Requests Django refuses before any view (body over DATA_UPLOAD_MAX_MEMORY_SIZE, a bad
+    Host, too many fields) answer in the JSON format under /api/."""
+    if not request.path.startswith("/api/"):
+        return bad_request(request, exception or SuspiciousOperation())
+    error = RequestTooLarge() if isinstance(exception, RequestDataTooBig) else BadRequest()
+    code = str(error.default_code)
+    body = error_body(error.status_code, code, str(error.default_detail))
+    return JsonResponse(body, status=error.status_code)
+
+
+def json_server_error(request: HttpRequest) -> HttpResponse:
+    """A crash under /api/ still answers in the JSON format (never Django's HTML page)."""
+    if not request.path.startswith("/api/"):
+        return server_error(request)
+    message = "Something went wrong on the server; it has been logged."
+    return JsonResponse(error_body(500, "server_error", message), status=500)

@@ -13,6 +13,8 @@ from django.db.models import Exists, OuterRef, QuerySet
 from rest_framework.exceptions import ValidationError
 from rest_framework.filters import OrderingFilter
 
+from apps.common.filters import IsoDateTimeFilter
+from apps.common.ids import IdFilter, is_valid_id
 from apps.findings.models import (
     Finding,
     FindingEvent,
@@ -21,7 +23,7 @@ from apps.findings.models import (
     FindingStatus,
     Severity,
 )
-from apps.scans.filters import CommaArrayWidget, IdFilter
+from apps.scans.filters import CommaArrayWidget
 
 MULTI_HELP = "One or more values (repeat the parameter or separate with commas)."
 # Fields the list's free-text `search` looks in (also used by bulk changes by filter).
@@ -44,16 +46,10 @@ class FindingFilter(django_filters.FilterSet):
     cwe = IdFilter(label="CWE number, e.g. 79.")
     cve = django_filters.CharFilter(lookup_expr="iexact")
     rule_id = django_filters.CharFilter()
-    first_seen_after = django_filters.IsoDateTimeFilter(
-        field_name="first_seen_at", lookup_expr="gte"
-    )
-    first_seen_before = django_filters.IsoDateTimeFilter(
-        field_name="first_seen_at", lookup_expr="lte"
-    )
-    last_seen_after = django_filters.IsoDateTimeFilter(field_name="last_seen_at", lookup_expr="gte")
-    last_seen_before = django_filters.IsoDateTimeFilter(
-        field_name="last_seen_at", lookup_expr="lte"
-    )
+    first_seen_after = IsoDateTimeFilter(field_name="first_seen_at", lookup_expr="gte")
+    first_seen_before = IsoDateTimeFilter(field_name="first_seen_at", lookup_expr="lte")
+    last_seen_after = IsoDateTimeFilter(field_name="last_seen_at", lookup_expr="gte")
+    last_seen_before = IsoDateTimeFilter(field_name="last_seen_at", lookup_expr="lte")
     scan = IdFilter(
         method="filter_scan", label="Findings seen (with an occurrence) in this scan id."
     )
@@ -84,6 +80,8 @@ class FindingFilter(django_filters.FilterSet):
     def filter_tool(self, queryset: QuerySet[Finding], name: str, value: str) -> QuerySet[Finding]:
         value = value.strip()
         if value.isdigit():
+            if not is_valid_id(value):
+                raise ValidationError({"tool": ["Not a valid id."]})
             return queryset.filter(tool_id=int(value))
         return queryset.filter(tool__slug=value)
 
@@ -95,7 +93,7 @@ class FindingFilter(django_filters.FilterSet):
             return queryset.filter(assignee_id=self.request.user.pk)  # type: ignore[union-attr]
         if value == "none":
             return queryset.filter(assignee__isnull=True)
-        if value.isdigit():
+        if is_valid_id(value):
             return queryset.filter(assignee_id=int(value))
         raise ValidationError({"assignee": ['Use a user id, "me" or "none".']})
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from apps.common.ids import IdField
 from apps.findings.models import (
     Confidence,
     Finding,
@@ -123,7 +124,7 @@ class FindingStatusChangeSerializer(serializers.Serializer):
 
 
 class FindingAssignSerializer(serializers.Serializer):
-    assignee = serializers.IntegerField(
+    assignee = IdField(
         allow_null=True, help_text="User id with a role in the project, or null to unassign."
     )
     due_date = serializers.DateField(
@@ -179,7 +180,7 @@ class FindingBulkSerializer(serializers.Serializer):
     """Which findings (ids, or the list's current filter) and what to change on them."""
 
     ids = serializers.ListField(
-        child=serializers.IntegerField(min_value=1),
+        child=IdField(),
         required=False,
         allow_empty=False,
         max_length=10_000,
@@ -201,7 +202,7 @@ class FindingBulkSerializer(serializers.Serializer):
         max_length=5000,
         help_text="Why; required for false_positive and accepted_risk.",
     )
-    assignee = serializers.IntegerField(
+    assignee = IdField(
         required=False,
         allow_null=True,
         help_text="User id with a role in every affected project; null unassigns; leave out "

@@ -9,6 +9,7 @@ from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.plumbing import ResolvedComponent
 from rest_framework import serializers
 
+from apps.common.ids import IdRelatedField
 from apps.organizations.models import Organization, OrganizationMembership, OrganizationRole
 from apps.projects.serializers import UserSummarySerializer
 
@@ -109,7 +110,7 @@ class OrganizationMemberOutputSerializer(serializers.ModelSerializer):
 
 
 class OrganizationMemberCreateSerializer(serializers.Serializer):
-    user = serializers.PrimaryKeyRelatedField(
+    user = IdRelatedField(
         queryset=get_user_model().objects.filter(is_active=True),
         required=False,
         help_text="The user's id; give this or `email`.",

@@ -6,6 +6,7 @@ from typing import Any
 
 from rest_framework import serializers
 
+from apps.common.ids import IdRelatedField
 from apps.common.roles import ProjectRole
 from apps.organizations.models import Organization
 from apps.projects.models import Project, ProjectMembership
@@ -61,7 +62,7 @@ class ProjectOutputSerializer(serializers.ModelSerializer):
 class ProjectCreateSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=150)
     description = serializers.CharField(required=False, allow_blank=True, default="")
-    organization = serializers.PrimaryKeyRelatedField(
+    organization = IdRelatedField(
         queryset=Organization.objects.all(), required=False, allow_null=True, default=None
     )
 

@@ -9,11 +9,10 @@ from __future__ import annotations
 from typing import Any
 
 import django_filters
-from django import forms
 from django_filters.widgets import QueryArrayWidget
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema_field
 
+from apps.common.filters import IsoDateTimeFilter
+from apps.common.ids import IdFilter
 from apps.scans.models import Scan, ScanConfiguration, ScanStatus, ScanTrigger, ScheduleType
 
 
@@ -26,13 +25,6 @@ class CommaArrayWidget(QueryArrayWidget):
             raw = [data.get(name)]
         values = [part.strip() for value in raw for part in str(value).split(",")]
         return list(dict.fromkeys(value for value in values if value))
-
-
-@extend_schema_field(OpenApiTypes.INT)
-class IdFilter(django_filters.NumberFilter):
-    """Filters on an integer id; anything else is a 400, not a database error."""
-
-    field_class = forms.IntegerField
 
 
 class ScanConfigurationFilter(django_filters.FilterSet):
@@ -66,8 +58,8 @@ class ScanFilter(django_filters.FilterSet):
         widget=CommaArrayWidget,
         label="One or more triggers (repeat the parameter or separate with commas).",
     )
-    created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
-    created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lte")
+    created_after = IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    created_before = IsoDateTimeFilter(field_name="created_at", lookup_expr="lte")
 
     class Meta:
         model = Scan

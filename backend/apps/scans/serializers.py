@@ -12,6 +12,7 @@ from django.core.validators import URLValidator
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from apps.common.ids import IdField
 from apps.findings.models import Severity
 from apps.notifications.webhooks import webhook_display_url
 from apps.projects.serializers import UserSummarySerializer
@@ -108,12 +109,12 @@ class ScanConfigurationInputSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=150)
     description = serializers.CharField(required=False, allow_blank=True)
     targets = serializers.ListField(
-        child=serializers.IntegerField(min_value=1),
+        child=IdField(),
         required=False,
         help_text="Ids of targets of this project.",
     )
     target_groups = serializers.ListField(
-        child=serializers.IntegerField(min_value=1),
+        child=IdField(),
         required=False,
         help_text="Ids of target groups of this project.",
     )

@@ -10,10 +10,11 @@ from typing import Any
 from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from apps.common.parsers import DepthLimitedJSONParser
 from apps.common.viewsets import ProjectScopedReadViewSet
 from apps.targets import services
 from apps.targets.filters import TargetGroupFilter
@@ -42,7 +43,7 @@ class TargetViewSet(ProjectScopedReadViewSet):
 
     queryset = TargetAsset.objects.none()
     serializer_class = TargetOutputSerializer
-    parser_classes = [JSONParser, MultiPartParser, FormParser]
+    parser_classes = [DepthLimitedJSONParser, MultiPartParser, FormParser]
     filterset_fields = ["asset_type", "is_active"]
     search_fields = ["name", "identifier"]
     ordering_fields = ["name", "created_at"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from apps.common.ids import IdField
 from apps.targets.models import AssetType, TargetAsset, TargetGroup
 
 METADATA_HELP = (
@@ -157,7 +158,7 @@ class TargetGroupCreateSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=150)
     description = serializers.CharField(required=False, allow_blank=True, default="")
     targets = serializers.ListField(
-        child=serializers.IntegerField(min_value=1),
+        child=IdField(),
         required=False,
         default=list,
         max_length=1000,
@@ -169,7 +170,7 @@ class TargetGroupUpdateSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=150, required=False)
     description = serializers.CharField(required=False, allow_blank=True)
     targets = serializers.ListField(
-        child=serializers.IntegerField(min_value=1),
+        child=IdField(),
         required=False,
         max_length=1000,
         help_text="Ids of targets of the same project; replaces the group's targets.",

@@ -6,16 +6,25 @@ from seculite_api.env import env
 # the socket peer is the client, so throttles and lockouts cannot be dodged by a spoofed header.
 NUM_PROXIES = env.int("NUM_PROXIES", default=0)
 
+# How deep a JSON request body may nest (objects and lists); deeper bodies answer 400.
+SECULITE_JSON_MAX_DEPTH = env.int("SECULITE_JSON_MAX_DEPTH", default=32)
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "apps.accounts.authentication.ApiKeyAuthentication",
         "apps.accounts.authentication.CsrfSessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # JSON nested past SECULITE_JSON_MAX_DEPTH is a 400; forms and uploads as DRF's defaults.
+    "DEFAULT_PARSER_CLASSES": [
+        "apps.common.parsers.DepthLimitedJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_PAGINATION_CLASS": "apps.common.pagination.StandardPagination",
     "PAGE_SIZE": 25,
     "DEFAULT_FILTER_BACKENDS": [
-        "django_filters.rest_framework.DjangoFilterBackend",
+        "apps.common.ids.IdFilterBackend",
         "rest_framework.filters.SearchFilter",
         "rest_framework.filters.OrderingFilter",
     ],

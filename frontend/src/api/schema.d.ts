@@ -1249,7 +1249,10 @@ export interface components {
             current_password: string;
         };
         FindingAssignRequest: {
-            /** @description User id with a role in the project, or null to unassign. */
+            /**
+             * Format: int64
+             * @description User id with a role in the project, or null to unassign.
+             */
             assignee: number | null;
             /**
              * Format: date
@@ -1271,7 +1274,10 @@ export interface components {
              * @default
              */
             reason: string;
-            /** @description User id with a role in every affected project; null unassigns; leave out to keep. */
+            /**
+             * Format: int64
+             * @description User id with a role in every affected project; null unassigns; leave out to keep.
+             */
             assignee?: number | null;
         };
         FindingBulkResult: {
@@ -4148,7 +4154,6 @@ export interface operations {
                 page_size?: number;
                 /** @description A search term. */
                 search?: string;
-                /** @description Only groups containing the target with this id. */
                 target?: number;
             };
             header?: never;

@@ -22,6 +22,7 @@ from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
+from apps.common.redact import tool_error_for_users
 from apps.findings.ingest import findings_ingest
 from apps.findings.lifecycle import config_digest, findings_auto_resolve
 from apps.findings.models import Finding, FindingOccurrence, Severity
@@ -46,6 +47,7 @@ from apps.targets.preparation import TargetPreparationError, prepare_target
 from apps.tools.adapters.base import ToolOutputError
 from apps.tools.adapters.registry import ADAPTERS
 from apps.tools.adapters.runner import run_for_text, run_process
+from apps.tools.overrides import outbound_urls_problem
 from apps.tools.sandbox import sandbox_for
 
 logger = logging.getLogger(__name__)
@@ -101,6 +103,8 @@ def _finish(result: ScanToolResult, status: str, **fields: Any) -> None:
         result.duration_ms = int((result.finished_at - result.started_at).total_seconds() * 1000)
     for name, value in fields.items():
         setattr(result, name, value)
+    # Members read this message: no worker paths, no reply from a URL an override named.
+    result.error_message = tool_error_for_users(result)
     result.save()
 
 
@@ -173,6 +177,10 @@ def _run_and_ingest(result: ScanToolResult) -> None:
             prepared = prepare_target(target, workdir=workdir / "target", checkout=checkout)
         except TargetPreparationError as exc:
             _finish(result, ToolResultStatus.FAILED, error_message=f"Target: {exc}")
+            return
+        outbound = outbound_urls_problem(result.tool.config_schema, _tool_config(result))
+        if outbound:
+            _finish(result, ToolResultStatus.FAILED, error_message=outbound)
             return
         config = adapter.config_with_defaults(_tool_config(result))
         not_applicable = adapter.not_applicable_reason(target=prepared, config=config)

@@ -173,6 +173,7 @@ class NmapAdapter(BaseAdapter):
             "ports": {
                 "type": "string",
                 "pattern": "^$|^[0-9]{1,5}(-[0-9]{1,5})?(,[0-9]{1,5}(-[0-9]{1,5})?)*$",
+                "portList": True,
                 "maxLength": 500,
                 "description": "Port list such as '22,80,443,8000-8100'; empty = top_ports.",
             },

@@ -161,6 +161,7 @@ class NpmAuditAdapter(BaseAdapter):
             "registry": {
                 "type": "string",
                 "pattern": "^https?://[^\\s]+$",
+                "outboundUrl": True,
                 "maxLength": 500,
                 "description": "Registry whose audit endpoint is asked (overrides the "
                 "project's .npmrc, which the scanned tree controls).",

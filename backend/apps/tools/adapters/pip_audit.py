@@ -147,6 +147,7 @@ class PipAuditAdapter(BaseAdapter):
             "osv_url": {
                 "type": "string",
                 "pattern": "^$|^https?://[^\\s]+$",
+                "outboundUrl": True,
                 "maxLength": 500,
                 "description": "OSV query endpoint (e.g. an internal mirror) when "
                 "vulnerability_service is osv; empty = https://api.osv.dev/v1/query.",
