@@ -1,23 +1,21 @@
 """Per-target repository credentials (HTTPS token or SSH deploy key), encrypted at rest.
 
-The key comes from settings: `SECULITE_CREDENTIALS_KEY` when set, else `SECRET_KEY`; either is
-stretched with HKDF-SHA256 into separate encryption and authentication keys. `cryptography` is
-not a dependency of SecuLite, so the cipher is built from the standard library: HMAC-SHA256 in
-counter mode as the key stream and HMAC-SHA256 over the version, kind, nonce and ciphertext
-(encrypt-then-MAC). The stored text is "v1:" + base64url(nonce | ciphertext | tag); the
-version prefix lets a later release switch cipher and still read old rows.
+The key comes from settings: `SECULITE_CREDENTIALS_KEY` when set, else `SECRET_KEY`, stretched
+with HKDF-SHA256 into a Fernet key (`cryptography`: AES-128-CBC with HMAC-SHA256, authenticated,
+timestamped). The stored text is "v2:" + the Fernet token of the kind, user name and secret;
+the version prefix lets a later release change the scheme and still read old rows.
 """
 
 from __future__ import annotations
 
 import base64
-import hashlib
-import hmac
 import json
-import os
 import re
 from dataclasses import dataclass
 
+from cryptography.fernet import Fernet, InvalidToken
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.conf import settings
 from django.core.exceptions import ValidationError
 
@@ -28,9 +26,7 @@ DEFAULT_TOKEN_USERNAME = "x-access-token"  # noqa: S105 - a user name
 MAX_TOKEN_LENGTH = 4096
 MAX_KEY_LENGTH = 16384
 
-_VERSION = b"v1"
-_NONCE_BYTES = 16
-_TAG_BYTES = 32
+_VERSION = "v2"
 _USERNAME = re.compile(r"[A-Za-z0-9._@+-]{1,100}")
 _KEY_BLOCK = re.compile(
     r"-----BEGIN ([A-Z0-9 ]*)PRIVATE KEY-----\n.+\n-----END \1PRIVATE KEY-----\n", re.DOTALL
@@ -53,46 +49,21 @@ class GitCredential:
         return f"GitCredential(kind={self.kind!r}, username={self.username!r}, secret=***)"
 
 
-def _hkdf(key_material: bytes, info: bytes, length: int = 32) -> bytes:
-    """RFC 5869 HKDF-SHA256 with a fixed salt."""
-    prk = hmac.new(b"seculite-target-credentials", key_material, hashlib.sha256).digest()
-    okm, block, counter = b"", b"", 1
-    while len(okm) < length:
-        block = hmac.new(prk, block + info + bytes([counter]), hashlib.sha256).digest()
-        okm += block
-        counter += 1
-    return okm[:length]
-
-
-def _keys() -> tuple[bytes, bytes]:
+def _fernet() -> Fernet:
     material = str(getattr(settings, "SECULITE_CREDENTIALS_KEY", "") or settings.SECRET_KEY)
-    raw = material.encode()
-    return _hkdf(raw, b"encrypt"), _hkdf(raw, b"authenticate")
-
-
-def _keystream(key: bytes, nonce: bytes, length: int) -> bytes:
-    blocks = (
-        hmac.new(key, nonce + counter.to_bytes(8, "big"), hashlib.sha256).digest()
-        for counter in range((length + 31) // 32)
-    )
-    return b"".join(blocks)[:length]
-
-
-def _tag(key: bytes, kind: str, nonce: bytes, ciphertext: bytes) -> bytes:
-    message = _VERSION + b"\x00" + kind.encode() + b"\x00" + nonce + ciphertext
-    return hmac.new(key, message, hashlib.sha256).digest()
+    key = HKDF(
+        algorithm=hashes.SHA256(),
+        length=32,
+        salt=b"seculite-target-credentials",
+        info=b"fernet",
+    ).derive(material.encode())
+    return Fernet(base64.urlsafe_b64encode(key))
 
 
 def credential_encrypt(credential: GitCredential) -> str:
     """The text stored in TargetAsset.credential_encrypted for `credential`."""
-    encryption_key, mac_key = _keys()
-    plain = json.dumps({"u": credential.username, "s": credential.secret}).encode()
-    nonce = os.urandom(_NONCE_BYTES)
-    ciphertext = bytes(
-        a ^ b for a, b in zip(plain, _keystream(encryption_key, nonce, len(plain)), strict=True)
-    )
-    blob = nonce + ciphertext + _tag(mac_key, credential.kind, nonce, ciphertext)
-    return _VERSION.decode() + ":" + base64.urlsafe_b64encode(blob).decode()
+    plain = json.dumps({"k": credential.kind, "u": credential.username, "s": credential.secret})
+    return _VERSION + ":" + _fernet().encrypt(plain.encode()).decode()
 
 
 def credential_decrypt(*, kind: str, stored: str) -> GitCredential:
@@ -101,26 +72,17 @@ def credential_decrypt(*, kind: str, stored: str) -> GitCredential:
         "The target's stored credential cannot be decrypted (SECULITE_CREDENTIALS_KEY or "
         "SECRET_KEY changed, or the row was altered); set the credential again."
     )
-    version, _, encoded = stored.partition(":")
-    if version.encode() != _VERSION or kind not in KINDS:
+    version, _, token = stored.partition(":")
+    if version != _VERSION or kind not in KINDS:
         raise unreadable
     try:
-        blob = base64.urlsafe_b64decode(encoded.encode())
-    except ValueError as exc:
+        fields = json.loads(_fernet().decrypt(token.encode()))
+    except (InvalidToken, ValueError) as exc:
         raise unreadable from exc
-    if len(blob) < _NONCE_BYTES + _TAG_BYTES:
+    # The kind is inside the authenticated token: a row whose kind column was changed fails.
+    if not isinstance(fields, dict) or fields.get("k") != kind:
         raise unreadable
-    nonce, ciphertext, tag = (
-        blob[:_NONCE_BYTES],
-        blob[_NONCE_BYTES:-_TAG_BYTES],
-        blob[-_TAG_BYTES:],
-    )
-    encryption_key, mac_key = _keys()
-    if not hmac.compare_digest(tag, _tag(mac_key, kind, nonce, ciphertext)):
-        raise unreadable
-    stream = _keystream(encryption_key, nonce, len(ciphertext))
-    fields = json.loads(bytes(a ^ b for a, b in zip(ciphertext, stream, strict=True)))
-    return GitCredential(kind=kind, secret=fields["s"], username=fields["u"])
+    return GitCredential(kind=kind, secret=str(fields["s"]), username=str(fields["u"]))
 
 
 def _passphrase_protected(key: str) -> bool:

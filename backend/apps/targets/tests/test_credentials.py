@@ -32,7 +32,7 @@ def test_round_trip_and_nothing_readable_at_rest(settings):
     settings.SECULITE_CREDENTIALS_KEY = ""
     stored = credential_encrypt(GitCredential(kind="https_token", secret=TOKEN, username="bot"))
     assert TOKEN not in stored and "bot" not in stored
-    assert stored.startswith("v1:")
+    assert stored.startswith("v2:")
     assert credential_encrypt(GitCredential(kind="https_token", secret=TOKEN)) != stored  # nonce
     back = credential_decrypt(kind="https_token", stored=stored)
     assert (back.secret, back.username) == (TOKEN, "bot")
