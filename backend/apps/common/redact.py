@@ -33,10 +33,17 @@ def _rules() -> tuple[tuple[re.Pattern[str], str], ...]:
     from apps.tools.adapters.base import scanners_home
 
     rules: list[tuple[str, str]] = []
+    for checkouts in _variants(getattr(settings, "SECULITE_CHECKOUT_DIR", "") or ""):
+        # A scan's shared checkout (apps/scans/services/checkouts.py) and the tree in it.
+        c = re.escape(checkouts)
+        rules.append((rf"{_START}{c}/scan-\d+/target-\d+/src", "<target>"))
+        rules.append((rf"{_START}{c}(?![\w.-]){_REST}", "<checkouts>"))
     for tmp in _variants(tempfile.gettempdir()):
         t = re.escape(tmp)
-        # A scan's folder (execution.py: seculite-<scan>-<result>-*) and the tree inside it.
-        rules.append((rf"{_START}{t}/seculite-[^/\s'\"]+/target/src", "<target>"))
+        # A scan's folder (execution.py: seculite-<scan>-<result>-*) and the tree inside it:
+        # the extracted or cloned source, or its link-free or path-filtered copy.
+        tree = r"/target/(?:src|filtered|contained)"
+        rules.append((rf"{_START}{t}/seculite-[^/\s'\"]+{tree}", "<target>"))
         rules.append((rf"{_START}{t}/seculite-[^/\s'\"]+", "<scan folder>"))
         rules.append((rf"{_START}{t}/{_REST}", "<temp>"))
     named: list[tuple[Iterable[str], str]] = [

@@ -128,7 +128,9 @@ def checkouts_prepare(*, scan_id: int, result_ids: Iterable[int]) -> dict[int, s
             failures.update((run.pk, str(exc)) for run in runs)
         except Exception as exc:  # a crash fails this target's runs, not the whole scan
             logger.exception("preparing target %s of scan %s crashed", runs[0].target_id, scan_id)
-            reason = f"Internal error while preparing the target: {exc.__class__.__name__}."
+            # The OS's own words help ("File name too long"); its paths stay in the log.
+            detail = f" ({exc.strerror})" if isinstance(exc, OSError) and exc.strerror else ""
+            reason = f"Internal error while preparing the target: {exc.__class__.__name__}{detail}."
             failures.update((run.pk, reason) for run in runs)
     return failures
 

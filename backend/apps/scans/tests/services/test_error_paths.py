@@ -125,6 +125,9 @@ class RegistryTool(PathLeakingTool):
 
 
 def test_a_url_override_reply_is_not_shown(settings, tmp_path, monkeypatch):
+    # The marker proves the tool ran; the sandbox would keep it from writing outside its
+    # output folder, and this test is about the message, not the sandbox.
+    settings.SECULITE_TOOL_SANDBOX = "off"
     settings.SECULITE_TARGET_ALLOW = ["127.0.0.1"]
     RegistryTool.marker = tmp_path / "ran"
     overrides = {"registry": "http://127.0.0.1:6379/"}
@@ -139,6 +142,7 @@ def test_a_url_override_the_policy_no_longer_allows_is_never_contacted(
     settings, tmp_path, monkeypatch
 ):
     """Saved while allowed (or while the name resolved elsewhere); checked again at run."""
+    settings.SECULITE_TOOL_SANDBOX = "off"  # so the marker could be written if it ran
     settings.SECULITE_TARGET_ALLOW = []
     RegistryTool.marker = tmp_path / "ran"
     overrides = {"registry": "http://127.0.0.1:6379/"}
