@@ -49,3 +49,16 @@ log "web app: vue-tsc, ESLint, Vitest, build, Playwright in Debian's Chromium"
 
 log "smoke tests on the embedded SQLite default"
 "$BIN/pytest" -q -m smoke -p no:xdist
+
+# Verdicts, auto-resolve, identity, secrets, checkouts, path filters, limits and the webhook
+# trigger must hold on the embedded default too: the ingest takes its ORM path there.
+log "scan trust rules on the embedded SQLite default"
+"$BIN/pytest" -q -p no:xdist -m "not deploy and not fuzz" \
+  apps/scans/tests/services/test_verdicts.py \
+  apps/scans/tests/services/test_checkouts.py \
+  apps/scans/tests/apis/test_scan_webhook_trigger.py \
+  apps/scans/tests/test_limits.py \
+  apps/findings/tests/lifecycle \
+  apps/findings/tests/test_secrets_never_stored.py \
+  apps/tools/tests/adapters/test_identity.py \
+  apps/targets/tests/preparation/test_pathfilter.py
