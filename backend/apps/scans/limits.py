@@ -77,11 +77,13 @@ def effective_tool_timeout(configured: Any) -> int:
     return max(1, min(value, tool_timeout_max()))
 
 
-def scan_deadline_seconds_for(*, tool_runs: int, tool_timeout: int) -> int:
-    """`scan_deadline_seconds` with this deployment's worker concurrency and margin."""
+def scan_deadline_seconds_for(*, tool_runs: int, tool_timeout: int, checkouts: int = 0) -> int:
+    """`scan_deadline_seconds` with this deployment's worker concurrency and margin, plus the
+    time `scan_run` may spend fetching or extracting `checkouts` source targets one after
+    another before any tool starts."""
     from django.conf import settings
 
-    return scan_deadline_seconds(
+    return checkouts * PREPARATION_SECONDS + scan_deadline_seconds(
         tool_runs=tool_runs,
         tool_timeout=tool_timeout,
         concurrency=int(getattr(settings, "CELERY_WORKER_CONCURRENCY", 1) or 1),

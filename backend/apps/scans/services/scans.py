@@ -19,7 +19,7 @@ from apps.scans.models import (
     ScanTrigger,
     ToolResultStatus,
 )
-from apps.targets.models import TargetAsset
+from apps.targets.models import AssetType, TargetAsset
 
 TOOL_RESULT_FINAL = (
     ToolResultStatus.COMPLETED,
@@ -92,8 +92,13 @@ def scan_start(
             "None of the configuration's tools can scan its targets' types.", code="no_pairs"
         )
     now = timezone.now()
+    # Git and archive targets are fetched or extracted once, by scan_run, before any tool.
+    source_types = (AssetType.GIT_REPOSITORY, AssetType.FILE_UPLOAD)
+    checkouts = {target["id"] for _, target in pairs if target["asset_type"] in source_types}
     deadline = scan_deadline_seconds_for(
-        tool_runs=len(pairs), tool_timeout=snapshot["tool_timeout_seconds"]
+        tool_runs=len(pairs),
+        tool_timeout=snapshot["tool_timeout_seconds"],
+        checkouts=len(checkouts),
     )
     with transaction.atomic():
         scan = Scan.objects.create(

@@ -193,3 +193,29 @@ def test_a_stored_timeout_above_a_lowered_cap_runs_with_the_cap(
     longest_configuration.save()
     scan = scan_services.scan_start(configuration=longest_configuration)
     assert scan.configuration_snapshot["tool_timeout_seconds"] == 3600
+
+
+@pytest.mark.django_db
+def test_the_deadline_leaves_scan_run_time_to_fetch_every_repository_first(enqueued) -> None:
+    """scan_run fetches each git target (and extracts each archive) once, one after another,
+    before any tool starts: the deadline adds a preparation budget per such target."""
+    project = ProjectFactory()
+    timeout = 600
+    configuration = ScanConfigurationFactory(project=project, tool_timeout_seconds=timeout)
+    repositories = 12
+    for number in range(repositories):
+        configuration.targets.add(
+            TargetAssetFactory(
+                project=project,
+                asset_type="git_repository",
+                identifier=f"https://git.example.com/team/repo{number}.git",
+            )
+        )
+    ScanConfigurationToolFactory(
+        configuration=configuration,
+        tool=ToolDefinitionFactory(slug="bandit", supported_asset_types=["git_repository"]),
+    )
+    scan = scan_services.scan_start(configuration=configuration)
+    tools_only = limits.scan_deadline_seconds_for(tool_runs=repositories, tool_timeout=timeout)
+    budget = (scan.deadline_at - scan.queued_at).total_seconds()
+    assert budget >= tools_only + repositories * limits.PREPARATION_SECONDS
