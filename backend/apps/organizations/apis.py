@@ -167,7 +167,7 @@ class OrganizationMemberViewSet(viewsets.GenericViewSet):
         ),
     )
     def create(self, request: Request, org_pk: Any = None) -> Response:
-        data = OrganizationMemberCreateSerializer(data=request.data)
+        data = OrganizationMemberCreateSerializer(data=request.data, context={"request": request})
         data.is_valid(raise_exception=True)
         if "user" not in data.validated_data:
             email = data.validated_data["email"]

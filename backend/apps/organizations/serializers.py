@@ -4,14 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.auth import get_user_model
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.plumbing import ResolvedComponent
 from rest_framework import serializers
 
-from apps.common.ids import IdRelatedField
 from apps.organizations.models import Organization, OrganizationMembership, OrganizationRole
-from apps.projects.serializers import UserSummarySerializer
+from apps.projects.serializers import UserSummarySerializer, UserWithinReachField
 
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 SLUG_MESSAGE = "Use lowercase letters, digits and single hyphens, e.g. acme-security."
@@ -110,10 +108,12 @@ class OrganizationMemberOutputSerializer(serializers.ModelSerializer):
 
 
 class OrganizationMemberCreateSerializer(serializers.Serializer):
-    user = IdRelatedField(
-        queryset=get_user_model().objects.filter(is_active=True),
+    user = UserWithinReachField(
         required=False,
-        help_text="The user's id; give this or `email`.",
+        help_text=(
+            "The id of a user who already shares a project or an organization with you "
+            "(staff: any active user); give this or `email`."
+        ),
     )
     email = serializers.EmailField(
         required=False,

@@ -86,6 +86,29 @@ USER_NOT_WITHIN_REACH = (
 )
 
 
+class UserWithinReachField(serializers.IntegerField):
+    """A user id the caller may name: an active account they already see in a member list
+    (apps.projects.selectors.user_within_reach). Anything else, existing or not, gets the same
+    error, so an id never tells whether an account exists. Needs the request in the context."""
+
+    default_error_messages = {"out_of_reach": USER_NOT_WITHIN_REACH}
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", 2**63 - 1)
+        super().__init__(**kwargs)
+
+    def run_validation(self, data: Any = serializers.empty) -> Any:
+        # After the integer checks (range included), so only a valid id is looked up.
+        user_id = super().run_validation(data)
+        if user_id is None:
+            return None
+        user = user_within_reach(user=self.context["request"].user, user_id=user_id)
+        if user is None:
+            self.fail("out_of_reach")
+        return user
+
+
 class ProjectMemberCreateSerializer(serializers.Serializer):
     """Add someone the caller already works with by id, or invite any address by email.
 
@@ -93,9 +116,7 @@ class ProjectMemberCreateSerializer(serializers.Serializer):
     already see in member lists, so an id never tells whether an account exists.
     """
 
-    user = serializers.IntegerField(
-        min_value=1,
-        max_value=2**63 - 1,
+    user = UserWithinReachField(
         required=False,
         help_text=(
             "The id of a user who already shares a project or an organization with you "
@@ -110,12 +131,6 @@ class ProjectMemberCreateSerializer(serializers.Serializer):
         ),
     )
     role = serializers.ChoiceField(choices=ProjectRole.choices)
-
-    def validate_user(self, value: int) -> Any:
-        user = user_within_reach(user=self.context["request"].user, user_id=value)
-        if user is None:
-            raise serializers.ValidationError(USER_NOT_WITHIN_REACH)
-        return user
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if "user" not in attrs and not attrs.get("email"):

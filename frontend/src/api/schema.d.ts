@@ -1500,7 +1500,10 @@ export interface components {
             readonly organization: number;
         };
         OrganizationMemberCreateRequest: {
-            /** @description The user's id; give this or `email`. */
+            /**
+             * Format: int64
+             * @description The id of a user who already shares a project or an organization with you (staff: any active user); give this or `email`.
+             */
             user?: number;
             /**
              * Format: email

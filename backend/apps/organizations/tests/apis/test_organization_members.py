@@ -36,6 +36,15 @@ def org(db):
     return organization, memberships
 
 
+def colleague_of(user):
+    """A new account that shares a project with `user`: someone they can already see."""
+    colleague = UserFactory()
+    project = ProjectFactory()
+    ProjectMembershipFactory(project=project, user=user, role=ProjectRole.OWNER)
+    ProjectMembershipFactory(project=project, user=colleague, role=ProjectRole.MEMBER)
+    return colleague
+
+
 def _url(organization, membership=None) -> str:
     base = f"/api/v1/organizations/{organization.id}/members/"
     return f"{base}{membership.id}/" if membership else base
@@ -90,7 +99,7 @@ def test_membership_of_another_organization_is_404(client_for, org):
 @pytest.mark.parametrize(("who", "expected"), [("owner", 201), ("admin", 201), ("member", 403)])
 def test_owners_and_admins_add_members_by_id(client_for, org, who, expected):
     organization, memberships = org
-    newcomer = UserFactory()
+    newcomer = colleague_of(memberships[who].user)
     response = client_for(memberships[who].user).post(
         _url(organization), {"user": newcomer.id, "role": "member"}
     )
@@ -103,6 +112,24 @@ def test_owners_and_admins_add_members_by_id(client_for, org, who, expected):
         assert response.json()["user"]["id"] == newcomer.id
     else:
         assert response.json()["error"]["code"] == "permission_denied"
+
+
+def test_adding_by_id_reveals_no_account_outside_the_callers_reach(client_for, org):
+    """An outsider's id, a missing id and an inactive account's id get the same answer, and
+    nobody is added without an invitation they accepted."""
+    organization, memberships = org
+    owner = client_for(memberships["owner"].user)
+    outsider = UserFactory()
+    inactive = colleague_of(memberships["owner"].user)
+    inactive.is_active = False
+    inactive.save()
+    answers = [
+        owner.post(_url(organization), {"user": user_id, "role": "member"})
+        for user_id in (outsider.id, 987654321, inactive.id)
+    ]
+    assert {answer.status_code for answer in answers} == {400}
+    assert len({str(answer.json()["error"]) for answer in answers}) == 1
+    assert OrganizationMembership.objects.filter(organization=organization).count() == 3
 
 
 def _invite(client, organization, email: str, role: str = "member"):
@@ -271,7 +298,7 @@ def test_adding_an_existing_member_is_refused(client_for, org):
 
 def test_only_owners_hand_out_the_owner_role(client_for, org):
     organization, memberships = org
-    newcomer = UserFactory()
+    newcomer = colleague_of(memberships["admin"].user)
     admin = client_for(memberships["admin"].user)
     added = admin.post(_url(organization), {"user": newcomer.id, "role": "owner"})
     promoted = admin.patch(_url(organization, memberships["member"]), {"role": "owner"})
