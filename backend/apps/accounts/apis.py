@@ -177,6 +177,10 @@ class ProfileApi(APIView):
 
 
 class PasswordChangeApi(APIView):
+    # It checks the current password, so it must not serve as an unlimited password oracle.
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "login"
+
     @extend_schema(
         tags=["auth"],
         operation_id="auth_password_change",

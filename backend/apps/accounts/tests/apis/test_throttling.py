@@ -67,3 +67,16 @@ def test_email_change_guesses_of_the_password_are_throttled(client_for, user, ti
     statuses = [client.post("/api/v1/auth/email/change/", guess).status_code for _ in range(3)]
 
     assert statuses == [400, 400, 429]
+
+
+def test_password_change_guesses_of_the_current_password_are_throttled(
+    client_for, user, tight_rates
+):
+    """Changing the password checks the current one: it must not be an unlimited oracle for
+    whoever holds a session."""
+    client = client_for(user)
+    guess = {"old_password": "wrong-password-123", "new_password": "another-long-pass-456"}
+
+    statuses = [client.post("/api/v1/auth/password/change/", guess).status_code for _ in range(3)]
+
+    assert statuses == [400, 400, 429]
