@@ -58,7 +58,9 @@ log "scan trust rules on the embedded SQLite default"
   apps/scans/tests/services/test_checkouts.py \
   apps/scans/tests/apis/test_scan_webhook_trigger.py \
   apps/scans/tests/test_limits.py \
-  apps/findings/tests/lifecycle \
+  apps/findings/tests/lifecycle/test_auto_resolve.py \
+  apps/findings/tests/lifecycle/test_scan_pipeline.py \
+  apps/findings/tests/lifecycle/test_triage.py \
   apps/findings/tests/test_secrets_never_stored.py \
   apps/tools/tests/adapters/test_identity.py \
   apps/targets/tests/preparation/test_pathfilter.py

@@ -33,6 +33,7 @@ from apps.tools.adapters.base import (
     ToolOutputError,
 )
 from apps.tools.adapters.registry import ADAPTERS
+from apps.tools.tests.adapters.recorded import require_binary
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -76,6 +77,7 @@ module.exports = {{ githubToken, client_secret }};
 PRIVATE_KEY = "-----BEGIN RSA PRIVATE KEY-----\n{}\n-----END RSA PRIVATE KEY-----\n".format(
     "\n".join(KEY_BODY)
 )
+
 # The tools that run here and flag hard-coded secrets (Checkov's secrets framework reports
 # none of these, Gitleaks and Trivy do not run here).
 TOOLS = {"bandit": {}, "semgrep": {}, "detect-secrets": {}, "njsscan": {}}
@@ -88,9 +90,8 @@ def leaks(text: str) -> list[str]:
 
 @pytest.fixture
 def scanned(tmp_path: Path, settings, monkeypatch) -> Path:
-    missing = [t for t in TOOLS if ADAPTERS[t].unavailable_reason()]
-    if missing:
-        pytest.skip(f"scanners not installed here: {missing}")
+    for tool_id in TOOLS:
+        require_binary(ADAPTERS[tool_id])
     settings.MEDIA_ROOT = str(tmp_path / "media")
     settings.SECULITE_ALLOWED_PATHS = [str(tmp_path)]
     code = tmp_path / "code"

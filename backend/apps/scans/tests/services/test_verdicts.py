@@ -31,6 +31,7 @@ from apps.tools.adapters.nmap import NmapAdapter
 from apps.tools.adapters.toolkit import require_host_or_network
 from apps.tools.models import ToolDefinition
 from apps.tools.sync import tools_sync
+from apps.tools.tests.adapters.recorded import require_binary
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -110,9 +111,8 @@ def result_of(scan: Scan, slug: str) -> ScanToolResult:
 
 
 def require(*slugs: str) -> None:
-    missing = [s for s in slugs if registry.ADAPTERS[s].unavailable_reason()]
-    if missing:
-        pytest.skip(f"scanners not installed: {missing}")
+    for slug in slugs:
+        require_binary(registry.ADAPTERS[slug])
 
 
 # --- not applicable -----------------------------------------------------------------------

@@ -196,10 +196,12 @@ def test_an_https_token_opens_a_private_repository_without_showing_itself(
     assert not list(Path("/tmp").glob("seculite-git-*/deploy_key"))
 
 
-@pytest.mark.skipif(not Path(SSHD).exists(), reason="openssh-server is not installed")
 def test_an_ssh_deploy_key_opens_a_repository_without_showing_itself(tmp_path):
     import getpass
     import tempfile
+
+    # scripts/lib.sh (ensure_test_packages) installs openssh-server: its absence is a failure.
+    assert Path(SSHD).exists(), f"{SSHD} is missing: apt-get install openssh-server"
 
     key_file = tmp_path / "deploy"
     subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(key_file)], check=True)

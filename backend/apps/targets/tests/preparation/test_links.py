@@ -16,6 +16,7 @@ from apps.targets.preparation import prepare_target
 from apps.tools.adapters.bandit import bandit
 from apps.tools.adapters.runner import run_process
 from apps.tools.sandbox import sandbox_for
+from apps.tools.tests.adapters.recorded import require_binary
 
 OUTSIDE_SECRET = "outside-secret-value-7d1e"
 
@@ -105,8 +106,7 @@ def test_bandit_never_reports_the_file_behind_an_outside_link(
 ) -> None:
     """Seen in issue 10: Bandit reported /outside/secret.py's content through leak.py. With
     the sandbox off (reduced isolation) the links are still gone."""
-    if bandit.unavailable_reason():
-        pytest.skip(bandit.unavailable_reason())
+    require_binary(bandit)
     settings.SECULITE_TOOL_SANDBOX = sandbox_mode
     workdir = tmp_path / "work"
     prepared = prepare_target(codebase(code), workdir=workdir / "target")

@@ -21,12 +21,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from apps.tools.adapters.base import ExitVerdict, NormalizedFinding, PreparedTarget, ToolAdapter
 from apps.tools.adapters.common import inputs_record_path
 from apps.tools.adapters.runner import RunOutcome, run_process
 from apps.tools.sandbox import sandbox_for
+from apps.tools.tests.adapters.recorded import require_binary
 
 TESTS_DIR = Path(__file__).resolve().parents[1]
 FIXTURES = TESTS_DIR / "fixtures"
@@ -197,8 +196,6 @@ def parse_report_text(
 def real_run_on_sample(adapter: ToolAdapter, tool_id: str, workdir: Path) -> tuple[Path, ToolRun]:
     """Run the real binary on a fresh tree of the tool's "many" fixtures; skips the test when
     the scanner is not installed."""
-    reason = adapter.unavailable_reason()
-    if reason:
-        pytest.skip(f"{tool_id} not installed: {reason}")
+    require_binary(adapter)
     root = build_tree(tool_id, "many", workdir)
     return root, run_tool(adapter, root, workdir)

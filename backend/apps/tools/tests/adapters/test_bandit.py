@@ -8,6 +8,7 @@ import pytest
 
 from apps.tools.adapters.bandit import bandit, bandit_severity
 from apps.tools.adapters.base import ToolOutputError
+from apps.tools.tests.adapters.recorded import require_binary
 from apps.tools.tests.adapters.sample_runs import (
     parse_report_text,
     parse_sample,
@@ -134,8 +135,7 @@ def connect():
 def test_real_run_points_at_the_flagged_line_of_a_multi_line_statement(tmp_path: Path) -> None:
     """Bandit's `line_range` starts at the statement (or function) that holds the issue; its
     `line_number` is the flagged line, which is the one a finding must point at."""
-    if bandit.unavailable_reason():
-        pytest.skip(bandit.unavailable_reason())
+    require_binary(bandit)
     root = tmp_path / "root"
     root.mkdir()
     (root / "client.py").write_text(MULTI_LINE)

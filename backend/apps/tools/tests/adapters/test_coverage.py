@@ -12,7 +12,7 @@ import pytest
 from apps.tools.adapters.base import PreparedTarget
 from apps.tools.adapters.coverage import MAX_UNANALYSED, coverage_of
 from apps.tools.adapters.registry import ADAPTERS
-from apps.tools.tests.adapters.recorded import domain_target, sample, url_target
+from apps.tools.tests.adapters.recorded import domain_target, require_binary, sample, url_target
 from apps.tools.tests.adapters.sample_runs import (
     FIXTURES,
     PLACEHOLDER_ROOT,
@@ -266,9 +266,7 @@ def ignored_checkout(tmp_path: Path, tool_id: str) -> Path:
 @pytest.mark.parametrize("tool_id", CODE_TOOLS)
 def test_a_tree_in_a_git_ignored_folder_is_analysed_as_it_is(tool_id: str, tmp_path: Path) -> None:
     adapter = ADAPTERS[tool_id]
-    reason = adapter.unavailable_reason()
-    if reason:
-        pytest.skip(reason)
+    require_binary(adapter)
     project = ignored_checkout(tmp_path, tool_id)
     run = run_tool(adapter, project, tmp_path)
     assert run.verdict.ok, run.verdict.reason

@@ -9,6 +9,7 @@ import pytest
 
 from apps.tools.adapters.base import ToolOutputError
 from apps.tools.adapters.eslint import CONFIG_FILE, FORMATTER, eslint
+from apps.tools.tests.adapters.recorded import require_binary
 from apps.tools.tests.adapters.sample_runs import (
     build_tree,
     parse_report_text,
@@ -129,8 +130,7 @@ def test_version_parsing() -> None:
 
 @pytest.mark.scanner
 def test_real_run(tmp_path: Path) -> None:
-    if eslint.unavailable_reason():
-        pytest.skip(f"eslint not installed: {eslint.unavailable_reason()}")
+    require_binary(eslint)
     root = build_tree("eslint", "many", tmp_path)
     # A hostile project config and formatter in the tree must not be loaded.
     (root / "eslint.config.js").write_text("throw new Error('project config loaded');\n")

@@ -24,6 +24,7 @@ import pytest
 from apps.findings.fingerprints import SourceReader, fingerprints_for
 from apps.tools.adapters.base import NormalizedFinding, PreparedTarget, ToolAdapter
 from apps.tools.adapters.registry import ADAPTERS
+from apps.tools.tests.adapters.recorded import require_binary
 from apps.tools.tests.adapters.sample_runs import (
     PLACEHOLDER_ROOT,
     PLAN,
@@ -109,9 +110,7 @@ def _located(findings: Iterable[NormalizedFinding]) -> list[tuple[str, str, int 
 @pytest.fixture
 def real_tree(request: pytest.FixtureRequest, tmp_path: Path) -> tuple[ToolAdapter, Path]:
     adapter = ADAPTERS[request.param]
-    reason = adapter.unavailable_reason()
-    if reason:
-        pytest.skip(f"{adapter.tool_id} not installed: {reason}")
+    require_binary(adapter)
     return adapter, build_tree(adapter.tool_id, "many", tmp_path / "original")
 
 

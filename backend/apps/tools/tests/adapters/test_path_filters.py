@@ -16,6 +16,7 @@ import pytest
 
 from apps.targets.preparation import prepare_target
 from apps.tools.adapters.registry import ADAPTERS
+from apps.tools.tests.adapters.recorded import require_binary
 from apps.tools.tests.adapters.sample_runs import FIXTURES, PLAN, run_tool
 
 CODE_TOOLS = (
@@ -46,9 +47,7 @@ def test_excluded_and_not_included_files_yield_no_findings(
     tool_id: str, tmp_path: Path, settings
 ) -> None:
     adapter = ADAPTERS[tool_id]
-    reason = adapter.unavailable_reason()
-    if reason:
-        pytest.skip(f"{tool_id} not installed: {reason}")
+    require_binary(adapter)
     source = build_copies(tool_id, tmp_path / "code")
     settings.SECULITE_ALLOWED_PATHS = [str(source)]
     target = SimpleNamespace(

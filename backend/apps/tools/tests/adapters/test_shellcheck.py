@@ -9,6 +9,7 @@ import pytest
 
 from apps.tools.adapters.base import ToolOutputError
 from apps.tools.adapters.shellcheck import is_shell_script, shellcheck
+from apps.tools.tests.adapters.recorded import require_binary
 from apps.tools.tests.adapters.sample_runs import (
     parse_report_text,
     parse_sample,
@@ -131,8 +132,7 @@ def test_real_run(tmp_path: Path) -> None:
 
 @pytest.mark.scanner
 def test_real_run_on_a_tree_without_scripts(tmp_path: Path) -> None:
-    if shellcheck.unavailable_reason():
-        pytest.skip(f"shellcheck not installed: {shellcheck.unavailable_reason()}")
+    require_binary(shellcheck)
     root = tmp_path / "root"
     root.mkdir()
     run = run_tool(shellcheck, root, tmp_path)
