@@ -54,6 +54,16 @@ class ApiKey(TimeStampedModel):
     last_used_at = models.DateTimeField(null=True, blank=True)
     expires_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    # A project-scoped key (for CI) reaches only `project`, and only with `scopes`
+    # (apps.accounts.scopes); a key without a project acts as its user everywhere.
+    project = models.ForeignKey(
+        "projects.Project",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="api_keys",
+    )
+    scopes = models.JSONField(default=list, blank=True)
 
     class Meta:
         ordering = ["-created_at"]

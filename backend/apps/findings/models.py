@@ -76,6 +76,9 @@ class Finding(TimeStampedModel):
         max_length=16, choices=FindingStatus.choices, default=FindingStatus.NEW
     )
     status_reason = models.TextField(blank=True)
+    # False while the finding has only been seen by scans of other refs (a branch or pull
+    # request): such findings are compared, and count nowhere on the default branch.
+    on_default_branch = models.BooleanField(default=True)
     tool = models.ForeignKey(
         "tools.ToolDefinition",
         null=True,

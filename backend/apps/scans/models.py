@@ -100,6 +100,7 @@ class ScanTrigger(models.TextChoices):
     SCHEDULED = "scheduled", "Scheduled"
     API = "api", "API"
     WEBHOOK = "webhook", "Webhook"
+    IMPORT = "import", "Import"
 
 
 class ScanStatus(models.TextChoices):
@@ -151,12 +152,20 @@ class Scan(TimeStampedModel):
     # What each target's checkout was, shared by every tool of the scan:
     # {"<target id>": {"ref": "main", "ref_type": "branch", "commit": "<40 hex>"}}.
     checkouts = models.JSONField(default=dict, blank=True)
+    # The ref (branch, tag or pull/merge request ref) and commit the scan looked at, as asked
+    # by the caller or recorded by the checkout; "" for targets without refs (URLs, images).
+    ref = models.CharField(max_length=255, blank=True)
+    commit_sha = models.CharField(max_length=64, blank=True)
+    # Whether the scan looked at its targets' default branch: only such scans drive the
+    # findings' lifecycle (auto-resolve, reopen); other refs are compared, never resolve.
+    is_default_branch = models.BooleanField(default=True)
 
     class Meta:
         ordering = ["-created_at"]
         indexes = [
             models.Index(fields=["project", "-created_at"]),
             models.Index(fields=["status", "deadline_at"]),
+            models.Index(fields=["project", "ref", "-created_at"]),
         ]
         constraints = [
             models.CheckConstraint(
@@ -213,6 +222,10 @@ class ScanToolResult(TimeStampedModel):
     # comparable for auto-resolve.
     config_digest = models.CharField(max_length=64, blank=True)
     commit_sha = models.CharField(max_length=40, blank=True)
+    # Imported reports: the format the caller named (a tool id, "sarif" or "generic") and the
+    # uploaded file's name as given (shown, never used as a path).
+    report_format = models.CharField(max_length=32, blank=True)
+    report_name = models.CharField(max_length=255, blank=True)
 
     class Meta:
         ordering = ["scan", "tool__name"]

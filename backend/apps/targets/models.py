@@ -30,6 +30,9 @@ class TargetAsset(TimeStampedModel):
     metadata = models.JSONField(default=dict, blank=True)
     upload = models.FileField(upload_to="target_uploads/%Y/%m/%d/", null=True, blank=True)
     is_active = models.BooleanField(default=True)
+    # The branch whose scans drive the findings' lifecycle; "" means the git branch in
+    # `metadata`, else "main" (apps.targets.refs.target_default_branch).
+    default_branch = models.CharField(max_length=255, blank=True)
     # Private repositories: "https_token" or "ssh_key", and the secret encrypted with a key
     # derived from settings (apps.targets.credentials); never returned by the API.
     credential_kind = models.CharField(max_length=16, blank=True)

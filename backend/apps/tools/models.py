@@ -14,6 +14,7 @@ class ToolCategory(models.TextChoices):
     DAST = "dast", "Dynamic analysis"
     TLS = "tls", "TLS"
     NETWORK = "network", "Network"
+    IMPORTED = "imported", "Imported reports"
 
 
 class ToolDefinition(TimeStampedModel):
