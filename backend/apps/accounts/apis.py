@@ -23,6 +23,7 @@ from rest_framework.views import APIView
 from apps.accounts import services
 from apps.accounts.filters import ApiKeyFilter, UserFilter
 from apps.accounts.models import ApiKey
+from apps.accounts.permissions import ScopedApiKeyPermission
 from apps.accounts.selectors import (
     api_key_get_for_user,
     api_key_list,
@@ -136,7 +137,7 @@ class LoginApi(AnonymousApi):
 
 
 class LogoutApi(APIView):
-    permission_classes = [AllowAny]
+    permission_classes = [AllowAny, ScopedApiKeyPermission]
 
     @extend_schema(
         tags=["auth"],
@@ -324,7 +325,8 @@ class AdminUserViewSet(
 ):
     """User administration for staff: list, invite, (de)activate, grant staff, send resets."""
 
-    permission_classes = [IsAuthenticated, IsAdminUser]
+    # The scoped-key check first, so a staff user's project key hears why it is refused.
+    permission_classes = [ScopedApiKeyPermission, IsAuthenticated, IsAdminUser]
     serializer_class = AdminUserOutputSerializer
     filterset_class = UserFilter
     search_fields = ["username", "email", "first_name", "last_name"]

@@ -12,6 +12,7 @@ from rest_framework.request import Request
 
 from apps.accounts.keys import key_matches, key_prefix
 from apps.accounts.models import ApiKey
+from apps.accounts.scopes import USER_KEY_ATTRIBUTE
 
 # Writing last_used_at on every request would turn reads into writes; once a minute is enough.
 LAST_USED_RESOLUTION = timedelta(minutes=1)
@@ -25,7 +26,7 @@ class ApiKeyAuthentication(authentication.TokenAuthentication):
         invalid = exceptions.AuthenticationFailed("Invalid or revoked API key.")
         if prefix is None:
             raise invalid
-        api_key = ApiKey.objects.select_related("user").filter(prefix=prefix).first()
+        api_key = ApiKey.objects.select_related("user", "project").filter(prefix=prefix).first()
         if api_key is None or not key_matches(key, api_key.key_hash) or not api_key.is_active:
             raise invalid
         if not api_key.user.is_active:
@@ -33,6 +34,9 @@ class ApiKeyAuthentication(authentication.TokenAuthentication):
         now = timezone.now()
         if api_key.last_used_at is None or now - api_key.last_used_at > LAST_USED_RESOLUTION:
             ApiKey.objects.filter(pk=api_key.pk).update(last_used_at=now)
+        # The selectors read the key from the user to honour a project-scoped key's limits
+        # (apps.accounts.scopes). An attribute of this request's object only: never saved.
+        setattr(api_key.user, USER_KEY_ATTRIBUTE, api_key)
         return api_key.user, api_key
 
 

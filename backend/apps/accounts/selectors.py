@@ -14,6 +14,7 @@ from django.http import Http404
 from rest_framework.exceptions import PermissionDenied
 
 from apps.accounts.models import ApiKey, UserProfile
+from apps.accounts.scopes import has_staff_reach
 
 
 def profile_get_for_user(*, user: User) -> UserProfile:
@@ -27,7 +28,7 @@ def profile_get_for_user(*, user: User) -> UserProfile:
 
 def api_key_list(*, user: User) -> QuerySet[ApiKey]:
     """The caller's API keys, newest first, including revoked and expired ones."""
-    return ApiKey.objects.filter(user=user).order_by("-created_at")
+    return ApiKey.objects.filter(user=user).select_related("project").order_by("-created_at")
 
 
 def api_key_get_for_user(*, api_key_id: Any, user: User) -> ApiKey:
@@ -39,7 +40,7 @@ def api_key_get_for_user(*, api_key_id: Any, user: User) -> ApiKey:
 
 
 def _require_staff(actor: Any) -> None:
-    if not getattr(actor, "is_staff", False):
+    if not has_staff_reach(actor):
         raise PermissionDenied("Only staff can manage users.")
 
 

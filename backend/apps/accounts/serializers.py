@@ -15,6 +15,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from apps.accounts.models import ApiKey, UserProfile, default_notification_preferences
+from apps.accounts.scopes import KeyScope
 from apps.accounts.selectors import profile_get_for_user
 
 SEVERITY_CHOICES = ["critical", "high", "medium", "low", "informational"]
@@ -169,6 +170,20 @@ class PasswordResetConfirmInputSerializer(serializers.Serializer):
 
 
 class ApiKeyOutputSerializer(serializers.ModelSerializer):
+    project = serializers.IntegerField(
+        source="project_id",
+        read_only=True,
+        allow_null=True,
+        help_text="The one project this key reaches; null: every project of its user.",
+    )
+    project_name = serializers.CharField(source="project.name", read_only=True, allow_null=True)
+    scopes = serializers.ListField(
+        child=serializers.ChoiceField(choices=KeyScope.choices),
+        read_only=True,
+        help_text="What a project key may do there, with the scopes they imply (import and "
+        "scan imply read). Empty for a key without a project.",
+    )
+
     class Meta:
         model = ApiKey
         fields = [
@@ -180,6 +195,9 @@ class ApiKeyOutputSerializer(serializers.ModelSerializer):
             "expires_at",
             "revoked_at",
             "is_active",
+            "project",
+            "project_name",
+            "scopes",
         ]
         read_only_fields = fields
 
@@ -197,6 +215,22 @@ class ApiKeyCreatedOutputSerializer(ApiKeyOutputSerializer):
 class ApiKeyCreateInputSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=100)
     expires_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    project = serializers.IntegerField(
+        source="project_id",
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="Limit the key to this project (you need a role there). Leave it out for a "
+        "key that acts as you in every project.",
+    )
+    scopes = serializers.ListField(
+        child=serializers.ChoiceField(choices=KeyScope.choices),
+        required=False,
+        default=list,
+        max_length=len(KeyScope.choices) * 2,
+        help_text="With a project: `read` (auditor and up), `import` and/or `scan` (member and "
+        "up; each implies read). Without a project: leave it empty.",
+    )
 
 
 class AdminUserOutputSerializer(serializers.ModelSerializer):

@@ -32,8 +32,12 @@ from apps.accounts import emails
 from apps.accounts.keys import key_generate
 from apps.accounts.lockout import lockout_message
 from apps.accounts.models import ApiKey, UserProfile, default_notification_preferences
+from apps.accounts.scopes import scopes_expand, scopes_role
 from apps.accounts.selectors import profile_get_for_user
 from apps.common.errors import ServiceError
+from apps.common.roles import role_at_least
+from apps.projects.models import Project
+from apps.projects.selectors import project_role_for_user
 
 logger = logging.getLogger(__name__)
 
@@ -371,16 +375,65 @@ def user_password_reset_confirm(*, uid: str, token: str, new_password: str) -> U
 
 
 def api_key_create(
-    *, user: User, name: str, expires_at: datetime | None = None
+    *,
+    user: User,
+    name: str,
+    expires_at: datetime | None = None,
+    project_id: int | None = None,
+    scopes: list[str] | None = None,
 ) -> tuple[ApiKey, str]:
-    """Create an API key for `user`; return it with the full key, which is never stored."""
+    """Create an API key for `user`; return it with the full key, which is never stored.
+
+    With `project_id` the key is limited to that project and `scopes` (stored with the scopes
+    they imply); `user` needs a role there that covers them (apps.accounts.scopes).
+    """
     if expires_at is not None and expires_at <= django_timezone.now():
         raise ValidationError({"expires_at": ["The expiry must be in the future."]})
+    project, scopes = _api_key_reach(user=user, project_id=project_id, scopes=scopes or [])
     full_key, prefix, key_hash = key_generate()
     api_key = ApiKey.objects.create(
-        user=user, name=name, prefix=prefix, key_hash=key_hash, expires_at=expires_at
+        user=user,
+        name=name,
+        prefix=prefix,
+        key_hash=key_hash,
+        expires_at=expires_at,
+        project=project,
+        scopes=scopes,
     )
     return api_key, full_key
+
+
+def _api_key_reach(
+    *, user: User, project_id: int | None, scopes: list[str]
+) -> tuple[Project | None, list[str]]:
+    """The project and expanded scopes of a new key, checked against the user's role.
+
+    A project the user cannot see gets the same answer as one that does not exist.
+    """
+    if project_id is None:
+        if scopes:
+            raise ValidationError(
+                {"scopes": ["Scopes limit a key to one project: pick the project as well."]}
+            )
+        return None, []
+    if not scopes:
+        raise ValidationError({"scopes": ["Pick at least one scope for a project key."]})
+    scopes = scopes_expand(scopes)
+    project = Project.objects.filter(pk=project_id).first()
+    role = project_role_for_user(project=project, user=user) if project is not None else None
+    if project is None or role is None:
+        raise ValidationError({"project": ["You have no project with this id."]})
+    needed = scopes_role(scopes)
+    if not role_at_least(role, needed):
+        raise ValidationError(
+            {
+                "scopes": [
+                    f"Your role in this project ({role}) allows read keys only; importing "
+                    "reports and starting scans take a member or owner."
+                ]
+            }
+        )
+    return project, scopes
 
 
 def api_key_revoke(*, api_key: ApiKey) -> ApiKey:

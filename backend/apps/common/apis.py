@@ -8,6 +8,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from apps.accounts.permissions import ScopedApiKeyPermission
 from apps.common.health import broker_health, database_health, sandbox_health, workers_health
 
 
@@ -48,7 +49,8 @@ class WorkersHealthApi(APIView):
     """Staff only: which Celery workers answer a ping (takes about a second), and why tool
     isolation is reduced if it is."""
 
-    permission_classes = [IsAuthenticated, IsAdminUser]
+    # The scoped-key check first, so a staff user's project key hears why it is refused.
+    permission_classes = [ScopedApiKeyPermission, IsAuthenticated, IsAdminUser]
 
     @extend_schema(
         tags=["admin"],

@@ -33,6 +33,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 
+from apps.accounts.scopes import KeyScope
 from apps.common.roles import ProjectRole
 from apps.findings import services
 from apps.findings.exports import (
@@ -112,6 +113,8 @@ class JSONErrorsNegotiation(BaseContentNegotiation):
 @extend_schema(tags=["findings"])
 class FindingViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     """Findings of every project the caller can see (all projects for staff)."""
+
+    scoped_key_access = {"list": KeyScope.READ, "retrieve": KeyScope.READ, "export": KeyScope.READ}
 
     queryset = Finding.objects.none()
     serializer_class = FindingListSerializer

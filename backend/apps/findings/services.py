@@ -19,6 +19,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from rest_framework.exceptions import PermissionDenied, ValidationError
 
+from apps.accounts.scopes import has_staff_reach
 from apps.common.errors import ServiceError
 from apps.common.roles import ProjectRole, role_at_least
 from apps.findings.models import (
@@ -195,7 +196,7 @@ class BulkTriageResult:
 
 def _bulk_require_member(*, user: Any, project_ids: set[int]) -> None:
     """403 unless `user` may triage (member or owner) in every project of the selection."""
-    if user.is_staff:
+    if has_staff_reach(user):
         return
     for project in Project.objects.filter(pk__in=project_ids):
         if not role_at_least(project_role_for_user(project=project, user=user), ProjectRole.MEMBER):

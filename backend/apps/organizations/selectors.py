@@ -12,6 +12,7 @@ from django.db.models import Count, Exists, OuterRef, QuerySet, Subquery
 from django.http import Http404
 from rest_framework.exceptions import PermissionDenied
 
+from apps.accounts.scopes import has_staff_reach
 from apps.organizations.models import Organization, OrganizationMembership, OrganizationRole
 
 ORG_ROLE_RANK: dict[str, int] = {
@@ -28,7 +29,7 @@ def organization_role_at_least(role: str | None, required: str) -> bool:
 
 def organization_role_for_user(*, organization: Organization, user: Any) -> str | None:
     """The caller's role in the organization; staff count as owners."""
-    if user.is_staff:
+    if has_staff_reach(user):
         return OrganizationRole.OWNER
     role = (
         OrganizationMembership.objects.filter(organization=organization, user=user)
@@ -45,7 +46,7 @@ def organization_list(*, user: Any) -> QuerySet[Organization]:
         organization=OuterRef("pk"), user=user
     ).values("role")[:1]
     queryset = Organization.objects.all()
-    if not user.is_staff:
+    if not has_staff_reach(user):
         # Exists, not a join: a join would also narrow the member count to the caller's row.
         queryset = queryset.filter(
             Exists(OrganizationMembership.objects.filter(organization=OuterRef("pk"), user=user))

@@ -8,6 +8,7 @@ from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.plumbing import ResolvedComponent
 from rest_framework import serializers
 
+from apps.accounts.scopes import has_staff_reach
 from apps.organizations.models import Organization, OrganizationMembership, OrganizationRole
 from apps.projects.serializers import UserSummarySerializer, UserWithinReachField
 
@@ -72,7 +73,7 @@ class OrganizationOutputSerializer(serializers.ModelSerializer):
 
     def get_role(self, organization: Organization) -> str | None:
         role = getattr(organization, "caller_role", None)
-        if role is None and self.context["request"].user.is_staff:
+        if role is None and has_staff_reach(self.context["request"].user):
             role = OrganizationRole.OWNER
         if role is None:
             role = getattr(organization, "member_role", None)

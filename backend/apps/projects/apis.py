@@ -10,6 +10,7 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from apps.accounts.scopes import KeyScope
 from apps.common.invitation_apis import (
     InvitationAcceptApi,
     InvitationAcceptSerializer,
@@ -39,6 +40,9 @@ class ProjectViewSet(
     viewsets.GenericViewSet,
 ):
     """Projects the caller has a role in (all projects for staff)."""
+
+    # A project-scoped API key lists and reads its own project only (the selector hides the rest).
+    scoped_key_access = {"list": KeyScope.READ, "retrieve": KeyScope.READ}
 
     serializer_class = ProjectOutputSerializer
     queryset = Project.objects.none()  # for the schema; real rows come from the selector

@@ -1,7 +1,8 @@
 """Reads of projects, always through the caller's role.
 
 A project where the caller has no role is reported as missing (404), never as forbidden,
-so ids of other teams' projects reveal nothing.
+so ids of other teams' projects reveal nothing. Through a project-scoped API key only the
+key's project exists, with the role its scopes allow (apps.accounts.scopes), staff included.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 from rest_framework.exceptions import PermissionDenied
 
+from apps.accounts.scopes import has_staff_reach, key_project_id, role_capped
 from apps.common.roles import ProjectRole, highest_role, role_at_least
 from apps.organizations.models import OrganizationMembership, OrganizationRole
 from apps.projects.models import Project, ProjectMembership
@@ -26,22 +28,31 @@ ORG_ROLE_TO_PROJECT_ROLE: dict[str, str] = {
 
 def project_visibility_q(user: Any, prefix: str = "") -> Q:
     """Q for rows (reached through `prefix`, e.g. "project__") whose project `user` can see."""
-    if user.is_staff:
-        return Q()
-    return Q(**{f"{prefix}memberships__user": user}) | Q(
-        **{f"{prefix}organization__memberships__user": user}
+    visible = (
+        Q()
+        if user.is_staff
+        else Q(**{f"{prefix}memberships__user": user})
+        | Q(**{f"{prefix}organization__memberships__user": user})
     )
+    scoped_project_id = key_project_id(user)
+    if scoped_project_id is not None:
+        visible &= Q(**{f"{prefix}pk": scoped_project_id})
+    return visible
 
 
 def project_ids_for_user(user: Any) -> QuerySet[Project, Any]:
     """A subquery of the ids of every project the user can see."""
-    if user.is_staff:
-        return Project.objects.values("id")
-    direct = ProjectMembership.objects.filter(project=OuterRef("pk"), user=user)
-    via_org = OrganizationMembership.objects.filter(
-        organization=OuterRef("organization"), user=user
-    )
-    return Project.objects.filter(Exists(direct) | Exists(via_org)).values("id")
+    projects = Project.objects.all()
+    if not user.is_staff:
+        direct = ProjectMembership.objects.filter(project=OuterRef("pk"), user=user)
+        via_org = OrganizationMembership.objects.filter(
+            organization=OuterRef("organization"), user=user
+        )
+        projects = projects.filter(Exists(direct) | Exists(via_org))
+    scoped_project_id = key_project_id(user)
+    if scoped_project_id is not None:
+        projects = projects.filter(pk=scoped_project_id)
+    return projects.values("id")
 
 
 def project_list(*, user: Any) -> QuerySet[Project]:
@@ -62,18 +73,29 @@ def project_list(*, user: Any) -> QuerySet[Project]:
 def project_role_from_annotations(*, project: Project, user: Any) -> str | None:
     """The effective role from `project_list`'s annotations, without another query."""
     if user.is_staff:
-        return ProjectRole.OWNER
+        return _role_through_key(ProjectRole.OWNER, project=project, user=user)
     org_role = getattr(project, "org_role", None)
-    return highest_role(
+    role = highest_role(
         getattr(project, "direct_role", None),
         ORG_ROLE_TO_PROJECT_ROLE.get(org_role) if org_role else None,
     )
+    return _role_through_key(role, project=project, user=user)
+
+
+def _role_through_key(role: str | None, *, project: Project, user: Any) -> str | None:
+    """`role`, unless the request's project-scoped key limits it: none outside the key's
+    project, at most what its scopes allow inside."""
+    scoped_project_id = key_project_id(user)
+    if scoped_project_id is not None and project.pk != scoped_project_id:
+        return None
+    return role_capped(role, user)
 
 
 def project_role_for_user(*, project: Project, user: Any) -> str | None:
-    """The caller's effective role: the highest of the project role and the organization's."""
+    """The caller's effective role: the highest of the project role and the organization's
+    (owner for staff), lowered to what a project-scoped key allows."""
     if user.is_staff:
-        return ProjectRole.OWNER
+        return _role_through_key(ProjectRole.OWNER, project=project, user=user)
     direct = (
         ProjectMembership.objects.filter(project=project, user=user)
         .values_list("role", flat=True)
@@ -89,7 +111,7 @@ def project_role_for_user(*, project: Project, user: Any) -> str | None:
             .first()
         )
         via_org = ORG_ROLE_TO_PROJECT_ROLE.get(org_role) if org_role else None
-    return highest_role(direct, via_org)
+    return _role_through_key(highest_role(direct, via_org), project=project, user=user)
 
 
 def project_get_for_user(
@@ -119,9 +141,9 @@ def user_within_reach(*, user: Any, user_id: int) -> Any | None:
     organization or a visible project with them (staff reach everyone). None otherwise, so
     an unknown id and an outside account look the same."""
     users = get_user_model().objects.filter(pk=user_id, is_active=True)
-    if not user.is_staff:
-        users = users.filter(
-            Q(project_memberships__project__in=project_ids_for_user(user))
-            | Q(organization_memberships__organization__memberships__user=user)
-        )
+    if not has_staff_reach(user):
+        reach = Q(project_memberships__project__in=project_ids_for_user(user))
+        if key_project_id(user) is None:
+            reach |= Q(organization_memberships__organization__memberships__user=user)
+        users = users.filter(reach)
     return users.distinct().first()

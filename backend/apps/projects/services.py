@@ -11,6 +11,7 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 
+from apps.accounts.scopes import has_staff_reach
 from apps.common.errors import ServiceError
 from apps.common.invitations import invitation_email_send, invitation_key_new, invitation_redeem
 from apps.common.roles import ProjectRole
@@ -48,7 +49,7 @@ def project_create(
     the creator's role comes from the organization alone, so it ends with their membership
     there (a direct owner role would outlive a demotion or removal).
     """
-    if organization is not None and not user.is_staff:
+    if organization is not None and not has_staff_reach(user):
         allowed = OrganizationMembership.objects.filter(
             organization=organization,
             user=user,

@@ -32,6 +32,7 @@ from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from apps.accounts.models import ApiKey
+from apps.accounts.scopes import KeyScope
 from apps.common.roles import ProjectRole
 from apps.common.viewsets import ProjectScopedReadViewSet, ProjectScopedViewSet
 from apps.projects.selectors import project_get_for_user
@@ -93,6 +94,8 @@ class ScanStartMixin:
 )
 class ScanConfigurationViewSet(ScanStartMixin, ProjectScopedReadViewSet):
     """Scan configurations of one project: auditors and up read, members and up write."""
+
+    scoped_key_access = {"list": KeyScope.READ, "retrieve": KeyScope.READ, "start": KeyScope.SCAN}
 
     queryset = ScanConfiguration.objects.none()
     serializer_class = ScanConfigurationOutputSerializer
@@ -174,6 +177,15 @@ class ScanConfigurationViewSet(ScanStartMixin, ProjectScopedReadViewSet):
 @extend_schema(tags=["scans"])
 class ScanViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Scans of every project the caller can see (all projects for staff)."""
+
+    # Not raw_output: a project key's job needs findings, not whole tool reports (which can
+    # quote secrets as found).
+    scoped_key_access = {
+        "list": KeyScope.READ,
+        "retrieve": KeyScope.READ,
+        "live_status": KeyScope.READ,
+        "tool_results": KeyScope.READ,
+    }
 
     queryset = Scan.objects.none()
     serializer_class = ScanListSerializer
@@ -287,6 +299,8 @@ class ScanViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
 @extend_schema_view(list=extend_schema(parameters=[PROJECT_PK]))
 class ProjectScanViewSet(mixins.ListModelMixin, ProjectScopedViewSet):
     """Scans of one project."""
+
+    scoped_key_access = {"list": KeyScope.READ}
 
     queryset = Scan.objects.none()
     serializer_class = ScanListSerializer

@@ -14,6 +14,7 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from apps.accounts.scopes import KeyScope
 from apps.common.parsers import DepthLimitedJSONParser
 from apps.common.viewsets import ProjectScopedReadViewSet
 from apps.targets import services
@@ -40,6 +41,8 @@ JSON_OR_MULTIPART = ("application/json", "multipart/form-data")
 class TargetViewSet(ProjectScopedReadViewSet):
     """What a project scans. A file_upload target is created with a multipart request whose
     `upload` field holds the archive; every other type may be sent as JSON."""
+
+    scoped_key_access = {"list": KeyScope.READ, "retrieve": KeyScope.READ}
 
     queryset = TargetAsset.objects.none()
     serializer_class = TargetOutputSerializer

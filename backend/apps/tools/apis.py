@@ -10,6 +10,7 @@ from rest_framework import mixins, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from apps.accounts.scopes import KeyScope
 from apps.tools import services
 from apps.tools.models import ToolDefinition
 from apps.tools.selectors import tool_get_for_user, tool_list
@@ -19,6 +20,8 @@ from apps.tools.serializers import ToolOutputSerializer, ToolUpdateSerializer
 class ToolViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """The tools the platform knows, whether this worker can run them and whether admins
     enabled them."""
+
+    scoped_key_access = {"list": KeyScope.READ, "retrieve": KeyScope.READ}
 
     queryset = ToolDefinition.objects.none()
     serializer_class = ToolOutputSerializer

@@ -8,6 +8,7 @@ from django.db.models import QuerySet
 from django.http import Http404
 from rest_framework.exceptions import PermissionDenied
 
+from apps.accounts.scopes import has_staff_reach
 from apps.tools.models import ToolDefinition
 
 
@@ -18,7 +19,7 @@ def tool_list(*, user: Any) -> QuerySet[ToolDefinition]:
 
 def tool_get_for_user(*, tool_id: Any, user: Any, manage: bool = False) -> ToolDefinition:
     """One tool; 404 if there is none. `manage=True` (changing it) needs a staff user: 403."""
-    if manage and not user.is_staff:
+    if manage and not has_staff_reach(user):
         raise PermissionDenied("Only platform administrators can change tools.")
     try:
         return tool_list(user=user).get(pk=int(tool_id))

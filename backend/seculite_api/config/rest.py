@@ -14,7 +14,12 @@ REST_FRAMEWORK = {
         "apps.accounts.authentication.ApiKeyAuthentication",
         "apps.accounts.authentication.CsrfSessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # A project-scoped API key reaches only views that declare `scoped_key_access`
+    # (apps/accounts/permissions.py). A view that sets its own permission_classes keeps it.
+    "DEFAULT_PERMISSION_CLASSES": [
+        "rest_framework.permissions.IsAuthenticated",
+        "apps.accounts.permissions.ScopedApiKeyPermission",
+    ],
     # JSON nested past SECULITE_JSON_MAX_DEPTH is a 400; forms and uploads as DRF's defaults.
     "DEFAULT_PARSER_CLASSES": [
         "apps.common.parsers.DepthLimitedJSONParser",

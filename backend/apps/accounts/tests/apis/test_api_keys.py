@@ -23,6 +23,9 @@ OUTPUT_FIELDS = {
     "expires_at",
     "revoked_at",
     "is_active",
+    "project",
+    "project_name",
+    "scopes",
 }
 
 
