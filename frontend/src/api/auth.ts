@@ -1,6 +1,6 @@
 // Sign-in, registration, passwords, profile, API keys and (for staff) user administration.
 import { http } from './client'
-import type { AdminUser, ApiKey, ApiKeyCreated, Page, Profile, User } from './types'
+import type { AdminUser, ApiKey, ApiKeyCreated, ApiKeyCreateInput, Page, Profile, User } from './types'
 import type { components } from './schema'
 
 type S = components['schemas']
@@ -28,7 +28,7 @@ export const updateProfile = (body: S['PatchedProfileUpdateInputRequest']) =>
   http.patch<Profile>('/auth/profile/', body)
 
 export const listApiKeys = () => http.get<Page<ApiKey>>('/api-keys/', { page_size: 100 })
-export const createApiKey = (body: S['ApiKeyCreateInputRequest']) =>
+export const createApiKey = (body: ApiKeyCreateInput) =>
   http.post<ApiKeyCreated>('/api-keys/', body)
 export const revokeApiKey = (id: number) => http.delete(`/api-keys/${id}/`)
 

@@ -7,8 +7,13 @@ export type User = S['UserOutput']
 export type UserSummary = S['UserSummary']
 export type Profile = S['ProfileOutput']
 export type NotificationPreferences = S['NotificationPreferences']
-export type ApiKey = S['ApiKeyOutput']
-export type ApiKeyCreated = S['ApiKeyCreatedOutput']
+// A key limited to one project, with scopes: written out until schema.d.ts is regenerated
+// (then these intersections are the generated fields again).
+export type ApiKeyScope = 'read' | 'import' | 'scan'
+type ApiKeyReach = { readonly project: number | null; readonly project_name: string | null; readonly scopes: ApiKeyScope[] }
+export type ApiKey = S['ApiKeyOutput'] & ApiKeyReach
+export type ApiKeyCreated = S['ApiKeyCreatedOutput'] & ApiKeyReach
+export type ApiKeyCreateInput = S['ApiKeyCreateInputRequest'] & { project?: number | null; scopes?: ApiKeyScope[] }
 export type AdminUser = S['AdminUserOutput']
 export type Project = S['ProjectOutput']
 export type ProjectMember = S['ProjectMemberOutput']
