@@ -38,9 +38,7 @@ def ref_validate(ref: str) -> str:
     if not ref:
         return ""
     if len(ref) > MAX_REF_LENGTH:
-        raise ValidationError(
-            f"A ref has at most {MAX_REF_LENGTH} characters.", code="max_length"
-        )
+        raise ValidationError(f"A ref has at most {MAX_REF_LENGTH} characters.", code="max_length")
     problem = _ref_problem(ref)
     if problem:
         raise ValidationError(f"'{ref[:80]}' is not a valid git ref: {problem}", code="invalid")

@@ -352,7 +352,8 @@ def scan_finalize(*, scan_id: int) -> Scan:
         if any(r.status not in TOOL_RESULT_FINAL for r in results):
             return scan
         resolved = 0
-        if scan.status == ScanStatus.RUNNING:
+        # Only a scan of the default branch resolves findings; other refs are compared.
+        if scan.status == ScanStatus.RUNNING and scan.is_default_branch:
             resolved = findings_auto_resolve(scan=scan, results=results)
         scan.summary = scan_summary(scan=scan, auto_resolved=resolved)
         if scan.status == ScanStatus.RUNNING:
