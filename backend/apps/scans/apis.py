@@ -55,7 +55,7 @@ from apps.scans.serializers import (
     ScanLiveStatusSerializer,
     ScanToolResultSerializer,
 )
-from apps.scans.services.scans import scan_cancel, scan_rescan, scan_start
+from apps.scans.services.scans import TOOL_RESULT_FINAL, scan_cancel, scan_rescan, scan_start
 
 PROJECT_PK = OpenApiParameter("project_pk", int, OpenApiParameter.PATH, description="Project id.")
 ID = OpenApiParameter("id", int, OpenApiParameter.PATH)
@@ -285,7 +285,9 @@ class ScanViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         """Download one tool run's raw output, exactly as the tool wrote it."""
         scan = self.get_object()
         result = ScanToolResult.objects.filter(scan=scan, pk=result_id).first()
-        if result is None or not result.raw_output:
+        # Not while the result runs: an import's upload is kept as it came until the worker
+        # has rewritten the secrets out of it.
+        if result is None or not result.raw_output or result.status not in TOOL_RESULT_FINAL:
             raise Http404
         return FileResponse(
             result.raw_output.open("rb"),

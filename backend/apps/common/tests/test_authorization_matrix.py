@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import SimpleUploadedFile
 from rest_framework.test import APIClient
 
 from apps.common.roles import ProjectRole
@@ -58,7 +59,8 @@ def _project_objects(owner: Any, tool: Any) -> dict[str, Any]:
     configuration.targets.add(target)
     ScanConfigurationToolFactory(configuration=configuration, tool=tool)
     scan = ScanFactory(project=project, configuration=configuration, status="running")
-    result = ScanToolResultFactory(scan=scan, tool=tool, target=target)
+    # Raw output is served once a result has ended.
+    result = ScanToolResultFactory(scan=scan, tool=tool, target=target, status="completed")
     result.raw_output.save(f"raw-{scan.pk}.json", ContentFile(b"{}"))
     finding = FindingFactory(
         project=project, tool=tool, target=target, first_seen_scan=scan, last_seen_scan=scan
@@ -127,6 +129,7 @@ class Case:
     expected: dict[str, int]
     body: Callable[[World], dict[str, Any]] | None = None
     schema_path: str = ""
+    format: str = "json"
 
 
 def _colleague_of(user: Any) -> Any:
@@ -325,6 +328,26 @@ CASES = [
         READ,
     ),
     Case("scans list", "get", lambda w: "/api/v1/scans/", any_user(OK_R)),
+    # Report imports
+    Case("import formats", "get", lambda w: "/api/v1/imports/formats/", any_user(OK_R)),
+    Case(
+        "generic import format schema",
+        "get",
+        lambda w: "/api/v1/imports/formats/generic/schema/",
+        any_user(OK_R),
+    ),
+    Case(
+        "import a report",
+        "post",
+        lambda w: f"/api/v1/projects/{P(w)}/imports/",
+        write(202),
+        lambda w: {
+            "file": SimpleUploadedFile("bandit.json", b'{"results": [], "metrics": {}}'),
+            "format": "bandit",
+            "target": w.a["target"].pk,
+        },
+        format="multipart",
+    ),
     Case("scan detail", "get", lambda w: f"/api/v1/scans/{w.a['scan'].pk}/", READ),
     # Findings
     Case("findings list", "get", lambda w: "/api/v1/findings/", any_user(OK_R)),
@@ -422,7 +445,7 @@ def client_as(user: Any) -> APIClient:
 def test_endpoint_answers_each_role(world, case, role):
     client = client_as(world.users[role])
     body = case.body(world) if case.body else None
-    response = getattr(client, case.method)(case.path(world), body, format="json")
+    response = getattr(client, case.method)(case.path(world), body, format=case.format)
     expected = case.expected[role]
     assert response.status_code == expected, (role, case.name, response.content[:500])
     if expected >= 400:
