@@ -36,6 +36,8 @@ from apps.common.roles import ProjectRole
 from apps.common.viewsets import ProjectScopedReadViewSet, ProjectScopedViewSet
 from apps.projects.selectors import project_get_for_user
 from apps.scans import services
+from apps.scans.compare import scan_compare
+from apps.scans.compare_serializers import ScanCompareQuerySerializer, ScanCompareSerializer
 from apps.scans.filters import ScanConfigurationFilter, ScanFilter
 from apps.scans.models import Scan, ScanConfiguration, ScanToolResult, ScanTrigger
 from apps.scans.selectors import (
@@ -259,6 +261,31 @@ class ScanViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
             scan=self._scan_for_member(), user=request.user, trigger=_trigger_for(request)
         )
         return Response(ScanDetailSerializer(scan).data, status=status.HTTP_202_ACCEPTED)
+
+    @extend_schema(
+        parameters=[ID, ScanCompareQuerySerializer],
+        responses={
+            200: ScanCompareSerializer,
+            400: OpenApiResponse(
+                description="An invalid ref or limit, or a base scan of another project."
+            ),
+            404: OpenApiResponse(description="The scan or the base scan is out of reach."),
+        },
+    )
+    @action(detail=True, methods=["get"], filter_backends=[], pagination_class=None)
+    def compare(self, request: Request, pk: Any = None) -> Response:
+        """Which findings are new, fixed and unchanged relative to a base: a ref (the latest
+        completed scan of that ref sharing a target with this one) or a scan id. New findings
+        exclude those triaged as false positive or accepted risk."""
+        query = ScanCompareQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        comparison = scan_compare(
+            scan=self.get_object(),
+            base=query.validated_data.get("base"),
+            user=request.user,
+            limit=query.validated_data["limit"],
+        )
+        return Response(ScanCompareSerializer(comparison).data)
 
     @extend_schema(parameters=[ID], responses=ScanToolResultSerializer(many=True))
     @action(
