@@ -195,6 +195,7 @@ def test_a_base_scan_out_of_reach_is_a_404_and_of_another_project_a_400(
     foreign = ScanFactory(status=ScanStatus.COMPLETED)
     assert compare(client, pr, f"?base={foreign.pk}").status_code == 404
     assert compare(client, pr, "?base=999999999").status_code == 404
+    assert compare(client, pr, "?base=99999999999999999999999").status_code == 404
     elsewhere = ProjectFactory(owner_user=world.roles.owner)
     ProjectMembershipFactory(project=elsewhere, user=world.roles.owner, role=ProjectRole.OWNER)
     other = ScanFactory(project=elsewhere, status=ScanStatus.COMPLETED)

@@ -134,3 +134,13 @@ def test_scans_show_ref_commit_and_tool_result_report_fields(project_with_roles,
     assert (result["report_format"], result["report_name"]) == ("sarif", "codeql.sarif")
     [result] = client.get(f"/api/v1/scans/{scan.id}/tool-results/").json()
     assert result["report_name"] == "codeql.sarif"
+
+
+def test_scans_are_filtered_by_ref(project_with_roles, client_for):
+    project = project_with_roles.project
+    pr = ScanFactory(project=project, ref="refs/pull/3/head", is_default_branch=False)
+    ScanFactory(project=project, ref="main")
+    response = client_for(project_with_roles.auditor).get(
+        f"/api/v1/projects/{project.id}/scans/?ref=refs/pull/3/head"
+    )
+    assert [scan["id"] for scan in response.json()["results"]] == [pr.id]
