@@ -60,6 +60,7 @@ class ScanFilter(django_filters.FilterSet):
     )
     created_after = IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
     created_before = IsoDateTimeFilter(field_name="created_at", lookup_expr="lte")
+    ref = django_filters.CharFilter(label="Scans of exactly this ref (branch, tag, full ref).")
 
     class Meta:
         model = Scan
@@ -70,4 +71,5 @@ class ScanFilter(django_filters.FilterSet):
             "trigger",
             "created_after",
             "created_before",
+            "ref",
         ]
