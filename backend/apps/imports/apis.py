@@ -1,5 +1,6 @@
 """Report import endpoints: the formats SecuLite reads, the generic format's JSON Schema, and
-POST /projects/{project_pk}/imports/ (members and owners; auditors 403, others 404).
+POST /projects/{project_pk}/imports/ (members and owners, or a key limited to the project with
+the `import` scope; auditors 403, others 404).
 
 The upload is streamed to a temporary file by Django's upload handlers and moved into media
 storage; a body larger than SECULITE_IMPORT_MAX_BYTES (plus the multipart envelope) is refused
@@ -18,6 +19,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from apps.accounts.scopes import KeyScope
 from apps.common.errors import ServiceError
 from apps.common.roles import ProjectRole
 from apps.imports.formats import import_formats
@@ -33,6 +35,8 @@ ENVELOPE_BYTES = 1024 * 1024
 
 
 class ImportFormatListApi(APIView):
+    scoped_key_access = {"GET": KeyScope.READ}
+
     @extend_schema(tags=["imports"], responses=ImportFormatSerializer(many=True))
     def get(self, request: Request) -> Response:
         """Every report format an import accepts, with what each expects."""
@@ -40,6 +44,8 @@ class ImportFormatListApi(APIView):
 
 
 class GenericSchemaApi(APIView):
+    scoped_key_access = {"GET": KeyScope.READ}
+
     @extend_schema(
         tags=["imports"],
         responses={200: OpenApiResponse(OpenApiTypes.OBJECT, description="JSON Schema")},
@@ -51,6 +57,8 @@ class GenericSchemaApi(APIView):
 
 class ProjectImportApi(APIView):
     parser_classes = [MultiPartParser]
+    # A CI key limited to the project imports with the `import` scope.
+    scoped_key_access = {"POST": KeyScope.IMPORT}
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         # Before authentication, whose CSRF check would read (and store) the whole body.

@@ -201,6 +201,7 @@ class ScanViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         "retrieve": KeyScope.READ,
         "live_status": KeyScope.READ,
         "tool_results": KeyScope.READ,
+        "compare": KeyScope.READ,
     }
 
     queryset = Scan.objects.none()

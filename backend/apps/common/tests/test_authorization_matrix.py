@@ -349,6 +349,13 @@ CASES = [
         format="multipart",
     ),
     Case("scan detail", "get", lambda w: f"/api/v1/scans/{w.a['scan'].pk}/", READ),
+    Case(
+        "scan compare",
+        "get",
+        lambda w: f"/api/v1/scans/{w.a['scan'].pk}/compare/",
+        READ,
+        lambda w: {"base": "main"},  # the query string of a GET
+    ),
     # Findings
     Case("findings list", "get", lambda w: "/api/v1/findings/", any_user(OK_R)),
     Case("finding detail", "get", lambda w: f"/api/v1/findings/{w.a['finding'].pk}/", READ),

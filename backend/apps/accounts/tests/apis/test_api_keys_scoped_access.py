@@ -12,6 +12,7 @@ import json
 from typing import Any
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLPattern, URLResolver, get_resolver
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.views import APIView
@@ -46,8 +47,12 @@ READ_CASES = {
     "findings export",
     "tools list",
     "tool detail",
+    "import formats",
+    "generic import format schema",
+    "scan compare",
 }
 SCAN_CASES = {"configuration start"}
+IMPORT_CASES = {"import a report"}
 
 
 def _key(user: Any, project: Any, scopes: list[str]) -> str:
@@ -61,7 +66,7 @@ def _limited_message(project: Any, scopes: str) -> str:
 
 def _check(world: Any, case: matrix.Case, key: str, allowed: set[str], scopes: str) -> None:
     body = case.body(world) if case.body else None
-    response = getattr(token_client(key), case.method)(case.path(world), body, format="json")
+    response = getattr(token_client(key), case.method)(case.path(world), body, format=case.format)
     if case.name in allowed:
         assert response.status_code == case.expected["owner"], (case.name, response.content)
         return
@@ -82,10 +87,10 @@ def test_a_read_key_reaches_only_its_projects_reads(world, case):
 
 
 @pytest.mark.parametrize("case", matrix.CASES, ids=lambda c: c.name)
-def test_a_staff_scan_key_reaches_its_project_reads_and_scan_starts_only(world, case):
-    key = _key(world.users["staff"], world.a["project"], ["scan"])
+def test_a_staff_ci_key_reaches_its_project_reads_imports_and_scan_starts_only(world, case):
+    key = _key(world.users["staff"], world.a["project"], ["import", "scan"])
 
-    _check(world, case, key, READ_CASES | SCAN_CASES, "read, scan")
+    _check(world, case, key, READ_CASES | IMPORT_CASES | SCAN_CASES, "read, import, scan")
 
 
 @pytest.fixture
@@ -208,6 +213,67 @@ def test_read_and_import_keys_cannot_start_scans(world):
         assert response.status_code == 403
         assert response.json()["error"]["message"] == _limited_message(world.a["project"], shown)
     assert Scan.objects.count() == before
+
+
+def _import(key: str, project: Any, target: Any) -> Any:
+    report = SimpleUploadedFile("bandit.json", b'{"results": [], "metrics": {}}')
+    return token_client(key).post(
+        f"/api/v1/projects/{project.pk}/imports/",
+        {"file": report, "format": "bandit", "target": target.pk},
+        format="multipart",
+    )
+
+
+def test_an_import_key_imports_a_report_into_its_project(world):
+    owner = world.users["owner"]
+    key = _key(owner, world.a["project"], ["import"])
+
+    response = _import(key, world.a["project"], world.a["target"])
+
+    assert response.status_code == 202, response.content
+    scan = Scan.objects.get(pk=response.json()["id"])
+    assert (scan.project_id, scan.trigger, scan.triggered_by_id) == (
+        world.a["project"].pk,
+        "import",
+        owner.pk,
+    )
+
+
+def test_an_import_key_cannot_import_into_another_project_of_its_user(world, owner_of_both):
+    key = _key(owner_of_both, world.a["project"], ["import"])
+    before = Scan.objects.count()
+
+    response = _import(key, world.b["project"], world.b["target"])
+
+    assert response.status_code == 404
+    assert Scan.objects.count() == before
+
+
+@pytest.mark.parametrize(("scopes", "shown"), [(["read"], "read"), (["scan"], "read, scan")])
+def test_read_and_scan_keys_cannot_import(world, scopes, shown):
+    key = _key(world.users["owner"], world.a["project"], scopes)
+    before = Scan.objects.count()
+
+    response = _import(key, world.a["project"], world.a["target"])
+
+    assert response.status_code == 403
+    assert response.json()["error"]["message"] == _limited_message(world.a["project"], shown)
+    assert Scan.objects.count() == before
+
+
+def test_an_auditors_import_key_is_refused_by_the_role(world):
+    """A key keeps no more than its user's role: an auditor's key (made when they were a
+    member) cannot import."""
+    member = world.users["member"]
+    key = _key(member, world.a["project"], ["import"])
+    world.a["project"].memberships.filter(user=member).update(role=ProjectRole.AUDITOR)
+
+    response = _import(key, world.a["project"], world.a["target"])
+
+    assert response.status_code == 403
+    assert response.json()["error"]["message"] == (
+        "Your role in this project does not allow this action."
+    )
 
 
 def test_a_key_that_lost_its_users_role_reaches_nothing(world):
