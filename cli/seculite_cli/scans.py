@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from rich.console import Console
@@ -34,7 +34,6 @@ class Waiting:
     timeout: float = 3600.0
     sleep: Callable[[float], None] = time.sleep
     clock: Callable[[], float] = time.monotonic
-    _tool_states: dict[Any, str] = field(default_factory=dict)
 
 
 def _tool_line(tool: dict[str, Any]) -> str:
@@ -75,6 +74,7 @@ def scan_wait(api: Api, scan_id: int, *, console: Console, waiting: Waiting) -> 
     deadline = waiting.clock() + waiting.timeout
     etag = ""
     status: dict[str, Any] = {}
+    tool_states: dict[Any, str] = {}
     with Progress(
         SpinnerColumn(),
         TextColumn("{task.description}"),
@@ -97,8 +97,8 @@ def scan_wait(api: Api, scan_id: int, *, console: Console, waiting: Waiting) -> 
                 etag = response.headers.get("ETag", "")
                 for tool in status.get("tool_results") or []:
                     key = tool.get("id")
-                    if waiting._tool_states.get(key) != tool.get("status"):
-                        waiting._tool_states[key] = str(tool.get("status"))
+                    if tool_states.get(key) != tool.get("status"):
+                        tool_states[key] = str(tool.get("status"))
                         progress.console.print(f"  {_tool_line(tool)}", highlight=False)
                 step = status.get("current_step") or str(status.get("status", ""))
                 progress.update(
