@@ -168,6 +168,40 @@ def test_gate_fails_on_a_new_high_finding_and_passes_once_it_is_triaged(
     assert "SecuLite gate ✅ passed" in markdown.read_text()
 
 
+def test_scan_runs_a_configuration_on_the_worker_and_waits_for_it(stack: Stack) -> None:
+    admin = stack.admin_client()
+    tools = admin.get("/api/v1/tools/?page_size=500").json()["results"]
+    if not any(tool["slug"] == "bandit" and tool["available"] for tool in tools):
+        pytest.fail("bandit is missing on the stack's worker (run scripts/install-scanners.sh)")
+    project = admin.post("/api/v1/projects/", json_body={"name": "CLI scan"})
+    assert project.status == 201, project.text
+    project_id = project.json()["id"]
+    target = admin.post(
+        f"/api/v1/projects/{project_id}/targets/",
+        json_body={"name": "sample", "asset_type": "codebase_path",
+                   "identifier": str(stack.sample_dir)},
+    )  # fmt: skip
+    assert target.status == 201, target.text
+    config = admin.post(
+        f"/api/v1/projects/{project_id}/scan-configurations/",
+        json_body={"name": "Bandit", "targets": [target.json()["id"]],
+                   "tools": [{"tool": "bandit"}]},
+    )  # fmt: skip
+    assert config.status == 201, config.text
+    key = admin.post("/api/v1/api-keys/", json_body={"name": "cli scan"})
+    assert key.status == 201, key.text
+
+    result = seculite(stack, key.json()["key"], "scan", "--project", "CLI scan",
+                      "--configuration", "Bandit", "--wait")  # fmt: skip
+
+    assert result.returncode == 0, (result.stdout, result.stderr, stack.logs())
+    scan_id = int(result.stdout.split("Started scan ", 1)[1].split()[0])
+    assert f"Scan {scan_id} completed:" in result.stdout
+    assert "Bandit on sample: completed" in result.stderr
+    scan = admin.get(f"/api/v1/scans/{scan_id}/").json()
+    assert (scan["status"], scan["trigger"]) == ("completed", "api")
+
+
 def test_errors_exit_2_with_one_line(stack: Stack) -> None:
     wrong = seculite(stack, "sl_not_a_key", "gate", "--project", PROJECT, "--ref", PR_REF)
 
