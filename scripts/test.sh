@@ -27,6 +27,10 @@ log "ruff"
 "$BIN/ruff" format --check .
 log "mypy"
 "$BIN/mypy" .
+log "ruff and mypy: the seculite command line (cli/, its own settings)"
+"$BIN/ruff" check ../cli
+"$BIN/ruff" format --check ../cli
+"$BIN/mypy" --config-file ../cli/pyproject.toml ../cli/seculite_cli
 log "migrations are up to date"
 "$BIN/python" manage.py makemigrations --check --dry-run
 
@@ -34,6 +38,9 @@ log "tests on PostgreSQL"
 DATABASE_URL="postgres://postgres@127.0.0.1:5432/seculite_test" \
 CELERY_BROKER_URL="redis://127.0.0.1:6379/15" \
   "$BIN/pytest" -q -n 2 -m "not smoke and not deploy and not fuzz" "$@"
+
+log "the seculite command line against a fake API"
+"$BIN/pytest" -q -p no:xdist ../cli/tests
 
 log "API fuzzing: schemathesis from the OpenAPI schema, as staff and as a member; no 5xx"
 # Bounded: SECULITE_FUZZ_EXAMPLES cases per operation and role, and a hard time limit.
