@@ -71,9 +71,17 @@ def _code(
 
 # --- code, secrets and IaC tools -----------------------------------------------------------
 
-SEMGREP_SEVERITY = {"ERROR": "high", "HIGH": "high", "WARNING": "medium", "MEDIUM": "medium",
-                    "INFO": "low", "LOW": "low", "CRITICAL": "critical",
-                    "INVENTORY": "informational", "EXPERIMENT": "informational"}  # fmt: skip
+SEMGREP_SEVERITY = {
+    "ERROR": "high",
+    "HIGH": "high",
+    "WARNING": "medium",
+    "MEDIUM": "medium",
+    "INFO": "low",
+    "LOW": "low",
+    "CRITICAL": "critical",
+    "INVENTORY": "informational",
+    "EXPERIMENT": "informational",
+}
 
 
 def semgrep(path: Path) -> list[ToolRecord]:
@@ -84,17 +92,23 @@ def semgrep(path: Path) -> list[ToolRecord]:
             r["path"],
             r["start"]["line"],
             r["end"]["line"],
-        )  # fmt: skip
+        )
         for r in _load(path)["results"]
     ]
 
 
 # Bandit's documentation rates an issue by severity and confidence; SecuLite folds the two.
 BANDIT_SEVERITY = {
-    ("HIGH", "HIGH"): "high", ("HIGH", "MEDIUM"): "high", ("HIGH", "LOW"): "medium",
-    ("MEDIUM", "HIGH"): "medium", ("MEDIUM", "MEDIUM"): "medium", ("MEDIUM", "LOW"): "low",
-    ("LOW", "HIGH"): "low", ("LOW", "MEDIUM"): "low", ("LOW", "LOW"): "informational",
-}  # fmt: skip
+    ("HIGH", "HIGH"): "high",
+    ("HIGH", "MEDIUM"): "high",
+    ("HIGH", "LOW"): "medium",
+    ("MEDIUM", "HIGH"): "medium",
+    ("MEDIUM", "MEDIUM"): "medium",
+    ("MEDIUM", "LOW"): "low",
+    ("LOW", "HIGH"): "low",
+    ("LOW", "MEDIUM"): "low",
+    ("LOW", "LOW"): "informational",
+}
 
 
 def bandit(path: Path) -> list[ToolRecord]:
@@ -104,7 +118,7 @@ def bandit(path: Path) -> list[ToolRecord]:
             BANDIT_SEVERITY[(r["issue_severity"], r["issue_confidence"])],
             r["filename"],
             r["line_number"],
-        )  # fmt: skip
+        )
         for r in _load(path)["results"]
     ]
 
@@ -138,7 +152,7 @@ def checkov(path: Path) -> list[ToolRecord]:
                         check["check_id"],
                         check["file_path"],
                         check["resource"],
-                    ),  # fmt: skip
+                    ),
                     where={
                         "file_path": check.get("file_abs_path") or check["file_path"],
                         "line_start": check["file_line_range"][0],
@@ -148,8 +162,12 @@ def checkov(path: Path) -> list[ToolRecord]:
     return records
 
 
-LINTER_SEVERITY = {"error": "medium", "warning": "low", "info": "informational",
-                   "style": "informational"}  # fmt: skip
+LINTER_SEVERITY = {
+    "error": "medium",
+    "warning": "low",
+    "info": "informational",
+    "style": "informational",
+}
 
 
 def shellcheck(path: Path) -> list[ToolRecord]:
@@ -177,7 +195,7 @@ def njsscan(path: Path) -> list[ToolRecord]:
             hit["file_path"],
             hit["match_lines"][0],
             hit["match_lines"][1],
-        )  # fmt: skip
+        )
         for section in ("nodejs", "templates")
         for rule, body in (data.get(section) or {}).items()
         for hit in body["files"]
@@ -225,12 +243,12 @@ def sarif(path: Path) -> list[ToolRecord]:
             region = location.get("region", {})
             records.append(
                 _code(
-                    result.get("ruleId") or rule.get("id"),
+                    str(result.get("ruleId") or rule.get("id") or ""),
                     None if scored else SARIF_LEVEL[level],
                     uri,
                     region.get("startLine"),
                     region.get("endLine"),
-                )  # fmt: skip
+                )
             )
     return records
 
@@ -253,7 +271,7 @@ def generic(path: Path) -> list[ToolRecord]:
                     entry.get("fingerprint"),
                     *sorted(where.items()),
                     entry.get("line_end"),
-                ),  # fmt: skip
+                ),
                 where=where,
             )
         )
@@ -271,8 +289,9 @@ def ruff(path: Path) -> list[ToolRecord]:
 # --- dependency and image scanners ---------------------------------------------------------
 
 
-def _dependency(rule: str | None, severity: str | None, package: str, version: str,
-                advisory: str, **where: Any) -> ToolRecord:  # fmt: skip
+def _dependency(
+    rule: str | None, severity: str | None, package: str, version: str, advisory: str, **where: Any
+) -> ToolRecord:
     return ToolRecord(
         rule_id=rule,
         severity=severity,
@@ -282,7 +301,7 @@ def _dependency(rule: str | None, severity: str | None, package: str, version: s
             "package_name": package,
             **({"package_version": version} if version else {}),
             **where,
-        },  # fmt: skip
+        },
     )
 
 
@@ -295,8 +314,13 @@ def pip_audit(path: Path) -> list[ToolRecord]:
     ]
 
 
-NPM_SEVERITY = {"critical": "critical", "high": "high", "moderate": "medium", "low": "low",
-                "info": "informational"}  # fmt: skip
+NPM_SEVERITY = {
+    "critical": "critical",
+    "high": "high",
+    "moderate": "medium",
+    "low": "low",
+    "info": "informational",
+}
 
 
 def npm_audit(path: Path) -> list[ToolRecord]:
@@ -339,13 +363,18 @@ def osv_scanner(path: Path) -> list[ToolRecord]:
                         package["version"],
                         min(group["ids"]),
                         file_path=result["source"]["path"],
-                    )  # fmt: skip
+                    )
                 )
     return records
 
 
-TRIVY_SEVERITY = {"CRITICAL": "critical", "HIGH": "high", "MEDIUM": "medium", "LOW": "low",
-                  "UNKNOWN": "unknown"}  # fmt: skip
+TRIVY_SEVERITY = {
+    "CRITICAL": "critical",
+    "HIGH": "high",
+    "MEDIUM": "medium",
+    "LOW": "low",
+    "UNKNOWN": "unknown",
+}
 
 
 def trivy(path: Path) -> list[ToolRecord]:
@@ -359,7 +388,7 @@ def trivy(path: Path) -> list[ToolRecord]:
                     vuln["PkgName"],
                     vuln["InstalledVersion"],
                     vuln["VulnerabilityID"],
-                )  # fmt: skip
+                )
             )
         for check in result.get("Misconfigurations") or []:
             if check.get("Status") != "FAIL":
@@ -375,7 +404,7 @@ def trivy(path: Path) -> list[ToolRecord]:
                         result["Target"],
                         (check.get("CauseMetadata") or {}).get("Resource"),
                         start,
-                    ),  # fmt: skip
+                    ),
                     where={"file_path": result["Target"], "line_start": start},
                 )
             )
@@ -387,13 +416,19 @@ def trivy(path: Path) -> list[ToolRecord]:
                     result["Target"],
                     secret["StartLine"],
                     secret.get("EndLine"),
-                )  # fmt: skip
+                )
             )
     return records
 
 
-GRYPE_SEVERITY = {"Critical": "critical", "High": "high", "Medium": "medium", "Low": "low",
-                  "Negligible": "informational", "Unknown": "unknown"}  # fmt: skip
+GRYPE_SEVERITY = {
+    "Critical": "critical",
+    "High": "high",
+    "Medium": "medium",
+    "Low": "low",
+    "Negligible": "informational",
+    "Unknown": "unknown",
+}
 
 
 def grype(path: Path) -> list[ToolRecord]:
@@ -404,7 +439,7 @@ def grype(path: Path) -> list[ToolRecord]:
             m["artifact"]["name"],
             m["artifact"]["version"],
             m["vulnerability"]["id"],
-        )  # fmt: skip
+        )
         for m in _load(path)["matches"]
     ]
 
@@ -435,7 +470,7 @@ def wapiti(path: Path) -> list[ToolRecord]:
                         where={
                             "url_path": _url_key(entry["path"]),
                             "url_origin": origin.rstrip("/"),
-                        },  # fmt: skip
+                        },
                     )
                 )
     return records
@@ -459,8 +494,14 @@ def zap_baseline(path: Path) -> list[ToolRecord]:
     ]
 
 
-NUCLEI_SEVERITY = {"info": "informational", "low": "low", "medium": "medium", "high": "high",
-                   "critical": "critical", "unknown": "unknown"}  # fmt: skip
+NUCLEI_SEVERITY = {
+    "info": "informational",
+    "low": "low",
+    "medium": "medium",
+    "high": "high",
+    "critical": "critical",
+    "unknown": "unknown",
+}
 
 
 def nuclei(path: Path) -> list[ToolRecord]:
@@ -480,15 +521,21 @@ def nuclei(path: Path) -> list[ToolRecord]:
                     hit.get("matcher-name"),
                     _url_key(matched),
                     hit.get("fuzzing_parameter"),
-                ),  # fmt: skip
+                ),
                 where={"url": matched},
             )
         )
     return records
 
 
-TESTSSL_SEVERITY = {"CRITICAL": "critical", "HIGH": "high", "MEDIUM": "medium", "LOW": "low",
-                    "INFO": "informational", "WARN": "unknown"}  # fmt: skip
+TESTSSL_SEVERITY = {
+    "CRITICAL": "critical",
+    "HIGH": "high",
+    "MEDIUM": "medium",
+    "LOW": "low",
+    "INFO": "informational",
+    "WARN": "unknown",
+}
 # Notes about the scanning machine's own OpenSSL, not about the server.
 TESTSSL_LOCAL_NOTES = frozenset({"engine_problem", "old_fart", "too_old_openssl"})
 
@@ -510,10 +557,12 @@ def testssl(path: Path) -> list[ToolRecord]:
     return records
 
 
-SSLYZE_DEPRECATED = {"ssl_2_0_cipher_suites": ("sslyze.protocol.sslv2", "critical"),
-                     "ssl_3_0_cipher_suites": ("sslyze.protocol.sslv3", "high"),
-                     "tls_1_0_cipher_suites": ("sslyze.protocol.tlsv1_0", "medium"),
-                     "tls_1_1_cipher_suites": ("sslyze.protocol.tlsv1_1", "medium")}  # fmt: skip
+SSLYZE_DEPRECATED = {
+    "ssl_2_0_cipher_suites": ("sslyze.protocol.sslv2", "critical"),
+    "ssl_3_0_cipher_suites": ("sslyze.protocol.sslv3", "high"),
+    "tls_1_0_cipher_suites": ("sslyze.protocol.tlsv1_0", "medium"),
+    "tls_1_1_cipher_suites": ("sslyze.protocol.tlsv1_1", "medium"),
+}
 
 
 def sslyze(path: Path) -> list[ToolRecord]:
@@ -550,7 +599,7 @@ def nmap(path: Path) -> list[ToolRecord]:
                     "informational",
                     ("open", name, port.get("protocol"), number),
                     {"host": name, "port": number},
-                )  # fmt: skip
+                )
             )
     return records
 
