@@ -201,7 +201,7 @@ class Servers:
     def cpu(self, url: str) -> dict[str, dict[int, float]]:
         """CPU seconds used so far by each process of each server and of PostgreSQL."""
         trees = {name: process_tree(proc.pid) for name, proc in self.procs.items()}
-        trees["postgres"] = database_backends(url)
+        trees["postgres (open connections)"] = database_backends(url)
         return {name: {pid: cpu_seconds(pid) for pid in pids} for name, pids in trees.items()}
 
     def stop(self) -> None:
