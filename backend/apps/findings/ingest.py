@@ -42,6 +42,9 @@ from apps.findings.secrets import SecretMasker
 from apps.tools.adapters.base import NormalizedFinding
 
 BATCH_SIZE = 10_000
+# An ingest creating this many findings refreshes the planner's statistics of the findings
+# tables (see _statistics_refresh).
+ANALYZE_AFTER_CREATED = 5_000
 
 # Fields a new sighting refreshes on an existing finding. Triage fields (status, assignee,
 # tags, due date) and first-seen data are never overwritten by a scan.
@@ -151,7 +154,20 @@ def findings_ingest(
             project=project, unique=unique, context=context, tool_result=tool_result,
             scan=scan, now=now, result=result,
         )  # fmt: skip
+    if result.created >= ANALYZE_AFTER_CREATED and connection.vendor == "postgresql":
+        _statistics_refresh()
     return result
+
+
+def _statistics_refresh() -> None:
+    """ANALYZE the tables a large ingest grew. Until autovacuum gets to them (a minute or more
+    later) the planner sizes them as they were, and on tables it believes empty the scan's
+    finalisation (summary counts, auto-resolve) joins by nested loops: seconds for a first
+    import of 10,000 findings instead of milliseconds. ANALYZE samples a fixed number of rows,
+    so it costs tens of milliseconds whatever the table's size."""
+    with connection.cursor() as cursor:
+        for model in (Finding, FindingOccurrence, FindingEvent):
+            cursor.execute(f'ANALYZE "{model._meta.db_table}"')
 
 
 @transaction.atomic

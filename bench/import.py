@@ -1,0 +1,428 @@
+"""Benchmark: import a generated Semgrep report through HTTP, from upload to stored findings.
+
+Starts what a deployment runs — gunicorn (2 workers) on a loopback port and a Celery worker —
+against a scratch PostgreSQL database, uploads the report with an API key to
+`POST /api/v1/projects/{id}/imports/` (multipart, streamed from disk) and polls the scan until
+it has ended. Prints seconds, findings per second, the ratio to the leading peer's 34 s for
+the same 10,000-finding report, then the same for a re-import of the file (which must add
+nothing), and the peak RSS of every gunicorn and Celery process. Each size starts the servers
+afresh, so the peaks are that size's own. Not part of the test suite's pass/fail.
+
+    backend/.venv/bin/python bench/import.py              # 10,000 findings
+    backend/.venv/bin/python bench/import.py --large      # 10,000 and 100,000
+    backend/.venv/bin/python bench/import.py 50000        # other sizes
+    ... --in-process   the import task runs eagerly inside the gunicorn worker that answered
+                       the upload (no Celery worker; the call then returns when it is done)
+
+Uses DATABASE_URL if set, else postgres://postgres@127.0.0.1:5432/seculite_bench_import
+(created and migrated on first use, flushed before each size; never the `postgres`
+database); the broker is CELERY_BROKER_URL if set, else redis://127.0.0.1:6379/8.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from ingest import BACKEND, ensure_database, generate_semgrep_report, manage
+
+DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/seculite_bench_import"
+DEFAULT_BROKER = "redis://127.0.0.1:6379/8"
+PEER_10K_SECONDS = 34.0  # the leading open-source peer, same report, same machine
+GOAL_SECONDS = {10_000: 1.0, 100_000: 10.0}
+GOAL_PEAK_MB = 300
+GUNICORN_WORKERS = 2
+# How often the client asks for the scan: often enough to time it, rarely enough that the
+# polling (a scan detail each time) takes little from the server on a 2-core machine.
+POLL_SECONDS = 0.1
+FINAL_STATUSES = {"completed", "completed_with_errors", "failed", "error", "cancelled"}
+BIN = BACKEND / ".venv" / "bin"
+
+
+# --- setup, inside a Django process ---------------------------------------------------------
+
+
+def setup_child() -> None:
+    """Creates a member, a project, a target and an API key; prints them as JSON."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "seculite_api.settings")
+    sys.path.insert(0, str(BACKEND))
+    import django
+
+    django.setup()
+    from apps.accounts.services import api_key_create
+    from apps.common.testing.factories import (
+        ProjectFactory,
+        ProjectMembershipFactory,
+        TargetAssetFactory,
+        UserFactory,
+    )
+
+    # factory_boy's types say "factory"; the objects are the models.
+    user: Any = UserFactory()
+    project: Any = ProjectFactory()
+    ProjectMembershipFactory(project=project, user=user, role="member")
+    target: Any = TargetAssetFactory(
+        project=project, asset_type="codebase_path", identifier="/code"
+    )
+    _key, full_key = api_key_create(user=user, name="bench import")
+    print(json.dumps({"project": project.pk, "target": target.pk, "key": full_key}))
+
+
+# --- processes ------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def process_tree(pid: int) -> list[int]:
+    """pid and all its descendants (from /proc)."""
+    found = [pid]
+    for current in found:
+        for task in Path(f"/proc/{current}/task").glob("*"):
+            try:
+                children = (task / "children").read_text().split()
+            except OSError:
+                continue
+            found.extend(int(child) for child in children if int(child) not in found)
+    return found
+
+
+def peak_rss_mb(pid: int) -> float:
+    """VmHWM: the most resident memory the process ever had."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time the process has used so far."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def database_backends(url: str) -> list[int]:
+    """Server processes of the bench database's connections (the servers' and the worker's)."""
+    import psycopg
+
+    with psycopg.connect(url) as conn:
+        rows = conn.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
+            (url.rsplit("/", 1)[1],),
+        ).fetchall()
+    return [int(row[0]) for row in rows]
+
+
+@dataclass
+class Servers:
+    port: int
+    env: dict[str, str]
+    log_dir: Path
+    in_process: bool
+    procs: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+
+    def start(self) -> None:
+        self._spawn(
+            "gunicorn",
+            [str(BIN / "gunicorn"), "seculite_api.wsgi:application",
+             "--bind", f"127.0.0.1:{self.port}", "--workers", str(GUNICORN_WORKERS),
+             "--timeout", "600", "--log-level", "warning"],
+        )  # fmt: skip
+        if not self.in_process:
+            # Tasks left in the broker by an earlier, interrupted run name rows now gone.
+            subprocess.run(  # noqa: S603 - fixed argv
+                [str(BIN / "celery"), "-A", "seculite_api", "purge", "-f", "-Q", "default,scans"],
+                cwd=BACKEND, env=self.env, check=True, capture_output=True,
+            )  # fmt: skip
+            self._spawn(
+                "worker",
+                [str(BIN / "celery"), "-A", "seculite_api", "worker", "-Q", "default,scans",
+                 "-c", "2", "-l", "info", "--without-gossip", "--without-mingle",
+                 "--without-heartbeat", "-n", f"bench-{self.port}@%h"],
+            )  # fmt: skip
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            self._check_alive()
+            web_up = _status(self.port, "/api/v1/health/") == 200
+            worker_up = self.in_process or " ready." in self.log("worker", tail=None)
+            if web_up and worker_up:
+                return
+            time.sleep(0.2)
+        raise SystemExit(f"servers did not start:\n{self.log('gunicorn')}\n{self.log('worker')}")
+
+    def _spawn(self, name: str, argv: list[str]) -> None:
+        log = open(self.log_dir / f"{name}.log", "wb")  # noqa: SIM115 - closed with the process
+        self.procs[name] = subprocess.Popen(  # noqa: S603 - fixed argv
+            argv, cwd=BACKEND, env=self.env, stdout=log, stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )  # fmt: skip
+
+    def _check_alive(self) -> None:
+        for name, proc in self.procs.items():
+            if proc.poll() is not None:
+                raise SystemExit(f"{name} exited with {proc.returncode}:\n{self.log(name)}")
+
+    def log(self, name: str, tail: int | None = 4000) -> str:
+        path = self.log_dir / f"{name}.log"
+        text = path.read_text(errors="replace") if path.exists() else ""
+        return text[-tail:] if tail else text
+
+    def peaks(self) -> dict[str, float]:
+        """Highest peak RSS among each server's processes (master and workers)."""
+        return {
+            name: max(peak_rss_mb(pid) for pid in process_tree(proc.pid))
+            for name, proc in self.procs.items()
+        }
+
+    def cpu(self, url: str) -> dict[str, dict[int, float]]:
+        """CPU seconds used so far by each process of each server and of PostgreSQL."""
+        trees = {name: process_tree(proc.pid) for name, proc in self.procs.items()}
+        trees["postgres (open connections)"] = database_backends(url)
+        return {name: {pid: cpu_seconds(pid) for pid in pids} for name, pids in trees.items()}
+
+    def stop(self) -> None:
+        for proc in self.procs.values():
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGTERM)
+        for proc in self.procs.values():
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+
+
+# --- HTTP -----------------------------------------------------------------------------------
+
+
+def _status(port: int, path: str) -> int:
+    try:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+        conn.request("GET", path)
+        return conn.getresponse().status
+    except OSError:
+        return 0
+
+
+def get_json(port: int, path: str, key: str) -> dict:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    conn.request("GET", path, headers={"Authorization": f"Token {key}"})
+    response = conn.getresponse()
+    body = response.read()
+    if response.status != 200:
+        raise SystemExit(f"GET {path}: {response.status} {body[:500]!r}")
+    return json.loads(body)
+
+
+def _multipart(
+    fields: dict[str, str], file_field: str, report: Path, boundary: str
+) -> tuple[bytes, bytes]:
+    head = b"".join(
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
+        for name, value in fields.items()
+    )
+    head += (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{file_field}"; '
+        f'filename="{report.name}"\r\nContent-Type: application/json\r\n\r\n'
+    ).encode()
+    return head, f"\r\n--{boundary}--\r\n".encode()
+
+
+def _file_chunks(report: Path) -> Iterator[bytes]:
+    with open(report, "rb") as handle:
+        while chunk := handle.read(1024 * 1024):
+            yield chunk
+
+
+def upload(port: int, key: str, project: int, target: int, report: Path) -> dict:
+    """POST the report as multipart, streamed from disk (never whole in this process)."""
+    boundary = secrets.token_hex(16)
+    head, tail = _multipart({"format": "semgrep", "target": str(target)}, "file", report, boundary)
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=600)
+    conn.putrequest("POST", f"/api/v1/projects/{project}/imports/")
+    conn.putheader("Authorization", f"Token {key}")
+    conn.putheader("Content-Type", f"multipart/form-data; boundary={boundary}")
+    conn.putheader("Content-Length", str(len(head) + report.stat().st_size + len(tail)))
+    conn.endheaders()
+    conn.send(head)
+    for chunk in _file_chunks(report):
+        conn.send(chunk)
+    conn.send(tail)
+    response = conn.getresponse()
+    body = response.read()
+    if response.status != 202:
+        raise SystemExit(f"import answered {response.status}: {body[:1000]!r}")
+    return json.loads(body)
+
+
+def import_once(servers: Servers, url: str, key: str, setup: dict, report: Path) -> dict:
+    port = servers.port
+    cpu_before = servers.cpu(url)
+    started = time.perf_counter()
+    scan = upload(port, key, setup["project"], setup["target"], report)
+    uploaded = time.perf_counter() - started
+    while scan["status"] not in FINAL_STATUSES:
+        time.sleep(POLL_SECONDS)
+        scan = get_json(port, f"/api/v1/scans/{scan['id']}/", key)
+    elapsed = time.perf_counter() - started
+    cpu_after = servers.cpu(url)
+    if scan["status"] != "completed":
+        raise SystemExit(f"scan {scan['id']} ended {scan['status']}: {json.dumps(scan)[:2000]}")
+    summary = scan.get("summary") or {}
+    cpu = {
+        name: sum(seconds - cpu_before.get(name, {}).get(pid, 0.0) for pid, seconds in pids.items())
+        for name, pids in cpu_after.items()
+    }
+    return {
+        "seconds": elapsed,
+        "upload_seconds": uploaded,
+        "phases": _phases(scan),
+        "cpu": cpu,
+        "total": float(summary.get("total", -1)),
+        "new": float(summary.get("new", -1)),
+    }
+
+
+def _phases(scan: dict) -> str:
+    """Where the time went, from the scan's own timestamps: queued → the worker starts the
+    import → the report is read and stored (the tool result) → the scan is finalised."""
+    from datetime import datetime
+
+    def at(value: str) -> float:
+        return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
+
+    result = scan["tool_results"][0]
+    marks = [("wait for worker", scan["queued_at"], result["started_at"]),
+             ("read+store", result["started_at"], result["finished_at"]),
+             ("finalize", result["finished_at"], scan["finished_at"])]  # fmt: skip
+    return ", ".join(f"{name} {at(end) - at(start):.2f} s" for name, start, end in marks)
+
+
+# --- the run --------------------------------------------------------------------------------
+
+
+def run_size(count: int, *, url: str, broker: str, in_process: bool, tmp: Path) -> dict:
+    manage(url, "flush", "--noinput")
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "CELERY_BROKER_URL": broker,
+        "SECULITE_VAR_DIR": str(tmp / "var"),
+        "SECULITE_ENV": "development",
+        "SECURE_COOKIES": "false",
+        "CACHE_URL": "locmemcache://",
+        "CELERY_TASK_ALWAYS_EAGER": "true" if in_process else "false",
+        "LOG_LEVEL": "WARNING",
+    }
+    setup_out = subprocess.run(  # noqa: S603 - this script, fixed argv
+        [sys.executable, __file__, "--setup"], check=True, capture_output=True, text=True,
+        env=env,
+    )  # fmt: skip
+    setup = json.loads(setup_out.stdout.strip().splitlines()[-1])
+    report = tmp / f"semgrep-{count}.json"
+    if not report.exists():
+        generate_semgrep_report(report, count)
+    log_dir = tmp / f"logs-{count}"
+    log_dir.mkdir(exist_ok=True)
+    servers = Servers(port=free_port(), env=env, log_dir=log_dir, in_process=in_process)
+    try:
+        servers.start()
+        first = import_once(servers, url, setup["key"], setup, report)
+        again = import_once(servers, url, setup["key"], setup, report)
+        peaks = servers.peaks()
+    finally:
+        servers.stop()
+    return {"report_mb": report.stat().st_size / 1e6, "first": first, "again": again,
+            "peaks": peaks}  # fmt: skip
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("sizes", nargs="*", type=int)
+    parser.add_argument("--large", action="store_true", help="also 100,000 findings")
+    parser.add_argument("--in-process", action="store_true", help="no Celery worker")
+    parser.add_argument("--setup", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.setup:
+        setup_child()
+        return
+    sizes = args.sizes or ([10_000, 100_000] if args.large else [10_000])
+    url = os.environ.get("DATABASE_URL", DEFAULT_DB)
+    broker = os.environ.get("CELERY_BROKER_URL", DEFAULT_BROKER)
+    ensure_database(url)
+    where = (
+        "in-process: the task runs eagerly in the gunicorn worker"
+        if args.in_process
+        else "a real Celery worker (prefork, 2 processes)"
+    )
+    print(f"report import over HTTP: gunicorn ({GUNICORN_WORKERS} workers) + {where}, "
+          f"PostgreSQL {url.rsplit('/', 1)[1]}; Semgrep JSON report")  # fmt: skip
+    print(f"{'findings':>9} {'report':>8} {'import s':>9} {'upload s':>9} {'found/s':>9} "
+          f"{'re-imp s':>9} {'web MB':>7} {'worker MB':>9}")  # fmt: skip
+    with tempfile.TemporaryDirectory(prefix="bench-import-") as tmp_dir:
+        for size in sizes:
+            load_before = " ".join(Path("/proc/loadavg").read_text().split()[:3])
+            f = run_size(size, url=url, broker=broker, in_process=args.in_process,
+                         tmp=Path(tmp_dir))  # fmt: skip
+            first, again, peaks = f["first"], f["again"], f["peaks"]
+            print(
+                f"{size:>9,} {f['report_mb']:>6.1f}MB {first['seconds']:>9.2f} "
+                f"{first['upload_seconds']:>9.2f} {size / first['seconds']:>9,.0f} "
+                f"{again['seconds']:>9.2f} {peaks['gunicorn']:>7.0f} "
+                f"{peaks.get('worker', 0):>9.0f}"
+            )
+            problems = []
+            if first["total"] != size or first["new"] != size:
+                problems.append(f"first import stored total={first['total']:.0f} "
+                                f"new={first['new']:.0f}, expected {size}")  # fmt: skip
+            if again["new"] != 0 or again["total"] != size:
+                problems.append(f"re-import: total={again['total']:.0f} new={again['new']:.0f}, "
+                                f"expected {size} and 0")  # fmt: skip
+            print(f"          first import: {first['phases']}; re-import: {again['phases']}")
+            cpu = first["cpu"]
+            print(
+                "          CPU seconds of the first import: "
+                + ", ".join(f"{name} {seconds:.2f}" for name, seconds in cpu.items())
+                + f" (total {sum(cpu.values()):.2f}; load average before: {load_before})"
+            )
+            for problem in problems:
+                print(f"          WRONG: {problem}")
+            goal = GOAL_SECONDS.get(size)
+            if goal is not None:
+                verdict = "within" if first["seconds"] < goal else "OVER"
+                print(f"          {verdict} the goal of {goal:.0f} s")
+            if size == 10_000:
+                print(f"          vs the leading peer's {PEER_10K_SECONDS:.0f} s for this report: "
+                      f"{PEER_10K_SECONDS / first['seconds']:.0f}x faster")  # fmt: skip
+            over = {name: mb for name, mb in peaks.items() if mb >= GOAL_PEAK_MB}
+            figures = ", ".join(f"{name} {mb:.0f} MB" for name, mb in peaks.items())
+            verdict = "OVER" if over else "within"
+            print(f"          peak RSS {verdict} {GOAL_PEAK_MB} MB per process ({figures})")
+
+
+if __name__ == "__main__":
+    main()
