@@ -261,6 +261,13 @@ def import_report(
     tool_version: Annotated[
         str | None, typer.Option(help="The version of the tool that wrote the report.")
     ] = None,
+    source_root: Annotated[
+        Path | None,
+        typer.Option(
+            help="The folder the tool scanned; absolute file paths under it are stored relative "
+            "to it, so findings match across CI runners. Default: the current directory."
+        ),
+    ] = None,
     wait: Annotated[
         bool,
         typer.Option(
@@ -280,6 +287,7 @@ def import_report(
         for name, value in (("ref", ref), ("commit", commit), ("tool_version", tool_version)):
             if value:
                 data[name] = value
+        data["source_root"] = str((source_root or Path.cwd()).resolve())
         with report.open("rb") as handle:  # streamed by httpx, never read whole
             response = api.request(
                 "POST",

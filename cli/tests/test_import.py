@@ -32,6 +32,8 @@ def test_uploads_the_file_with_project_and_target_names_resolved(cli: Cli, repor
         "abc1234",
         "--tool-version",
         "1.99.0",
+        "--source-root",
+        str(report.parent),
     )
 
     assert result.exit_code == 0, result.output
@@ -43,6 +45,7 @@ def test_uploads_the_file_with_project_and_target_names_resolved(cli: Cli, repor
         "ref": "refs/pull/1/head",
         "commit": "abc1234",
         "tool_version": "1.99.0",
+        "source_root": str(report.parent.resolve()),
     }
     (post,) = cli.server.sent("POST", "/api/v1/projects/1/imports/")
     assert post.headers["Authorization"] == f"Token {TOKEN}"
@@ -55,6 +58,8 @@ def test_project_and_target_by_id(cli: Cli, report: Path) -> None:
 
     assert result.exit_code == 0, result.output
     assert cli.server.uploads[0]["target"] == "9"
+    # Paths the tool wrote under the directory it ran in are stored relative to it.
+    assert cli.server.uploads[0]["source_root"] == str(Path.cwd().resolve())
     assert cli.server.sent("POST", "/api/v1/projects/2/imports/")
 
 

@@ -59,6 +59,14 @@ class ImportInputSerializer(serializers.Serializer):
     tool_version = serializers.CharField(
         required=False, allow_blank=True, max_length=100, help_text="The tool's version."
     )
+    source_root = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=1024,
+        help_text="The absolute folder the tool scanned (e.g. $GITHUB_WORKSPACE): file paths "
+        "under it are stored relative to it, so a file's findings match across CI runners and "
+        "scans.",
+    )
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         by_id = "target" in attrs

@@ -32,6 +32,7 @@ from apps.findings.ingest import findings_ingest
 from apps.findings.lifecycle import config_digest
 from apps.findings.secrets import SecretMasker
 from apps.imports.formats import ImportFormat, import_format_get, import_formats
+from apps.imports.paths import findings_relative_to, source_root_validate
 from apps.imports.reading import (
     Producer,
     ReportRejected,
@@ -177,6 +178,13 @@ def _check_commit(commit: str) -> str:
     return commit.lower()
 
 
+def _check_source_root(root: str) -> str:
+    try:
+        return source_root_validate(root)
+    except ValidationError as exc:
+        raise ValidationError({"source_root": exc.messages}) from exc
+
+
 def _check_ref(ref: str) -> str:
     try:
         return ref_validate(ref or "")
@@ -260,6 +268,7 @@ def import_start(
     ref: str = "",
     commit: str = "",
     tool_version: str = "",
+    source_root: str = "",
 ) -> Scan:
     """Create an import scan of `upload` (a Django File: an UploadedFile from a request, or
     any File with a name and size) and queue it. The target is `target`/`target_id` of the
@@ -269,6 +278,7 @@ def import_start(
     fmt = _format_or_error(format)
     _check_size(upload, fmt)
     ref, commit = _check_ref(ref), _check_commit(commit)
+    source_root = _check_source_root(source_root)
     report_name = _report_name(upload)
     stored: list[Any] = []
     try:
@@ -282,7 +292,7 @@ def import_start(
             scan = _create_scan(
                 project=project, user=user, upload=upload, fmt=fmt, target=found,
                 report_name=report_name, ref=ref, commit=commit, tool_version=tool_version,
-                stored=stored,
+                source_root=source_root, stored=stored,
             )  # fmt: skip
             transaction.on_commit(lambda: _enqueue_import(scan.pk))
     except Exception:
@@ -303,6 +313,7 @@ def _create_scan(
     ref: str,
     commit: str,
     tool_version: str,
+    source_root: str,
     stored: list[Any],
 ) -> Scan:
     if fmt.tool is not None and target.asset_type not in ADAPTERS[fmt.tool].supported_asset_types:
@@ -330,7 +341,11 @@ def _create_scan(
         deadline_at=now + timedelta(seconds=import_deadline_seconds()),
         configuration_snapshot={
             "name": f"Import of {report_name}",
-            "import": {"format": fmt.id, "report_name": report_name},
+            "import": {
+                "format": fmt.id,
+                "report_name": report_name,
+                "source_root": source_root,
+            },
             "targets": [snapshot],
             "tools": [{"id": tool.pk, "slug": tool.slug, "name": tool.name}],
         },
@@ -468,10 +483,14 @@ def _ingest(result: ScanToolResult, *, target: TargetAsset, path: Path, masker: 
         message = f"{adapter.name} analysed 0 {coverage.unit} according to the report."
         tool_result_finish(result, failed, error_message=message, **common)
         return
+    findings = reader.findings()
+    source_root = (result.scan.configuration_snapshot.get("import") or {}).get("source_root")
+    if source_root:
+        findings = findings_relative_to(findings, source_root)
     try:
         with transaction.atomic():  # the whole report or nothing
             ingested = findings_ingest(
-                project=result.scan.project, findings=reader.findings(), tool=result.tool,
+                project=result.scan.project, findings=findings, tool=result.tool,
                 tool_result=result, target=target, target_root=None, masker=masker,
             )  # fmt: skip
     except ToolOutputError as exc:
