@@ -361,8 +361,7 @@ def _create_scan(
         target_snapshot=snapshot,
         status=ToolResultStatus.PENDING,
         tool_version=str(tool_version or "").strip()[:100],
-        # The tool result's column holds a SHA-1; a SHA-256 commit is kept on the scan only.
-        commit_sha=commit if len(commit) <= 40 else "",
+        commit_sha=commit,
         report_format=fmt.id,
         report_name=report_name,
     )

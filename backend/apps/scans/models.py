@@ -221,7 +221,8 @@ class ScanToolResult(TimeStampedModel):
     # sha256 of the tool's effective configuration: only runs with the same digest are
     # comparable for auto-resolve.
     config_digest = models.CharField(max_length=64, blank=True)
-    commit_sha = models.CharField(max_length=40, blank=True)
+    # 40 hex digits for SHA-1 repositories, 64 for SHA-256 ones.
+    commit_sha = models.CharField(max_length=64, blank=True)
     # Imported reports: the format the caller named (a tool id, "sarif" or "generic") and the
     # uploaded file's name as given (shown, never used as a path).
     report_format = models.CharField(max_length=32, blank=True)

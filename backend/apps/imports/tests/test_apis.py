@@ -212,6 +212,12 @@ def test_ref_and_commit_are_recorded_and_only_the_default_branch_is_default(
     main = upload(site.member, site.project, sample("bandit"), format="bandit",
                   target=code_target.pk, ref="main")  # fmt: skip
     assert Scan.objects.get(pk=main.json()["id"]).is_default_branch is True
+    # A SHA-256 repository's commit is kept whole on the scan and its tool result.
+    sha256 = "ab" * 32
+    branch = upload(site.member, site.project, sample("bandit"), format="bandit",
+                    target=code_target.pk, ref="feature/x", commit=sha256)  # fmt: skip
+    assert branch.status_code == 202, branch.json()
+    assert ScanToolResult.objects.get(scan_id=branch.json()["id"]).commit_sha == sha256
 
 
 def test_the_raw_report_is_served_only_once_the_import_ended(
