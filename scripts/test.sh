@@ -63,6 +63,7 @@ log "scan trust rules on the embedded SQLite default"
 "$BIN/pytest" -q -p no:xdist -m "not deploy and not fuzz" \
   apps/scans/tests/services/test_verdicts.py \
   apps/scans/tests/services/test_checkouts.py \
+  apps/scans/tests/services/test_checkout_refs.py \
   apps/scans/tests/apis/test_scan_webhook_trigger.py \
   apps/scans/tests/test_limits.py \
   apps/findings/tests/lifecycle/test_auto_resolve.py \
