@@ -391,7 +391,7 @@ class ScanConfigurationWebhookTriggerApi(APIView):
     @extend_schema(
         operation_id="scan_configurations_webhook_trigger",
         auth=[],
-        request=None,
+        request=ScanStartInputSerializer,
         parameters=[
             OpenApiParameter("configuration_id", int, OpenApiParameter.PATH),
             OpenApiParameter(
@@ -421,7 +421,8 @@ class ScanConfigurationWebhookTriggerApi(APIView):
         },
     )
     def post(self, request: Request, configuration_id: int) -> Response:
-        """Start a scan now (trigger `webhook`); answers 202 with the scan id.
+        """Start a scan now (trigger `webhook`), optionally at `ref` (as the configuration's
+        start); answers 202 with the scan id.
 
         The token is compared in constant time; a wrong token, an unknown configuration and a
         webhook turned off get the same 404. Rate limited per client address
@@ -434,8 +435,9 @@ class ScanConfigurationWebhookTriggerApi(APIView):
                 "Authorization: Bearer <token>."
             )
         try:
+            body = request.data if isinstance(request.data, dict) else {}
             scan = services.scan_configuration_webhook_trigger(
-                configuration_id=configuration_id, token=token
+                configuration_id=configuration_id, token=token, ref=body.get("ref") or ""
             )
         except services.WebhookTriggerRefused:
             raise exceptions.NotFound(

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
 from rest_framework.exceptions import ValidationError
 
@@ -46,6 +47,7 @@ from apps.scans.services.configuration_checks import (
 from apps.scans.services.scans import scan_start
 from apps.scans.services.schedule_sync import scan_configuration_schedule_sync
 from apps.targets.models import TargetAsset, TargetGroup
+from apps.targets.refs import ref_validate
 from apps.tools.models import ToolDefinition
 
 NAME_MAX_LENGTH = ScanConfiguration._meta.get_field("name").max_length or 150
@@ -95,8 +97,10 @@ class WebhookTriggerRefused(Exception):
     """The token does not open this URL's configuration (whatever the reason: not told)."""
 
 
-def scan_configuration_webhook_trigger(*, configuration_id: int, token: str) -> Scan:
-    """Start a `webhook` scan of the configuration when `token` is its current webhook token.
+def scan_configuration_webhook_trigger(*, configuration_id: int, token: str, ref: Any = "") -> Scan:
+    """Start a `webhook` scan of the configuration when `token` is its current webhook token,
+    at `ref` (see scan_start; validated only once the token matched, so a caller without it
+    learns nothing).
 
     The SHA-256 of the token is compared in constant time with the stored hash; a missing
     configuration or a webhook turned off costs the same comparison and raises the same
@@ -112,7 +116,13 @@ def scan_configuration_webhook_trigger(*, configuration_id: int, token: str) -> 
     matches = hmac.compare_digest(webhook_token_hash(token).encode(), stored.encode())
     if not (usable and matches) or configuration is None:
         raise WebhookTriggerRefused
-    return scan_start(configuration=configuration, trigger=ScanTrigger.WEBHOOK)
+    if not isinstance(ref, str):
+        raise ValidationError({"ref": ["Give the ref as a string."]})
+    try:
+        ref = ref_validate(ref)
+    except DjangoValidationError as exc:
+        raise ValidationError({"ref": exc.messages}) from exc
+    return scan_start(configuration=configuration, trigger=ScanTrigger.WEBHOOK, ref=ref)
 
 
 def _webhook_token_issue(configuration: ScanConfiguration) -> str:

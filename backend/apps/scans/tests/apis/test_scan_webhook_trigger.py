@@ -153,3 +153,20 @@ def test_triggers_are_rate_limited(hooked, enqueued, monkeypatch):
     blocked = client.post(trigger_url(configuration_id), headers={"X-SecuLite-Token": token})
     assert blocked.status_code == 429
     assert Scan.objects.count() == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_ci_system_can_trigger_a_scan_of_a_pull_request_ref(hooked, enqueued):
+    configuration_id, token = hooked
+    client = APIClient(headers={"X-SecuLite-Token": token})
+
+    response = client.post(trigger_url(configuration_id), {"ref": "refs/pull/7/head"},
+                           format="json")  # fmt: skip
+
+    assert response.status_code == 202, response.json()
+    scan = Scan.objects.get(pk=response.json()["id"])
+    assert (scan.ref, scan.is_default_branch) == ("refs/pull/7/head", False)
+    bad = client.post(trigger_url(configuration_id), {"ref": "-x..y"}, format="json")
+    assert bad.status_code == 400
+    assert "ref" in bad.json()["error"]["fields"]
+    assert Scan.objects.count() == 1
