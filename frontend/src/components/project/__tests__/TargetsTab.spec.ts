@@ -26,6 +26,7 @@ const target: Target = {
   description: '',
   metadata: {},
   has_upload: false,
+  default_branch: '',
   credential_kind: '',
   has_credential: false,
   is_active: true,
