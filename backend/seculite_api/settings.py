@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "apps.tools",
     "apps.scans",
     "apps.findings",
+    "apps.imports",
     "apps.dashboard",
     "apps.notifications",
 ]

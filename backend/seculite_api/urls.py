@@ -20,6 +20,7 @@ api_v1: list[URLPattern | URLResolver] = [
     path("", include("apps.tools.urls")),
     path("", include("apps.scans.urls")),
     path("", include("apps.findings.urls")),
+    path("", include("apps.imports.urls")),
     path("", include("apps.dashboard.urls")),
 ]
 

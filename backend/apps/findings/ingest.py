@@ -4,6 +4,12 @@ normalise → fingerprint → bulk upsert into the project's findings (a few que
 never one per finding) → one FindingOccurrence per sighting. Idempotent: re-ingesting the same
 tool result (a retried task) adds no finding, occurrence or event.
 
+The lifecycle follows the default branch. A scan of another ref (`Scan.is_default_branch`
+False) creates the findings it alone has seen with `on_default_branch` False and refreshes
+those, but never rewrites a finding of the default branch (its location, last sighting) nor
+reopens one: it only records its own sighting. A default-branch sighting puts a finding on the
+default branch.
+
 On PostgreSQL a batch is COPYed into a temporary table and upserted with one
 INSERT … ON CONFLICT, which is an order of magnitude faster than compiling a multi-row INSERT
 (see bench/ingest.py); other databases (the embedded SQLite default) use bulk_create.
@@ -133,6 +139,7 @@ def findings_ingest(
         "last_seen_scan": scan,
         "first_seen_at": now,
         "last_seen_at": now,
+        "on_default_branch": bool(getattr(scan, "is_default_branch", True)),
     }
     result = IngestResult()
     upsert = _upsert_postgres if connection.vendor == "postgresql" else _upsert_orm
@@ -170,7 +177,8 @@ def _ingest_batch(
     result.existing += len(unique) - len(created_ids)
 
     _events_created(ids=created_ids, scan=scan, now=now)
-    result.reopened += findings_reopen(ids=[ids[fp] for fp in reopenable], scan=scan, now=now)
+    if context["on_default_branch"]:  # only the default branch reopens (upserts report none)
+        result.reopened += findings_reopen(ids=[ids[fp] for fp in reopenable], scan=scan, now=now)
     if connection.vendor == "postgresql":
         _occurrences_postgres(ids=ids, unique=unique, tool_result=tool_result, scan=scan, now=now)
     else:
@@ -219,19 +227,25 @@ def _upsert_orm(
     *, unique: dict[str, NormalizedFinding], context: dict[str, Any], project: Any, now: Any
 ) -> Upserted:
     """The upsert through bulk_create, for databases other than PostgreSQL."""
-    existing = dict(
-        Finding.objects.filter(project=project, fingerprint__in=list(unique)).values_list(
-            "fingerprint", "status"
-        )
-    )
+    on_default = context["on_default_branch"]
+    existing = {
+        fingerprint: (pk, status, default)
+        for fingerprint, pk, status, default in Finding.objects.filter(
+            project=project, fingerprint__in=list(unique)
+        ).values_list("fingerprint", "id", "status", "on_default_branch")
+    }
+    # Another ref's scan leaves the default branch's findings as they are.
+    kept = {} if on_default else {fp: row[0] for fp, row in existing.items() if row[2]}
     rows = [
-        _finding_row(fingerprint=fp, normalized=nf, context=context) for fp, nf in unique.items()
+        _finding_row(fingerprint=fp, normalized=nf, context=context)
+        for fp, nf in unique.items()
+        if fp not in kept
     ]
     Finding.objects.bulk_create(
         rows,
         update_conflicts=True,
         unique_fields=["project", "fingerprint"],
-        update_fields=REFRESHED_FIELDS,
+        update_fields=REFRESHED_FIELDS + (["on_default_branch"] if on_default else []),
     )
     ids = {row.fingerprint: row.pk for row in rows}
     if any(pk is None for pk in ids.values()):  # backends that do not return ids on upsert
@@ -240,7 +254,10 @@ def _upsert_orm(
                 "fingerprint", "id"
             )
         )
-    reopenable = {fp: status for fp, status in existing.items() if status in REOPENABLE}
+    ids.update(kept)
+    reopenable = {
+        fp: status for fp, (_, status, _) in existing.items() if on_default and status in REOPENABLE
+    }
     return ids, [fp for fp in unique if fp not in existing], reopenable
 
 
@@ -254,12 +271,29 @@ _COPY_COLUMNS = (
     "file_path", "line_start", "line_end", "url", "http_method", "parameter", "package_name",
     "package_version", "fixed_version", "image", "image_layer", "snippet", "evidence",
     "remediation", "references", "tags", "first_seen_scan_id", "last_seen_scan_id",
-    "first_seen_at", "last_seen_at", "created_at", "updated_at",
+    "first_seen_at", "last_seen_at", "created_at", "updated_at", "on_default_branch",
 )  # fmt: skip
 
 
+def _update_clause(*, on_default_branch: bool) -> str:
+    """The DO UPDATE SET list of the upsert. A default-branch sighting refreshes every
+    REFRESHED_FIELDS column and puts the finding on the default branch; another ref's
+    sighting refreshes only findings that are not on the default branch."""
+    refreshed = {cast(Field, Finding._meta.get_field(name)).column for name in REFRESHED_FIELDS}
+    columns = [column for column in _COPY_COLUMNS if column in refreshed]
+    if on_default_branch:
+        return ", ".join(
+            [*(f'"{c}" = EXCLUDED."{c}"' for c in columns), '"on_default_branch" = TRUE']
+        )
+    return ", ".join(
+        f'"{c}" = CASE WHEN findings_finding.on_default_branch THEN findings_finding."{c}" '
+        f'ELSE EXCLUDED."{c}" END'
+        for c in columns
+    )
+
+
 def _copy_row(fingerprint: str, nf: NormalizedFinding, ids: tuple[Any, ...], now: Any) -> tuple:
-    project_id, tool_id, target_id, scan_id = ids
+    project_id, tool_id, target_id, scan_id, on_default_branch = ids
     evidence = dict(nf.evidence)
     if nf.host:
         evidence.setdefault("host", nf.host)
@@ -278,7 +312,7 @@ def _copy_row(fingerprint: str, nf: NormalizedFinding, ids: tuple[Any, ...], now
         _clip(nf.fixed_version, limits["fixed_version"]), _clip(nf.image, limits["image"]),
         _clip(nf.image_layer, limits["image_layer"]), _clip(nf.snippet, _SNIPPET_LIMIT),
         json.dumps(evidence), nf.remediation, json.dumps(list(nf.references)), "[]",
-        scan_id, scan_id, now, now, now, now,
+        scan_id, scan_id, now, now, now, now, on_default_branch,
     )  # fmt: skip
 
 
@@ -292,11 +326,11 @@ def _upsert_postgres(
     was before this sighting: that is how resolved findings to reopen are found.
     """
     names = ", ".join(f'"{column}"' for column in _COPY_COLUMNS)
-    refreshed = {cast(Field, Finding._meta.get_field(name)).column for name in REFRESHED_FIELDS}
-    updates = ", ".join(f'"{c}" = EXCLUDED."{c}"' for c in _COPY_COLUMNS if c in refreshed)
+    on_default = context["on_default_branch"]
+    updates = _update_clause(on_default_branch=on_default)
     target = context["target"]
     row_ids = (project.pk, context["tool"].pk, target.pk if target else None,
-               context["last_seen_scan"].pk)  # fmt: skip
+               context["last_seen_scan"].pk, on_default)  # fmt: skip
     with connection.cursor() as cursor:
         # Dropped explicitly too: inside an outer transaction ON COMMIT comes too late.
         cursor.execute(f"DROP TABLE IF EXISTS {_STAGE}")
@@ -319,7 +353,7 @@ def _upsert_postgres(
     ids = {fp: pk for fp, pk, _, _ in rows}
     created = [fp for fp, _, inserted, _ in rows if inserted]
     reopenable = {fp: status for fp, _, inserted, status in rows
-                  if not inserted and status in REOPENABLE}  # fmt: skip
+                  if on_default and not inserted and status in REOPENABLE}  # fmt: skip
     return ids, created, reopenable
 
 

@@ -9,6 +9,9 @@ A finding is auto-resolved only by a run that really looked where the finding wa
   nodes, and it is the order users see them in. Scans of one configuration may run at once
   (they are ordered, not serialised): an older one finalising last resolves nothing a newer
   one saw, and an older one reporting a finding late does not reopen what a newer one resolved.
+Only scans of the default branch (`Scan.is_default_branch`) resolve or reopen findings, only
+findings on the default branch, and only the default branch's sightings count as the last one:
+a branch or pull-request scan is compared with the default branch, never changes it.
 A person's triage is never lost: false positives and accepted risks are never touched, and a
 confirmed finding that is auto-resolved comes back confirmed when it is reported again.
 """
@@ -99,7 +102,9 @@ def _analysed(file_path: str, unanalysed: tuple[str, ...]) -> bool:
 
 def findings_auto_resolve(*, scan: Any, results: Iterable[Any]) -> int:
     """Auto-resolve the open findings that `scan`'s runs looked for and no longer report.
-    Returns how many were resolved."""
+    Returns how many were resolved; always 0 for a scan of another ref than the default branch."""
+    if not getattr(scan, "is_default_branch", True):
+        return 0
     now = timezone.now()
     resolved = 0
     for result in results:
@@ -118,6 +123,7 @@ def findings_auto_resolve(*, scan: Any, results: Iterable[Any]) -> int:
                 tool_id=result.tool_id,
                 target_id=result.target_id,
                 status__in=OPEN_STATUSES,
+                on_default_branch=True,
             )
             .exclude(occurrences__tool_result=result)
             .order_by("pk")
@@ -145,7 +151,9 @@ def _resolve(
     if not locked:
         return 0
     # A new statement, so sightings committed before the locks were taken are visible.
-    last = FindingOccurrence.objects.filter(finding_id=OuterRef("pk")).order_by("-scan_id", "-id")
+    last = FindingOccurrence.objects.filter(
+        finding_id=OuterRef("pk"), scan__is_default_branch=True
+    ).order_by("-scan_id", "-id")
     rows = (
         Finding.objects.filter(pk__in=locked)
         .annotate(

@@ -52,6 +52,7 @@ from apps.scans.serializers import (
     ScanDetailSerializer,
     ScanListSerializer,
     ScanLiveStatusSerializer,
+    ScanStartInputSerializer,
     ScanToolResultSerializer,
 )
 from apps.scans.services.scans import scan_cancel, scan_rescan, scan_start
@@ -73,14 +74,27 @@ def _trigger_for(request: Request) -> str:
 
 
 class ScanStartMixin:
-    @extend_schema(parameters=[PROJECT_PK, ID], request=None, responses={202: ScanDetailSerializer})
+    @extend_schema(
+        parameters=[PROJECT_PK, ID],
+        request=ScanStartInputSerializer,
+        responses={202: ScanDetailSerializer},
+    )
     @action(detail=True, methods=["post"], filter_backends=[])
     def start(self, request: Request, project_pk: Any = None, pk: Any = None) -> Response:
-        """Start a scan of this configuration now; answers 202 with the queued scan."""
+        """Start a scan of this configuration now; answers 202 with the queued scan.
+
+        Optional `ref`: the branch, tag or full ref (refs/pull/12/head,
+        refs/merge-requests/3/head) its git targets are checked out at; none means each
+        target's default branch. Only scans of the default branch resolve or reopen findings.
+        """
+        configuration = self.get_object()  # type: ignore[attr-defined]
+        data = ScanStartInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
         scan = scan_start(
-            configuration=self.get_object(),  # type: ignore[attr-defined]
+            configuration=configuration,
             trigger=_trigger_for(request),
             user=request.user,
+            ref=data.validated_data.get("ref", ""),
         )
         return Response(ScanDetailSerializer(scan).data, status=status.HTTP_202_ACCEPTED)
 

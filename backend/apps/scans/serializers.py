@@ -29,6 +29,7 @@ from apps.scans.models import (
 )
 from apps.scans.schedule import configuration_next_run_at, timezone_error
 from apps.targets.models import TargetAsset, TargetGroup
+from apps.targets.refs import ref_validate
 from apps.tools.models import ToolDefinition
 
 MAX_NOTIFY_EMAILS = 20
@@ -247,6 +248,28 @@ class ScanConfigurationOutputSerializer(serializers.ModelSerializer):
 # --- Scans -----------------------------------------------------------------------------------
 
 
+class RefField(serializers.CharField):
+    """A git ref (branch, tag, refs/pull/12/head …) as `git check-ref-format` accepts it."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("max_length", 255)
+        kwargs.setdefault("allow_blank", True)
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data: Any) -> str:
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return ref_validate(super().to_internal_value(data))
+
+
+class ScanStartInputSerializer(serializers.Serializer):
+    ref = RefField(
+        required=False,
+        help_text="Branch, tag or full ref (refs/pull/12/head, refs/merge-requests/3/head) to "
+        "check git targets out at; empty or absent: each target's default branch.",
+    )
+
+
 class UnanalysedItemSerializer(serializers.Serializer):
     path = serializers.CharField(help_text="File (relative to the tree), host, URL or package.")
     reason = serializers.CharField()
@@ -311,12 +334,21 @@ class ScanToolResultSerializer(serializers.ModelSerializer):
             "isolation",
             "raw_output_available",
             "commit_sha",
+            "report_format",
+            "report_name",
         ]
         read_only_fields = fields
         extra_kwargs = {
             "commit_sha": {
                 "help_text": "The commit this tool analysed (git targets); empty otherwise."
-            }
+            },
+            "report_format": {
+                "help_text": "Imported reports: the format named on import (a tool id, sarif or "
+                "generic); empty for runs."
+            },
+            "report_name": {
+                "help_text": "Imported reports: the uploaded file's name (display only)."
+            },
         }
 
     raw_output_available = serializers.SerializerMethodField()
@@ -348,12 +380,26 @@ class ScanListSerializer(serializers.ModelSerializer):
             "current_step",
             "summary",
             "error_message",
+            "ref",
+            "commit_sha",
+            "is_default_branch",
             "created_at",
             "queued_at",
             "started_at",
             "finished_at",
         ]
         read_only_fields = fields
+        extra_kwargs = {
+            "ref": {
+                "help_text": "The branch, tag or full ref the scan looked at, as asked or as its "
+                "only git target's checkout resolved; empty: each target's default branch."
+            },
+            "commit_sha": {"help_text": "The commit the scan looked at, when it has one."},
+            "is_default_branch": {
+                "help_text": "Whether the scan looked at its targets' default branch: only such "
+                "scans resolve and reopen findings."
+            },
+        }
 
 
 class ScanCheckoutSerializer(serializers.Serializer):

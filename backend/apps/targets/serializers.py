@@ -19,6 +19,10 @@ IDENTIFIER_HELP = (
     "name. Ignored for file_upload, where it is set from the uploaded file's name."
 )
 UPLOAD_HELP = "file_upload only: a .zip, .tar, .tar.gz or .tgz archive (multipart request)."
+DEFAULT_BRANCH_HELP = (
+    "The branch whose scans drive the findings' lifecycle (auto-resolve, reopen); scans of "
+    "other refs are compared with it. Empty: the git branch in metadata, else main."
+)
 CREDENTIAL_KIND_HELP = (
     "git_repository only: https_token or ssh_key sets the credential of a private repository "
     "(with credential_secret); an empty string removes it."
@@ -76,6 +80,7 @@ class TargetOutputSerializer(serializers.ModelSerializer):
             "identifier",
             "description",
             "metadata",
+            "default_branch",
             "has_upload",
             "credential_kind",
             "has_credential",
@@ -108,6 +113,9 @@ class TargetCreateSerializer(CredentialInputSerializer):
     metadata = serializers.JSONField(required=False, default=dict, help_text=METADATA_HELP)
     upload = serializers.FileField(required=False, help_text=UPLOAD_HELP)
     is_active = serializers.BooleanField(required=False, default=True)
+    default_branch = serializers.CharField(
+        max_length=255, required=False, allow_blank=True, default="", help_text=DEFAULT_BRANCH_HELP
+    )
 
 
 class TargetUpdateSerializer(CredentialInputSerializer):
@@ -126,6 +134,9 @@ class TargetUpdateSerializer(CredentialInputSerializer):
         required=False, help_text="file_upload only: a new archive replacing the stored one."
     )
     is_active = serializers.BooleanField(required=False)
+    default_branch = serializers.CharField(
+        max_length=255, required=False, allow_blank=True, help_text=DEFAULT_BRANCH_HELP
+    )
 
 
 class TargetGroupOutputSerializer(serializers.ModelSerializer):

@@ -25,6 +25,7 @@ from apps.targets.credentials import (
     validate_credential,
 )
 from apps.targets.models import AssetType, TargetAsset, TargetGroup
+from apps.targets.refs import ref_validate
 from apps.targets.validators import validate_archive_upload, validate_target_spec
 
 DEFAULT_UPLOAD_MAX_BYTES = 200 * 1024 * 1024
@@ -107,6 +108,15 @@ def _credential_fits_url(kind: str, url: str) -> list[str]:
     return []
 
 
+def _default_branch(value: str, errors: dict[str, list[str]]) -> str:
+    """`value` as a valid ref ("" allowed); a field error "default_branch" otherwise."""
+    try:
+        return ref_validate(value)
+    except ValidationError as exc:
+        errors.setdefault("default_branch", []).extend(exc.messages)
+        return ""
+
+
 def _name_taken(project: Project, name: str, exclude_id: int | None = None) -> bool:
     queryset = TargetAsset.objects.filter(project=project, name=name)
     if exclude_id is not None:
@@ -139,6 +149,7 @@ def target_create(
     metadata: dict[str, Any] | None = None,
     upload: UploadedFile | None = None,
     is_active: bool = True,
+    default_branch: str = "",
     credential_kind: str | None = None,
     credential_secret: str | None = None,
     credential_username: str | None = None,
@@ -182,6 +193,7 @@ def target_create(
         )
     except ValidationError as exc:
         _merge(errors, exc)
+    default_branch = _default_branch(default_branch, errors)
     kind = credential[0] if credential is not None else ""
     if "identifier" not in errors and (problems := _credential_fits_url(kind, identifier)):
         errors.setdefault("credential_kind", []).extend(problems)
@@ -198,6 +210,7 @@ def target_create(
         description=description,
         metadata=metadata,
         is_active=is_active,
+        default_branch=default_branch,
         created_by=user,
     )
     if credential is not None:
@@ -217,6 +230,7 @@ def target_update(
     metadata: dict[str, Any] | None = None,
     upload: UploadedFile | None = None,
     is_active: bool | None = None,
+    default_branch: str | None = None,
     credential_kind: str | None = None,
     credential_secret: str | None = None,
     credential_username: str | None = None,
@@ -262,6 +276,8 @@ def target_update(
         )
     except ValidationError as exc:
         _merge(errors, exc)
+    if default_branch is not None:
+        default_branch = _default_branch(default_branch, errors)
     kind = credential[0] if credential is not None else target.credential_kind
     checked = "identifier" not in errors and "credential_kind" not in errors
     if checked and (problems := _credential_fits_url(kind, new_identifier)):
@@ -278,6 +294,8 @@ def target_update(
         target.description = description
     if is_active is not None:
         target.is_active = is_active
+    if default_branch is not None:
+        target.default_branch = default_branch
     target.identifier = new_identifier
     target.metadata = new_metadata
     if credential is not None:

@@ -11,7 +11,7 @@ from django.utils import timezone
 from apps.tools.adapters.base import ToolAdapter
 from apps.tools.adapters.registry import ADAPTERS
 from apps.tools.adapters.runner import run_for_text
-from apps.tools.models import ToolDefinition
+from apps.tools.models import ToolCategory, ToolDefinition
 
 VERSION_TIMEOUT_SECONDS = 60
 
@@ -42,8 +42,9 @@ def tool_probe(adapter: ToolAdapter) -> ToolProbe:
 
 
 def tools_sync(*, adapters: dict[str, ToolAdapter] | None = None) -> list[ToolDefinition]:
-    """Create or update one row per adapter; rows without an adapter become unavailable.
-    The admins' `enabled` switch is never changed here."""
+    """Create or update one row per adapter; rows without an adapter become unavailable,
+    except the IMPORTED rows of report producers (never run, so never checked). The admins'
+    `enabled` switch is never changed here."""
     adapters = ADAPTERS if adapters is None else adapters
     with ThreadPoolExecutor(max_workers=4) as pool:
         probes = {probe.tool_id: probe for probe in pool.map(tool_probe, adapters.values())}
@@ -69,7 +70,9 @@ def tools_sync(*, adapters: dict[str, ToolAdapter] | None = None) -> list[ToolDe
                 },
             )
             rows.append(row)
-        ToolDefinition.objects.exclude(slug__in=list(adapters)).update(
+        ToolDefinition.objects.exclude(slug__in=list(adapters)).exclude(
+            category=ToolCategory.IMPORTED
+        ).update(
             available=False,
             unavailable_reason="No adapter for this tool in this version of SecuLite.",
             last_checked_at=now,

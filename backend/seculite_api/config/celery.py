@@ -50,6 +50,7 @@ CELERY_TASK_ANNOTATIONS = {
 CELERY_TASK_ROUTES = {
     "scans.scan_run": {"queue": "scans"},
     "scans.tool_result_run": {"queue": "scans"},
+    "imports.import_run": {"queue": "scans"},
 }
 CELERY_BEAT_SCHEDULE = {
     "scans-reaper": {

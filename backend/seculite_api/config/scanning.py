@@ -12,6 +12,9 @@ SECULITE_TARGET_DENY = env.list("SECULITE_TARGET_DENY", default=[])
 # Uploaded archives: uncompressed size and file count limits on extraction.
 SECULITE_EXTRACT_MAX_BYTES = env.int("SECULITE_EXTRACT_MAX_BYTES", default=1024**3)
 SECULITE_EXTRACT_MAX_FILES = env.int("SECULITE_EXTRACT_MAX_FILES", default=50_000)
+# Largest report a user may import (POST /api/v1/projects/{id}/imports/); nginx allows it on
+# that path plus the multipart envelope (nginx/seculite-env.sh).
+SECULITE_IMPORT_MAX_BYTES = env.int("SECULITE_IMPORT_MAX_BYTES", default=1024**3)
 # Largest raw tool output kept per tool run.
 SECULITE_TOOL_OUTPUT_MAX_BYTES = env.int("SECULITE_TOOL_OUTPUT_MAX_BYTES", default=512 * 1024**2)
 # The longest `tool_timeout_seconds` a configuration may set. Celery's task time limits, the

@@ -11,22 +11,20 @@ from __future__ import annotations
 import logging
 import tempfile
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.core.files import File
 from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from apps.common.redact import tool_error_for_users
 from apps.findings.ingest import findings_ingest
 from apps.findings.lifecycle import config_digest, findings_auto_resolve
 from apps.findings.models import Finding, FindingOccurrence, Severity
-from apps.findings.secrets import SecretMasker, redact_file
+from apps.findings.secrets import SecretMasker
 from apps.scans.models import (
     SCAN_FINAL_STATUSES,
     Scan,
@@ -43,6 +41,8 @@ from apps.scans.services.checkouts import (
     checkouts_sweep,
 )
 from apps.scans.services.scans import TOOL_RESULT_FINAL
+from apps.scans.services.tool_results import tool_result_finish as _finish
+from apps.scans.services.tool_results import tool_result_keep_raw_output as _keep_raw_output
 from apps.targets.preparation import TargetPreparationError, prepare_target
 from apps.tools.adapters.base import ToolOutputError
 from apps.tools.adapters.registry import ADAPTERS
@@ -94,18 +94,6 @@ def _cancel_probe(scan_id: int) -> Callable[[], bool]:
         return bool(last["cancelled"])
 
     return should_cancel
-
-
-def _finish(result: ScanToolResult, status: str, **fields: Any) -> None:
-    result.status = status
-    result.finished_at = timezone.now()
-    if result.started_at:
-        result.duration_ms = int((result.finished_at - result.started_at).total_seconds() * 1000)
-    for name, value in fields.items():
-        setattr(result, name, value)
-    # Members read this message: no worker paths, no reply from a URL an override named.
-    result.error_message = tool_error_for_users(result)
-    result.save()
 
 
 def tool_result_run(*, result_id: int) -> None:
@@ -303,22 +291,6 @@ def _run_and_ingest(result: ScanToolResult) -> None:
         _finish(result, status, findings_count=ingested.total, **common)
 
 
-def _keep_raw_output(
-    result: ScanToolResult, output_path: Path, name: str, secret_values: Iterable[str] = ()
-) -> None:
-    """Keep the tool's raw output with hard-coded secrets rewritten out of it: key blocks and
-    token shapes always, and once ingestion has run the values the findings were masked of
-    (replacing the copy kept before)."""
-    if not output_path.exists():
-        return
-    masked = output_path.with_name(output_path.name + ".kept")
-    redact_file(output_path, masked, secret_values)
-    if result.raw_output:
-        result.raw_output.delete(save=False)
-    with open(masked, "rb") as raw:
-        result.raw_output.save(name, File(raw), save=False)
-
-
 _VERSIONS: dict[str, str] = {}
 
 
@@ -380,7 +352,8 @@ def scan_finalize(*, scan_id: int) -> Scan:
         if any(r.status not in TOOL_RESULT_FINAL for r in results):
             return scan
         resolved = 0
-        if scan.status == ScanStatus.RUNNING:
+        # Only a scan of the default branch resolves findings; other refs are compared.
+        if scan.status == ScanStatus.RUNNING and scan.is_default_branch:
             resolved = findings_auto_resolve(scan=scan, results=results)
         scan.summary = scan_summary(scan=scan, auto_resolved=resolved)
         if scan.status == ScanStatus.RUNNING:

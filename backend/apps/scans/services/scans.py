@@ -20,6 +20,7 @@ from apps.scans.models import (
     ToolResultStatus,
 )
 from apps.targets.models import AssetType, TargetAsset
+from apps.targets.refs import ref_short_name, ref_validate, target_default_branch
 
 TOOL_RESULT_FINAL = (
     ToolResultStatus.COMPLETED,
@@ -53,6 +54,7 @@ def configuration_snapshot(configuration: ScanConfiguration) -> dict[str, Any]:
                 "asset_type": target.asset_type,
                 "identifier": target.identifier,
                 "metadata": target.metadata,
+                "default_branch": target_default_branch(target),
             }
             for target in _configuration_targets(configuration)
         ],
@@ -70,12 +72,34 @@ def configuration_snapshot(configuration: ScanConfiguration) -> dict[str, Any]:
     }
 
 
+def is_default_branch(*, ref: str, targets: list[dict[str, Any]]) -> bool:
+    """Whether a scan of `ref` looks at the default branch of each of its git `targets`
+    (snapshot entries); no ref means the default branch. Other targets have no refs."""
+    if not ref:
+        return True
+    return all(
+        ref_short_name(ref) == target["default_branch"]
+        for target in targets
+        if target["asset_type"] == AssetType.GIT_REPOSITORY
+    )
+
+
 def scan_start(
-    *, configuration: ScanConfiguration, trigger: str = ScanTrigger.MANUAL, user: Any = None
+    *,
+    configuration: ScanConfiguration,
+    trigger: str = ScanTrigger.MANUAL,
+    user: Any = None,
+    ref: str = "",
 ) -> Scan:
     """Create a scan of `configuration` with one pending result per (tool, target) the tool
-    supports, and enqueue it on the `scans` queue once the transaction commits."""
+    supports, and enqueue it on the `scans` queue once the transaction commits.
+
+    `ref` (a branch, tag or full ref such as refs/pull/12/head; "" for each target's default
+    branch) is where git targets are checked out; a scan of another ref than the default
+    branch is compared with it and never changes the findings' lifecycle."""
+    ref = ref_validate(ref)
     snapshot = configuration_snapshot(configuration)
+    snapshot["ref"] = ref  # as asked, so a re-run asks the same
     if not snapshot["targets"]:
         raise ServiceError("The configuration has no active targets.", code="no_targets")
     tools = [tool for tool in snapshot["tools"] if tool["enabled"]]
@@ -111,6 +135,8 @@ def scan_start(
             deadline_at=now + timedelta(seconds=deadline),
             configuration_snapshot=snapshot,
             current_step="Queued",
+            ref=ref,
+            is_default_branch=is_default_branch(ref=ref, targets=snapshot["targets"]),
         )
         ScanToolResult.objects.bulk_create(
             ScanToolResult(
@@ -154,7 +180,14 @@ def scan_cancel(*, scan: Scan) -> Scan:
 
 
 def scan_rescan(*, scan: Scan, user: Any = None, trigger: str = ScanTrigger.MANUAL) -> Scan:
-    """Start the scan's configuration again, with its current settings."""
+    """Start the scan's configuration again, with its current settings, at the ref the scan
+    was asked for (not the one its checkout resolved: a default-branch scan stays one)."""
     if scan.configuration is None:
         raise ServiceError("The configuration of this scan was deleted.", code="no_configuration")
-    return scan_start(configuration=scan.configuration, trigger=trigger, user=user)
+    asked = (scan.configuration_snapshot or {}).get("ref", scan.ref)
+    return scan_start(
+        configuration=scan.configuration,
+        trigger=trigger,
+        user=user,
+        ref=asked if isinstance(asked, str) else "",
+    )

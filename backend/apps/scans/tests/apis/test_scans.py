@@ -177,6 +177,8 @@ def test_detail_shows_tool_results_and_snapshot(client_for, scans):
             "isolation": "",
             "raw_output_available": False,
             "commit_sha": "",
+            "report_format": "",
+            "report_name": "",
         }
     ]
     for field in (
