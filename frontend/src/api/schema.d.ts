@@ -495,6 +495,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/imports/formats/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Every report format an import accepts, with what each expects. */
+        get: operations["imports_formats_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/imports/formats/generic/schema/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The JSON Schema (draft 2020-12) of the SecuLite generic report format. */
+        get: operations["imports_formats_generic_schema_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/organizations/": {
         parameters: {
             query?: never;
@@ -658,6 +692,26 @@ export interface paths {
         patch: operations["projects_partial_update"];
         trace?: never;
     };
+    "/api/v1/projects/{project_pk}/imports/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * @description Import a report: answers 202 with the queued scan (trigger `import`) to poll; the
+         *     worker reads the report and ends the scan like a run.
+         */
+        post: operations["projects_imports_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/projects/{project_pk}/members/": {
         parameters: {
             query?: never;
@@ -758,7 +812,13 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** @description Start a scan of this configuration now; answers 202 with the queued scan. */
+        /**
+         * @description Start a scan of this configuration now; answers 202 with the queued scan.
+         *
+         *     Optional `ref`: the branch, tag or full ref (refs/pull/12/head,
+         *     refs/merge-requests/3/head) its git targets are checked out at; none means each
+         *     target's default branch. Only scans of the default branch resolve or reopen findings.
+         */
         post: operations["projects_scan_configurations_start_create"];
         delete?: never;
         options?: never;
@@ -1188,9 +1248,10 @@ export interface components {
          *     * `dast` - Dynamic analysis
          *     * `tls` - TLS
          *     * `network` - Network
+         *     * `imported` - Imported reports
          * @enum {string}
          */
-        CategoryEnum: "sast" | "sca" | "secrets" | "iac" | "image" | "dast" | "tls" | "network";
+        CategoryEnum: "sast" | "sca" | "secrets" | "iac" | "image" | "dast" | "tls" | "network" | "imported";
         /**
          * @description * `high` - High
          *     * `medium` - Medium
@@ -1437,6 +1498,55 @@ export interface components {
             tool_isolation: {
                 [key: string]: unknown;
             };
+        };
+        ImportFormat: {
+            /** @description The value of `format` in an import. */
+            id: string;
+            name: string;
+            /** @description The tool this format belongs to; null for SARIF and generic. */
+            tool: string | null;
+            /** @description JSON, JSON Lines, XML or SARIF 2.1.0. */
+            media: string;
+            /** @description What the report is and how to produce it. */
+            description: string;
+            /** @description generic only: its JSON Schema. */
+            schema_url?: string;
+        };
+        ImportInputRequest: {
+            /**
+             * Format: binary
+             * @description The report, as the tool wrote it (up to SECULITE_IMPORT_MAX_BYTES).
+             */
+            file: string;
+            /** @description A format id from GET /api/v1/imports/formats/. */
+            format: string;
+            /**
+             * Format: int64
+             * @description Id of a target of the project.
+             */
+            target?: number;
+            /** @description Instead of `target`: the target with this name, created when missing. */
+            target_name?: string;
+            /**
+             * @description With target_name: its type.
+             *
+             *     * `git_repository` - Git repository
+             *     * `codebase_path` - Local codebase path
+             *     * `url` - URL
+             *     * `container_image` - Container image
+             *     * `file_upload` - Uploaded archive
+             *     * `ip_range` - IP address or CIDR range
+             *     * `domain` - Domain
+             */
+            target_type?: components["schemas"]["TargetTypeEnum"];
+            /** @description With target_name, for a new target: its URL, path, image, range or domain. */
+            target_identifier?: string;
+            /** @description The branch, tag or pull/merge request ref the report is about (e.g. refs/pull/12/head); empty: the target's default branch. */
+            ref?: string;
+            /** @description The commit, 7 to 64 hex digits. */
+            commit?: string;
+            /** @description The tool's version. */
+            tool_version?: string;
         };
         InvitationAcceptRequest: {
             token: string;
@@ -1866,6 +1976,8 @@ export interface components {
              */
             upload?: string;
             is_active?: boolean;
+            /** @description The branch whose scans drive the findings' lifecycle (auto-resolve, reopen); scans of other refs are compared with it. Empty: the git branch in metadata, else main. */
+            default_branch?: string;
         };
         /** @description Only `enabled` can change; any other field is refused rather than silently ignored. */
         PatchedToolUpdateRequest: {
@@ -2067,6 +2179,12 @@ export interface components {
             readonly current_step: string;
             readonly summary: unknown;
             readonly error_message: string;
+            /** @description The branch, tag or full ref the scan looked at, as asked or as its only git target's checkout resolved; empty: each target's default branch. */
+            readonly ref: string;
+            /** @description The commit the scan looked at, when it has one. */
+            readonly commit_sha: string;
+            /** @description Whether the scan looked at its targets' default branch: only such scans resolve and reopen findings. */
+            readonly is_default_branch: boolean;
             /** Format: date-time */
             readonly created_at: string;
             /** Format: date-time */
@@ -2093,6 +2211,12 @@ export interface components {
             readonly current_step: string;
             readonly summary: unknown;
             readonly error_message: string;
+            /** @description The branch, tag or full ref the scan looked at, as asked or as its only git target's checkout resolved; empty: each target's default branch. */
+            readonly ref: string;
+            /** @description The commit the scan looked at, when it has one. */
+            readonly commit_sha: string;
+            /** @description Whether the scan looked at its targets' default branch: only such scans resolve and reopen findings. */
+            readonly is_default_branch: boolean;
             /** Format: date-time */
             readonly created_at: string;
             /** Format: date-time */
@@ -2143,6 +2267,10 @@ export interface components {
             /** Format: date-time */
             readonly finished_at: string | null;
         };
+        ScanStartInputRequest: {
+            /** @description Branch, tag or full ref (refs/pull/12/head, refs/merge-requests/3/head) to check git targets out at; empty or absent: each target's default branch. */
+            ref?: string;
+        };
         /**
          * @description * `pending` - Pending
          *     * `queued` - Queued
@@ -2179,15 +2307,20 @@ export interface components {
             readonly raw_output_available: boolean;
             /** @description The commit this tool analysed (git targets); empty otherwise. */
             readonly commit_sha: string;
+            /** @description Imported reports: the format named on import (a tool id, sarif or generic); empty for runs. */
+            readonly report_format: string;
+            /** @description Imported reports: the uploaded file's name (display only). */
+            readonly report_name: string;
         };
         /**
          * @description * `manual` - Manual
          *     * `scheduled` - Scheduled
          *     * `api` - API
          *     * `webhook` - Webhook
+         *     * `import` - Import
          * @enum {string}
          */
-        ScanTriggerEnum: "manual" | "scheduled" | "api" | "webhook";
+        ScanTriggerEnum: "manual" | "scheduled" | "api" | "webhook" | "import";
         /**
          * @description * `manual` - Manual
          *     * `once` - Once at a date and time
@@ -2263,6 +2396,11 @@ export interface components {
             upload?: string;
             /** @default true */
             is_active: boolean;
+            /**
+             * @description The branch whose scans drive the findings' lifecycle (auto-resolve, reopen); scans of other refs are compared with it. Empty: the git branch in metadata, else main.
+             * @default
+             */
+            default_branch: string;
         };
         TargetGroupCreateRequest: {
             name: string;
@@ -2296,6 +2434,7 @@ export interface components {
             readonly identifier: string;
             readonly description: string;
             readonly metadata: unknown;
+            readonly default_branch: string;
             readonly has_upload: boolean;
             readonly credential_kind: string;
             /** @description Whether a credential is set; the secret itself is never returned. */
@@ -2312,6 +2451,17 @@ export interface components {
             readonly name: string;
             readonly asset_type: components["schemas"]["AssetTypeEnum"];
         };
+        /**
+         * @description * `git_repository` - Git repository
+         *     * `codebase_path` - Local codebase path
+         *     * `url` - URL
+         *     * `container_image` - Container image
+         *     * `file_upload` - Uploaded archive
+         *     * `ip_range` - IP address or CIDR range
+         *     * `domain` - Domain
+         * @enum {string}
+         */
+        TargetTypeEnum: "git_repository" | "codebase_path" | "url" | "container_image" | "file_upload" | "ip_range" | "domain";
         ToolOutput: {
             readonly id: number;
             readonly slug: string;
@@ -3327,6 +3477,47 @@ export interface operations {
             };
         };
     };
+    imports_formats_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportFormat"][];
+                };
+            };
+        };
+    };
+    imports_formats_generic_schema_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description JSON Schema */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
     organizations_list: {
         parameters: {
             query?: {
@@ -3748,6 +3939,31 @@ export interface operations {
             };
         };
     };
+    projects_imports_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project_pk: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["ImportInputRequest"];
+            };
+        };
+        responses: {
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScanDetail"];
+                };
+            };
+        };
+    };
     projects_members_list: {
         parameters: {
             query?: {
@@ -4077,7 +4293,13 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["ScanStartInputRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["ScanStartInputRequest"];
+                "multipart/form-data": components["schemas"]["ScanStartInputRequest"];
+            };
+        };
         responses: {
             202: {
                 headers: {
@@ -4124,8 +4346,9 @@ export interface operations {
                  *     * `scheduled` - Scheduled
                  *     * `api` - API
                  *     * `webhook` - Webhook
+                 *     * `import` - Import
                  */
-                trigger?: ("api" | "manual" | "scheduled" | "webhook")[];
+                trigger?: ("api" | "import" | "manual" | "scheduled" | "webhook")[];
             };
             header?: never;
             path: {
@@ -4478,8 +4701,9 @@ export interface operations {
                  *     * `scheduled` - Scheduled
                  *     * `api` - API
                  *     * `webhook` - Webhook
+                 *     * `import` - Import
                  */
-                trigger?: ("api" | "manual" | "scheduled" | "webhook")[];
+                trigger?: ("api" | "import" | "manual" | "scheduled" | "webhook")[];
             };
             header?: never;
             path?: never;
@@ -4647,8 +4871,9 @@ export interface operations {
                  *     * `dast` - Dynamic analysis
                  *     * `tls` - TLS
                  *     * `network` - Network
+                 *     * `imported` - Imported reports
                  */
-                category?: "dast" | "iac" | "image" | "network" | "sast" | "sca" | "secrets" | "tls";
+                category?: "dast" | "iac" | "image" | "imported" | "network" | "sast" | "sca" | "secrets" | "tls";
                 enabled?: boolean;
                 /** @description Which field to use when ordering the results. */
                 ordering?: string;

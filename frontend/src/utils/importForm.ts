@@ -2,8 +2,13 @@
 // guessed from the file's name so the common cases need one click less.
 import type { ImportFormat, ImportInput } from '@/api/imports'
 import type { AssetType } from '@/api/types'
+import { TARGET_SPECS } from '@/utils/targetForm'
 
 export const NEW_TARGET = 'new' as const
+
+/** Types an import can create a target of: an uploaded archive is created with its archive on
+ * the targets page first. */
+export const IMPORT_TARGET_TYPES = (Object.keys(TARGET_SPECS) as AssetType[]).filter((type) => !TARGET_SPECS[type].upload)
 
 export interface ImportForm {
   file: File | null
@@ -39,7 +44,12 @@ export function importInput(form: ImportForm): { errors: Record<string, string> 
   else if (form.file.size === 0) errors.file = 'This file is empty.'
   if (!form.format) errors.format = 'Choose the format of the report.'
   if (form.target === null) errors.target = 'Choose a target, or “New target”.'
-  else if (form.target === NEW_TARGET && !form.targetName.trim()) errors.target_name = 'Name the new target.'
+  else if (form.target === NEW_TARGET) {
+    if (!form.targetName.trim()) errors.target_name = 'Name the new target.'
+    if (TARGET_SPECS[form.targetType].identifier && !form.targetIdentifier.trim()) {
+      errors.target_identifier = 'Required for a new target.'
+    }
+  }
   if (Object.keys(errors).length || !form.file || !form.format || form.target === null) return { errors }
   return {
     input: {

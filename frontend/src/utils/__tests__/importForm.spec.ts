@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest'
 
 import type { ImportFormat } from '@/api/imports'
-import { NEW_TARGET, emptyImportForm, formatBytes, guessFormat, importInput } from '@/utils/importForm'
+import { IMPORT_TARGET_TYPES, NEW_TARGET, emptyImportForm, formatBytes, guessFormat, importInput } from '@/utils/importForm'
 
 const format = (id: string): ImportFormat => ({ id, name: id, tool: id, media: 'JSON', description: '' })
 const FORMATS = ['semgrep', 'bandit', 'trivy', 'zap', 'sarif', 'generic'].map(format)
@@ -17,15 +17,23 @@ describe('importInput', () => {
       },
     })
     const empty = { ...emptyImportForm(), file: new File([], 'x.json'), format: 'semgrep', target: NEW_TARGET }
-    expect(importInput(empty)).toEqual({ errors: { file: 'This file is empty.', target_name: 'Name the new target.' } })
+    expect(importInput(empty)).toEqual({
+      errors: { file: 'This file is empty.', target_name: 'Name the new target.', target_identifier: 'Required for a new target.' },
+    })
   })
 
   it('builds the upload for a new target', () => {
     const file = new File(['{}'], 'r.json')
-    const form = { ...emptyImportForm(), file, format: 'generic', target: NEW_TARGET, targetName: 'api', targetType: 'url' as const, ref: 'main' }
+    const form = { ...emptyImportForm(), file, format: 'generic', target: NEW_TARGET, targetName: 'api', targetType: 'url' as const, targetIdentifier: 'https://api.example.com/', ref: 'main' }
     expect(importInput(form)).toEqual({
-      input: { file, format: 'generic', target: { kind: 'new', name: 'api', type: 'url', identifier: '' }, ref: 'main', commit: '', toolVersion: '' },
+      input: { file, format: 'generic', target: { kind: 'new', name: 'api', type: 'url', identifier: 'https://api.example.com/' }, ref: 'main', commit: '', toolVersion: '' },
     })
+  })
+
+  it('creates no uploaded-archive target (it needs its archive first)', () => {
+    expect(IMPORT_TARGET_TYPES).toContain('git_repository')
+    expect(IMPORT_TARGET_TYPES).toContain('url')
+    expect(IMPORT_TARGET_TYPES).not.toContain('file_upload')
   })
 })
 

@@ -107,6 +107,9 @@ describe('ImportReportModal', () => {
     const name = $<HTMLInputElement>('#import-target-name')!
     name.value = 'shop-api'
     name.dispatchEvent(new Event('input'))
+    const identifier = $<HTMLInputElement>('#import-target-identifier')!
+    identifier.value = 'https://git.example.com/acme/shop.git'
+    identifier.dispatchEvent(new Event('input'))
     const ref = $<HTMLInputElement>('#import-ref')!
     ref.value = 'feature/login'
     ref.dispatchEvent(new Event('input'))
@@ -114,7 +117,7 @@ describe('ImportReportModal', () => {
 
     const [project, input] = vi.mocked(importsApi.importReport).mock.calls[0]!
     expect(project).toBe(4)
-    expect(input).toMatchObject({ format: 'semgrep', target: { kind: 'new', name: 'shop-api', type: 'git_repository' }, ref: 'feature/login' })
+    expect(input).toMatchObject({ format: 'semgrep', target: { kind: 'new', name: 'shop-api', type: 'git_repository', identifier: 'https://git.example.com/acme/shop.git' }, ref: 'feature/login' })
     expect(input.file.name).toBe('semgrep.json')
     expect(push).toHaveBeenCalledWith('/scans/77')
     wrapper.unmount()
