@@ -299,7 +299,9 @@ def nginx_t(nginx: str, conf: Path, tmp_path: Path) -> subprocess.CompletedProce
 def test_nginx_t_passes_on_the_configuration_stack_sh_renders(nginx: str, tmp_path: Path) -> None:
     result = run(
         [STACK_SH, "nginx-config"],
-        env=stack_env(tmp_path, SECULITE_UPLOAD_MAX_BYTES="5242880"),
+        env=stack_env(
+            tmp_path, SECULITE_UPLOAD_MAX_BYTES="5242880", SECULITE_IMPORT_MAX_BYTES="7340032"
+        ),
         timeout=600,
     )
     assert result.returncode == 0, result.stdout + result.stderr
@@ -317,6 +319,10 @@ def test_nginx_t_passes_on_the_configuration_stack_sh_renders(nginx: str, tmp_pa
     assert "try_files $uri $uri/ /index.html;" in app
     # The upload limit follows SECULITE_UPLOAD_MAX_BYTES, with room for the multipart envelope.
     assert f"client_max_body_size {5242880 + 1048576};" in site
+    # Report imports get their own, larger limit on their path only.
+    imports = app.split("location ~ ^/api/v1/projects/[0-9]+/imports/$ {", 1)[1].split("}")[0]
+    assert f"client_max_body_size {7340032 + 1048576};" in imports
+    assert "proxy_pass http://seculite_backend;" in imports
     assert "server 127.0.0.1:8001;" in site
     assert "listen 127.0.0.1:8080 default_server;" in site
     assert not (conf.parent / "conf.d" / "seculite-tls.conf").exists()
@@ -382,5 +388,6 @@ done
     assert "root /usr/share/nginx/html;" in app and "alias /var/www/django_static/;" in app
     assert "return 301 https://$host$request_uri;" in site  # port 443 needs no suffix
     assert f"client_max_body_size {209715200 + 1048576};" in site
+    assert f"client_max_body_size {1073741824 + 1048576};" in app  # the imports path
     checked = nginx_t(nginx, etc / "nginx.conf", tmp_path)
     assert checked.returncode == 0, checked.stderr

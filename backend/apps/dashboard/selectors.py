@@ -57,7 +57,9 @@ def _caller_timezone(user: Any) -> zoneinfo.ZoneInfo:
 
 
 def _visible_findings(user: Any) -> QuerySet[Finding]:
-    return Finding.objects.filter(project_id__in=project_ids_for_user(user))
+    """The findings the counts cover: on the default branch of a project `user` can see
+    (what only branch or pull-request scans have seen is compared, not counted)."""
+    return Finding.objects.filter(project_id__in=project_ids_for_user(user), on_default_branch=True)
 
 
 def _daily_counts(

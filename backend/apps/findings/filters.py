@@ -55,6 +55,11 @@ class FindingFilter(django_filters.FilterSet):
     )
     first_seen_scan = IdFilter(field_name="first_seen_scan_id", label="New in this scan id.")
     resolved_in_scan = IdFilter(field_name="resolved_in_scan_id", label="Resolved by this scan id.")
+    on_default_branch = django_filters.TypedChoiceFilter(
+        choices=[("true", "true"), ("false", "false")],
+        coerce=lambda value: value == "true",
+        label="true: findings on the default branch; false: seen only by scans of other refs.",
+    )
 
     class Meta:
         model = Finding
@@ -75,6 +80,7 @@ class FindingFilter(django_filters.FilterSet):
             "scan",
             "first_seen_scan",
             "resolved_in_scan",
+            "on_default_branch",
         ]
 
     def filter_tool(self, queryset: QuerySet[Finding], name: str, value: str) -> QuerySet[Finding]:

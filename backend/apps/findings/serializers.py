@@ -60,6 +60,7 @@ class FindingListSerializer(serializers.ModelSerializer):
             "severity_rank",
             "confidence",
             "status",
+            "on_default_branch",
             "tool",
             "rule_id",
             "target",
@@ -81,6 +82,12 @@ class FindingListSerializer(serializers.ModelSerializer):
             "tags",
         ]
         read_only_fields = fields
+        extra_kwargs = {
+            "on_default_branch": {
+                "help_text": "False while only scans of other refs (branches, pull requests) "
+                "have seen the finding: such findings are compared, not counted."
+            }
+        }
 
 
 class FindingDetailSerializer(FindingListSerializer):

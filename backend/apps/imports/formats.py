@@ -27,7 +27,9 @@ class ImportFormat:
     """One importable format. `markers`: sets of key paths ("key", "key[].sub", "[].sub") of
     which one whole set is found in a report of this format; `family`: formats sharing one
     layout (Trivy's filesystem and image reports); `sarif_drivers`: lower-case SARIF
-    `tool.driver.name`s of the tool; `empty_ok`: an empty file is a valid report."""
+    `tool.driver.name`s of the tool; `empty_ok`: an empty file is a valid report;
+    `secret_paths`: where (ijson prefixes) the report holds the raw values of the secrets it
+    found, so they are rewritten out of the kept report (a run finds them in the tree)."""
 
     id: str
     name: str
@@ -39,6 +41,7 @@ class ImportFormat:
     family: str = ""
     sarif_drivers: tuple[str, ...] = ()
     empty_ok: bool = False
+    secret_paths: tuple[str, ...] = ()
     schema_url: str | None = None
 
     @property
@@ -141,7 +144,7 @@ ADAPTER_FORMATS: dict[str, ImportFormat] = {
         _adapter(
             "gitleaks", "Gitleaks JSON", "JSON",
             "Output of `gitleaks detect --report-format json --report-path FILE`.",
-            markers=_m("[].RuleID"), sarif_drivers=("gitleaks",),
+            markers=_m("[].RuleID"), sarif_drivers=("gitleaks",), secret_paths=("item.Secret",),
         ),
         _adapter(
             "wapiti", "Wapiti JSON", "JSON", "Output of `wapiti -f json -o FILE`.",

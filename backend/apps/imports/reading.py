@@ -4,6 +4,7 @@ and by the worker (to parse)."""
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +24,8 @@ from apps.tools.adapters.registry import ADAPTERS
 from apps.tools.adapters.sarif import parse_sarif
 
 _DRIVERS = "runs.item.tool.driver.name"
+# What tools write in place of a secret they were told not to show (gitleaks --redact).
+_PLACEHOLDERS = frozenset({"REDACTED"})
 
 
 class ReportRejected(Exception):
@@ -176,6 +179,22 @@ def _check_sarif_drivers(path: Path, *, fmt: ImportFormat, tool_slug: str, asset
                 f"The SARIF log holds runs of several tools ({others}); import each tool's "
                 "report on its own."
             )
+
+
+def report_secret_values(path: Path, format_id: str) -> set[str]:
+    """The raw secret values a report of `format_id` holds where its format keeps them (read
+    in ijson's C backend); empty for other formats or an unreadable report."""
+    import ijson
+
+    fmt = import_format_get(format_id)
+    values: set[str] = set()
+    for prefix in fmt.secret_paths if fmt else ():
+        # The values read before an error are still rewritten.
+        with path.open("rb") as handle, contextlib.suppress(ijson.JSONError):
+            for value in ijson.items(handle, prefix):
+                if isinstance(value, str) and value and value not in _PLACEHOLDERS:
+                    values.add(value)
+    return values
 
 
 def imported_tool_slug(name: str) -> str:

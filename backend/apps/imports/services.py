@@ -38,6 +38,7 @@ from apps.imports.reading import (
     imported_tool_slug,
     report_producer,
     report_reader,
+    report_secret_values,
 )
 from apps.projects.models import Project
 from apps.scans import limits
@@ -436,7 +437,8 @@ def _read_and_ingest(result: ScanToolResult) -> None:
             # The stored upload is replaced by its redacted copy whatever the outcome; the
             # values the findings were masked of are rewritten out of it too.
             raw_name = Path(result.raw_output.name).name
-            tool_result_keep_raw_output(result, path, raw_name, masker.values)
+            secrets = masker.values | report_secret_values(path, result.report_format)
+            tool_result_keep_raw_output(result, path, raw_name, secrets)
             result.save(update_fields=["raw_output", "updated_at"])
 
 

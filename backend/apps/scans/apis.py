@@ -36,6 +36,8 @@ from apps.common.roles import ProjectRole
 from apps.common.viewsets import ProjectScopedReadViewSet, ProjectScopedViewSet
 from apps.projects.selectors import project_get_for_user
 from apps.scans import services
+from apps.scans.compare import scan_compare
+from apps.scans.compare_serializers import ScanCompareQuerySerializer, ScanCompareSerializer
 from apps.scans.filters import ScanConfigurationFilter, ScanFilter
 from apps.scans.models import Scan, ScanConfiguration, ScanToolResult, ScanTrigger
 from apps.scans.selectors import (
@@ -55,7 +57,7 @@ from apps.scans.serializers import (
     ScanStartInputSerializer,
     ScanToolResultSerializer,
 )
-from apps.scans.services.scans import scan_cancel, scan_rescan, scan_start
+from apps.scans.services.scans import TOOL_RESULT_FINAL, scan_cancel, scan_rescan, scan_start
 
 PROJECT_PK = OpenApiParameter("project_pk", int, OpenApiParameter.PATH, description="Project id.")
 ID = OpenApiParameter("id", int, OpenApiParameter.PATH)
@@ -260,6 +262,31 @@ class ScanViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         )
         return Response(ScanDetailSerializer(scan).data, status=status.HTTP_202_ACCEPTED)
 
+    @extend_schema(
+        parameters=[ID, ScanCompareQuerySerializer],
+        responses={
+            200: ScanCompareSerializer,
+            400: OpenApiResponse(
+                description="An invalid ref or limit, or a base scan of another project."
+            ),
+            404: OpenApiResponse(description="The scan or the base scan is out of reach."),
+        },
+    )
+    @action(detail=True, methods=["get"], filter_backends=[], pagination_class=None)
+    def compare(self, request: Request, pk: Any = None) -> Response:
+        """Which findings are new, fixed and unchanged relative to a base: a ref (the latest
+        completed scan of that ref sharing a target with this one) or a scan id. New findings
+        exclude those triaged as false positive or accepted risk."""
+        query = ScanCompareQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        comparison = scan_compare(
+            scan=self.get_object(),
+            base=query.validated_data.get("base"),
+            user=request.user,
+            limit=query.validated_data["limit"],
+        )
+        return Response(ScanCompareSerializer(comparison).data)
+
     @extend_schema(parameters=[ID], responses=ScanToolResultSerializer(many=True))
     @action(
         detail=True,
@@ -287,7 +314,9 @@ class ScanViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         """Download one tool run's raw output, exactly as the tool wrote it."""
         scan = self.get_object()
         result = ScanToolResult.objects.filter(scan=scan, pk=result_id).first()
-        if result is None or not result.raw_output:
+        # Not while the result runs: an import's upload is kept as it came until the worker
+        # has rewritten the secrets out of it.
+        if result is None or not result.raw_output or result.status not in TOOL_RESULT_FINAL:
             raise Http404
         return FileResponse(
             result.raw_output.open("rb"),

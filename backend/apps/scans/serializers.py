@@ -403,8 +403,13 @@ class ScanListSerializer(serializers.ModelSerializer):
 
 
 class ScanCheckoutSerializer(serializers.Serializer):
-    ref = serializers.CharField(help_text="Branch or tag name, commit hash, HEAD or file name.")
-    ref_type = serializers.CharField(help_text="branch, tag, commit, default or archive.")
+    ref = serializers.CharField(
+        help_text="Branch or tag name, full ref (refs/pull/12/head), commit hash, file name; "
+        "for the remote's default branch its name (HEAD when the remote does not say)."
+    )
+    ref_type = serializers.CharField(
+        help_text="branch, tag, ref (a full ref), commit, default, archive or path."
+    )
     commit = serializers.CharField(help_text="The commit every tool of the scan analysed.")
     sha256 = serializers.CharField(required=False, help_text="Archives: the file's digest.")
 

@@ -9,13 +9,16 @@
 - Anything that goes wrong on the wire tells the user only "could not reach the repository",
   the same for a closed port, an open port that speaks no git, a timeout or refused
   credentials, so a fetch cannot serve as a port scanner. Details go to the worker log.
-- Branches are fetched as refs/heads/<name>, tags as refs/tags/<name>, commits by full hash;
-  a ref the remote does not have is reported as such (only a git server can say so).
+- Branches are fetched as refs/heads/<name>, tags as refs/tags/<name>, commits by full hash,
+  other full refs (refs/pull/12/head, refs/merge-requests/3/head) by themselves; a name a scan
+  asks for is looked up among the remote's branches, then its tags. A ref the remote does not
+  have is reported as such (only a git server can say so).
 """
 
 from __future__ import annotations
 
 import base64
+import contextlib
 import ipaddress
 import logging
 import re
@@ -62,12 +65,37 @@ class GitError(Exception):
     """The fetch failed; the message is safe to show to any project member."""
 
 
+_FULL_COMMIT = re.compile(r"[0-9a-fA-F]{40}")
+
+
 @dataclass(frozen=True)
 class GitRef:
-    """What to check out: ref_type "branch", "tag", "commit" or "default" (the remote HEAD)."""
+    """What to check out: ref_type "branch", "tag", "commit", "ref" (a full ref such as
+    refs/pull/12/head), "name" (a branch or tag name, resolved against the remote's refs) or
+    "default" (the remote HEAD; once fetched, `name` is its branch when the remote says)."""
 
     ref_type: str
     name: str = ""
+
+    @classmethod
+    def from_scan_ref(cls, ref: str) -> GitRef:
+        """The ref a scan asks for (already checked by apps.targets.refs.ref_validate)."""
+        for prefix, ref_type in (("refs/heads/", "branch"), ("refs/tags/", "tag")):
+            if ref.startswith(prefix):
+                return cls(ref_type, ref.removeprefix(prefix))
+        return cls("ref" if ref.startswith("refs/") else "name", ref)
+
+    def resolve(self, remote_refs: set[str]) -> GitRef:
+        """A "name" as the branch, else the tag, else the full commit hash it is."""
+        if self.ref_type != "name":
+            return self
+        if f"refs/heads/{self.name}" in remote_refs:
+            return GitRef("branch", self.name)
+        if f"refs/tags/{self.name}" in remote_refs:
+            return GitRef("tag", self.name)
+        if _FULL_COMMIT.fullmatch(self.name):
+            return GitRef("commit", self.name.lower())
+        raise GitError(f"The ref '{self.name}' is neither a branch nor a tag of the repository.")
 
     @classmethod
     def from_metadata(cls, metadata: dict[str, Any]) -> GitRef:
@@ -82,6 +110,7 @@ class GitRef:
             "branch": f"refs/heads/{self.name}",
             "tag": f"refs/tags/{self.name}",
             "commit": self.name,
+            "ref": self.name,
         }.get(self.ref_type, "HEAD")
 
     def describe(self) -> str:
@@ -236,6 +265,24 @@ def _scrub(text: str, url: str, credential: GitCredential | None) -> str:
     return text
 
 
+@dataclass(frozen=True)
+class Fetched:
+    """What a fetch checked out: the commit, and the ref as resolved (a name as its branch or
+    tag; the default branch with its name when the remote told it)."""
+
+    commit: str
+    ref: GitRef
+
+
+def _head_branch(listing: str) -> str:
+    """The branch of `ls-remote --symref origin HEAD` output ("ref: refs/heads/x\tHEAD")."""
+    for line in listing.splitlines():
+        target, _, name = line.partition("\t")
+        if name == "HEAD" and target.startswith("ref: refs/heads/"):
+            return target.removeprefix("ref: refs/heads/")
+    return ""
+
+
 def git_fetch_checkout(
     *,
     url: str,
@@ -243,8 +290,9 @@ def git_fetch_checkout(
     dest: Path,
     credential: GitCredential | None = None,
     timeout: float = GIT_TIMEOUT_SECONDS,
-) -> str:
-    """Check out `ref` of `url` (shallow) into `dest`, which must not exist; return the commit."""
+) -> Fetched:
+    """Check out `ref` of `url` (shallow) into `dest`, which must not exist; return the commit
+    and the resolved ref."""
     git = shutil.which("git")
     if git is None:
         raise GitError("git is not installed on this worker.")
@@ -293,6 +341,7 @@ def git_fetch_checkout(
         if not refs:
             logger.warning("git ls-remote of %s listed no refs", redact_url(url))
             raise GitError(COULD_NOT_REACH)
+        ref = ref.resolve(refs)
         if ref.ref_type in ("branch", "tag") and ref.refspec() not in refs:
             raise GitError(f"The {ref.ref_type} '{ref.name}' does not exist in the repository.")
         run(
@@ -309,8 +358,14 @@ def git_fetch_checkout(
         )
         run("checkout", "-q", "FETCH_HEAD")
         commit = run("rev-parse", "HEAD")
+        if ref.ref_type == "default":  # which branch that was, for the scan's record
+            with contextlib.suppress(GitError):
+                ref = GitRef(
+                    "default",
+                    _head_branch(run("ls-remote", "--symref", "origin", "HEAD", wire=True)),
+                )
     finally:
         shutil.rmtree(private_dir, ignore_errors=True)
     if ref.ref_type == "commit" and commit != ref.name:
         raise GitError(f"The repository served {commit} instead of the commit {ref.name}.")
-    return commit
+    return Fetched(commit=commit, ref=ref)

@@ -18,12 +18,13 @@ import stat
 import tarfile
 import zipfile
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 
 from apps.targets import validators
 from apps.targets.credentials import CredentialError, GitCredential, credential_decrypt
@@ -37,6 +38,7 @@ from apps.targets.git_checkout import (
 from apps.targets.links import contain_links
 from apps.targets.pathfilter import PathFilterError, path_filter_apply
 from apps.targets.policy import TargetPolicyError, network_policy_check, target_policy_check
+from apps.targets.refs import ref_validate
 from apps.tools.adapters.base import PreparedTarget
 
 __all__ = ["GIT_TIMEOUT_SECONDS", "redact_url"]
@@ -75,25 +77,35 @@ def prepare_git(
     timeout: float = GIT_TIMEOUT_SECONDS,
     credential: GitCredential | None = None,
     commit: str = "",
+    ref: str = "",
 ) -> Checkout:
-    """Check out the target's branch, tag or commit; with `commit`, exactly that commit
-    (another worker of the same scan resolved the ref already)."""
+    """Check out the target's branch, tag or commit, or the scan's `ref` when it names one (a
+    branch or tag name, or a full ref such as refs/pull/12/head); with `commit`, exactly that
+    commit (another worker of the same scan resolved the ref already)."""
     url = validators.validate_git_url(url)
-    ref = GitRef.from_metadata(metadata)
-    if ref.ref_type == "commit":
+    try:
+        asked = ref_validate(ref)
+    except ValidationError as exc:
+        raise TargetPreparationError(exc.messages[0]) from None
+    wanted_ref = GitRef.from_scan_ref(asked) if asked else GitRef.from_metadata(metadata)
+    if wanted_ref.ref_type == "commit":
         try:  # a target saved before full hashes were required
-            validators.validate_git_commit(ref.name)
+            validators.validate_git_commit(wanted_ref.name)
         except validators.ValidationError as exc:
             raise TargetPreparationError(f"{exc.messages[0]} Edit the target.") from None
-    wanted = GitRef("commit", commit) if commit else ref
+    wanted = GitRef("commit", commit) if commit else wanted_ref
     dest = workdir / "src"
     try:
-        sha = git_fetch_checkout(
+        fetched = git_fetch_checkout(
             url=url, ref=wanted, dest=dest, credential=credential, timeout=timeout
         )
     except GitError as exc:
         raise TargetPreparationError(str(exc)) from None
-    return Checkout(path=dest, ref=ref.name or "HEAD", ref_type=ref.ref_type, commit=sha)
+    # A recorded commit keeps the label of what was asked (the caller knows the resolved one).
+    label = wanted_ref if commit else fetched.ref
+    return Checkout(
+        path=dest, ref=label.name or "HEAD", ref_type=label.ref_type, commit=fetched.commit
+    )
 
 
 def target_credential(target: Any) -> GitCredential | None:
@@ -236,23 +248,32 @@ def _sha256(path: Path) -> str:
 
 
 def prepare_checkout(
-    target: Any, *, workdir: Path, recorded: dict[str, str] | None = None
+    target: Any, *, workdir: Path, recorded: dict[str, str] | None = None, ref: str = ""
 ) -> Checkout:
     """The source tree of a git, upload or codebase target (a TargetAsset).
 
     `recorded` is the scan's entry for the target when another worker prepared it first: git
     then fetches exactly that commit, and an archive must still have the recorded digest.
+    `ref` is the ref the scan asks for (git targets only; others have no refs).
     """
     kind = target.asset_type
     recorded = recorded or {}
     if kind == validators.GIT_REPOSITORY:
-        return prepare_git(
+        checkout = prepare_git(
             url=target.identifier,
             metadata=dict(target.metadata or {}),
             workdir=workdir,
             credential=target_credential(target),
             commit=recorded.get("commit", ""),
+            ref=ref,
         )
+        if recorded.get("commit"):  # what the first preparation resolved
+            checkout = replace(
+                checkout,
+                ref=recorded.get("ref", checkout.ref),
+                ref_type=recorded.get("ref_type", checkout.ref_type),
+            )
+        return checkout
     if kind == validators.FILE_UPLOAD:
         if not target.upload:
             raise TargetPreparationError("The target has no uploaded archive.")

@@ -99,3 +99,13 @@ def test_query_count_does_not_grow_with_findings(client_for, world):
     before = queries()
     FindingFactory.create_batch(20, project=world.project, first_seen_at=timezone.now())
     assert queries() == before
+
+
+def test_findings_only_branch_scans_have_seen_are_not_counted(client_for, world):
+    """A pull request's new findings are compared, not counted as the project's."""
+    FindingFactory(project=world.project, severity=Severity.CRITICAL, status=FindingStatus.NEW,
+                   first_seen_at=timezone.now(), on_default_branch=False)  # fmt: skip
+    body = client_for(world.member).get(URL).json()
+    assert body["open_by_severity"]["critical"] == 1
+    assert (body["total"], body["open_total"], body["by_status"]["new"]) == (5, 3, 1)
+    assert sum(day["new"] for day in body["trend"]) == 4  # as without it

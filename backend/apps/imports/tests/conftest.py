@@ -59,3 +59,45 @@ def upload(client_for, django_capture_on_commit_callbacks) -> Callable[..., Any]
             )
 
     return post
+
+
+@pytest.fixture
+def run_import(eager, django_capture_on_commit_callbacks) -> Callable[..., Any]:
+    """import_start as the API calls it, then the worker's import_run and finalize; returns
+    the scan as it ended."""
+    from django.core.files.base import ContentFile
+
+    from apps.imports.services import import_start
+    from apps.scans.models import Scan
+
+    def run(project: Any, target: Any, report: Path | bytes, format: str, **fields: Any) -> Any:
+        content = report.read_bytes() if isinstance(report, Path) else report
+        name = report.name if isinstance(report, Path) else "report"
+        with django_capture_on_commit_callbacks(execute=True):
+            scan = import_start(project=project, user=None, upload=ContentFile(content, name=name),
+                                format=format, target=target, **fields)  # fmt: skip
+        return Scan.objects.get(pk=scan.pk)
+
+    return run
+
+
+@pytest.fixture
+def project(db) -> Any:
+    from apps.common.testing.factories import ProjectFactory
+
+    return ProjectFactory()
+
+
+def target_of(project: Any, asset_type: str = "git_repository", name: str = "app") -> Any:
+    identifiers = {
+        "git_repository": "https://git.example.com/acme/app.git",
+        "codebase_path": "/srv/app",
+        "url": "https://shop.example.com/",
+        "container_image": "registry.example.com/acme/app:1.0",
+        "domain": "shop.example.com",
+        "ip_range": "192.0.2.0/28",
+        "file_upload": "app.tar.gz",
+    }
+    return TargetAssetFactory(
+        project=project, name=name, asset_type=asset_type, identifier=identifiers[asset_type]
+    )

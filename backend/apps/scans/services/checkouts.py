@@ -4,7 +4,10 @@
 starts, and records what it got in `Scan.checkouts` ({"ref", "ref_type", "commit"}). Tool runs
 on the same host reuse that tree; a tool run on another host finds no local tree and fetches
 exactly the recorded commit (or re-extracts the archive with the recorded digest), never the
-branch head again. Trees live under SECULITE_CHECKOUT_DIR/scan-<id>/ and are removed when the
+branch head again. Git targets are checked out at the ref the scan asks for (`Scan.ref`),
+else their own branch, tag or commit; `checkouts_ref_record` then writes on the scan the
+commit (and, when no ref was asked, the ref) its only git target was checked out at. Trees
+live under SECULITE_CHECKOUT_DIR/scan-<id>/ and are removed when the
 scan ends (finalize, reaper; a cancelled scan is finalized too) and by a sweep of each host.
 """
 
@@ -55,10 +58,13 @@ def _locked(path: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def _recorded(scan_id: int, target_id: int) -> dict[str, str] | None:
-    checkouts = Scan.objects.filter(pk=scan_id).values_list("checkouts", flat=True).first()
+def _recorded(scan_id: int, target_id: int) -> tuple[dict[str, str] | None, str]:
+    """The scan's recorded checkout of the target (None before the first), and the ref the
+    scan asked for ("" for each target's own)."""
+    row = Scan.objects.filter(pk=scan_id).values_list("checkouts", "ref").first()
+    checkouts, ref = row or ({}, "")
     entry = (checkouts or {}).get(str(target_id))
-    return dict(entry) if entry else None
+    return (dict(entry) if entry else None), ref
 
 
 def _record(scan_id: int, target_id: int, entry: dict[str, str]) -> dict[str, str]:
@@ -89,8 +95,8 @@ def checkout_ensure(*, scan_id: int, target: Any) -> Checkout:
             saved = json.loads(ready.read_text())
             return Checkout(path=Path(saved.pop("path")), **saved)
         shutil.rmtree(folder, ignore_errors=True)  # a half-done attempt of a dead worker
-        recorded = _recorded(scan_id, target.pk)
-        checkout = prepare_checkout(target, workdir=folder, recorded=recorded)
+        recorded, ref = _recorded(scan_id, target.pk)
+        checkout = prepare_checkout(target, workdir=folder, recorded=recorded, ref=ref)
         if recorded is None:
             winner = _record(scan_id, target.pk, checkout.record())
             if winner != checkout.record():  # another host was first: use its commit
@@ -133,6 +139,29 @@ def checkouts_prepare(*, scan_id: int, result_ids: Iterable[int]) -> dict[int, s
             reason = f"Internal error while preparing the target: {exc.__class__.__name__}{detail}."
             failures.update((run.pk, reason) for run in runs)
     return failures
+
+
+def checkouts_ref_record(*, scan_id: int) -> None:
+    """Write on the scan the commit its only git target was checked out at and, when the scan
+    asked for no ref, the branch or tag that was (it stays a scan of the default branch)."""
+    git_targets = set(
+        ScanToolResult.objects.filter(
+            scan_id=scan_id, target__asset_type=validators.GIT_REPOSITORY
+        ).values_list("target_id", flat=True)
+    )
+    if len(git_targets) != 1:
+        return
+    with transaction.atomic():
+        scan = Scan.objects.select_for_update().get(pk=scan_id)
+        entry = (scan.checkouts or {}).get(str(git_targets.pop()))
+        if not entry or not entry.get("commit"):
+            return
+        scan.commit_sha = scan.commit_sha or str(entry["commit"])
+        # An asked ref is kept as asked; a pinned commit or an unnamed HEAD is no ref.
+        resolved = str(entry.get("ref") or "")
+        if not scan.ref and entry.get("ref_type") != "commit" and resolved != "HEAD":
+            scan.ref = resolved
+        scan.save(update_fields=["commit_sha", "ref", "updated_at"])
 
 
 def checkouts_remove(*, scan_id: int) -> None:

@@ -37,6 +37,7 @@ from apps.scans.services.checkouts import (
     SHARED_TYPES,
     checkout_ensure,
     checkouts_prepare,
+    checkouts_ref_record,
     checkouts_remove,
     checkouts_sweep,
 )
@@ -73,6 +74,7 @@ def scan_run(*, scan_id: int) -> list[int]:
     checkouts_sweep()
     # Each git/archive target is checked out once here, so every tool sees the same commit.
     unprepared = checkouts_prepare(scan_id=scan_id, result_ids=pending)
+    checkouts_ref_record(scan_id=scan_id)
     for result in ScanToolResult.objects.filter(pk__in=list(unprepared)):
         _finish(result, ToolResultStatus.FAILED, error_message=f"Target: {unprepared[result.pk]}")
     pending = [result_id for result_id in pending if result_id not in unprepared]

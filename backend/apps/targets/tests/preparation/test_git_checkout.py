@@ -52,7 +52,8 @@ def test_branch_tag_and_commit_check_out_what_they_name(served, tmp_path):
     main = checkout(server.url(), tmp_path, "main", metadata={})
     assert (main.path / "a.py").read_text() == "two\n"
     assert main.commit == git(repo, "rev-parse", "main")
-    assert main.record() == {"ref": "HEAD", "ref_type": "default", "commit": main.commit}
+    # The remote HEAD is recorded by the name of its branch.
+    assert main.record() == {"ref": "main", "ref_type": "default", "commit": main.commit}
 
     branch = checkout(server.url(), tmp_path, "b", metadata={"branch": "v1"})
     assert (branch.path / "a.py").read_text() == "branch v1\n"
