@@ -1,19 +1,8 @@
 // Report imports: the formats the server reads, and the upload that turns a report into a scan.
 import { http, upload, type ApiResponse } from './client'
-import type { AssetType, ScanDetail } from './types'
+import type { AssetType, ImportFormat, ScanDetail } from './types'
 
-/** One format `POST /projects/{id}/imports/` reads: an adapter's own output, SARIF or generic. */
-export interface ImportFormat {
-  id: string
-  name: string
-  /** The adapter's tool slug; null for SARIF and the generic format (the tool is in the file). */
-  tool: string | null
-  /** What the file is, e.g. "JSON", "XML", "SARIF 2.1.0 (JSON)". */
-  media: string
-  description: string
-  /** The generic format's JSON Schema. */
-  schema_url?: string
-}
+export type { ImportFormat }
 
 /** Where an import's findings go: an existing target, or one found or created by name and type. */
 export type ImportTarget =

@@ -28,16 +28,11 @@ export const removeMember = (projectId: number, id: number) =>
 
 export const listTargets = (projectId: number, query: Record<string, string | number | undefined> = {}) =>
   http.get<Page<Target>>(`/projects/${projectId}/targets/`, { page_size: 500, ...query })
-/** JSON for most types; multipart (FormData) for an uploaded archive. (default_branch: in the
- * API since issue 11, written here until the schema is regenerated.) */
-export const createTarget = (projectId: number, body: (S['TargetCreateRequest'] & { default_branch?: string }) | FormData) =>
+/** JSON for most types; multipart (FormData) for an uploaded archive. */
+export const createTarget = (projectId: number, body: S['TargetCreateRequest'] | FormData) =>
   http.post<Target>(`/projects/${projectId}/targets/`, body)
 /** Only the fields to change; multipart (FormData) when it carries a new archive. */
-export const updateTarget = (
-  projectId: number,
-  id: number,
-  body: (S['PatchedTargetUpdateRequest'] & { default_branch?: string }) | FormData,
-) =>
+export const updateTarget = (projectId: number, id: number, body: S['PatchedTargetUpdateRequest'] | FormData) =>
   http.patch<Target>(`/projects/${projectId}/targets/${id}/`, body)
 export const deleteTarget = (projectId: number, id: number) =>
   http.delete(`/projects/${projectId}/targets/${id}/`)

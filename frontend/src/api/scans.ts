@@ -1,10 +1,10 @@
 // Tools, scan configurations, scans and their live status.
 import { http, requestRaw } from './client'
 import type {
-  Finding,
   Page,
   Scan,
   ScanConfiguration,
+  ScanCompare,
   ScanConfigurationInput,
   ScanDetail,
   ScanLiveStatus,
@@ -45,29 +45,6 @@ export const rawOutputUrl = (scanId: number, resultId: number) =>
   `/api/v1/scans/${scanId}/tool-results/${resultId}/raw/`
 export const getRawOutput = (scanId: number, resultId: number) =>
   http.get<string>(`/scans/${scanId}/tool-results/${resultId}/raw/`)
-
-/** A scan as the compare answer names it. */
-export interface CompareScanRef {
-  id: number
-  ref: string
-  commit_sha: string
-  status: Scan['status']
-  finished_at: string | null
-}
-
-/** What a scan found relative to a base: new, fixed (lists) and unchanged (count only). */
-export interface ScanCompare {
-  scan: CompareScanRef
-  /** The base asked for, or the target's default branch when none was. */
-  base: string
-  /** The latest complete scan of the base; null when there is none (then everything is new). */
-  base_scan: CompareScanRef | null
-  counts: { new: number; fixed: number; unchanged: number }
-  new: Finding[]
-  fixed: Finding[]
-  /** Whether the lists stop at the limit (the counts are whole). */
-  truncated: boolean
-}
 
 /** Compare a scan with `base` (a ref name, or a scan id); no base = the default branch. */
 export const compareScan = (id: number, base?: string) =>

@@ -1000,6 +1000,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/scans/{id}/compare/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * @description Which findings are new, fixed and unchanged relative to a base: a ref (the latest
+         *     completed scan of that ref sharing a target with this one) or a scan id. New findings
+         *     exclude those triaged as false positive or accepted risk.
+         */
+        get: operations["scans_compare_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/scans/{id}/rescan/": {
         parameters: {
             query?: never;
@@ -1252,6 +1273,22 @@ export interface components {
          * @enum {string}
          */
         CategoryEnum: "sast" | "sca" | "secrets" | "iac" | "image" | "dast" | "tls" | "network" | "imported";
+        CompareCounts: {
+            /** @description Seen by the scan, not by the base scan, not triaged as false positive or accepted risk. */
+            new: number;
+            /** @description Seen by the base scan, not by the scan, for a tool and target the scan ran successfully. */
+            fixed: number;
+            /** @description Seen by both. */
+            unchanged: number;
+        };
+        ComparedScan: {
+            readonly id: number;
+            readonly ref: string;
+            readonly commit_sha: string;
+            readonly status: components["schemas"]["ScanStatusEnum"];
+            /** Format: date-time */
+            readonly finished_at: string | null;
+        };
         /**
          * @description * `high` - High
          *     * `medium` - Medium
@@ -1361,6 +1398,8 @@ export interface components {
             readonly severity_rank: number;
             readonly confidence: components["schemas"]["ConfidenceEnum"];
             readonly status: components["schemas"]["FindingStatusEnum"];
+            /** @description False while only scans of other refs (branches, pull requests) have seen the finding: such findings are compared, not counted. */
+            readonly on_default_branch: boolean;
             readonly tool: components["schemas"]["ToolSummary"] | null;
             readonly rule_id: string;
             readonly target: components["schemas"]["TargetSummary"] | null;
@@ -1432,6 +1471,8 @@ export interface components {
             readonly severity_rank: number;
             readonly confidence: components["schemas"]["ConfidenceEnum"];
             readonly status: components["schemas"]["FindingStatusEnum"];
+            /** @description False while only scans of other refs (branches, pull requests) have seen the finding: such findings are compared, not counted. */
+            readonly on_default_branch: boolean;
             readonly tool: components["schemas"]["ToolSummary"] | null;
             readonly rule_id: string;
             readonly target: components["schemas"]["TargetSummary"] | null;
@@ -2078,14 +2119,28 @@ export interface components {
          */
         RoleEnum: "owner" | "member" | "auditor";
         ScanCheckout: {
-            /** @description Branch or tag name, commit hash, HEAD or file name. */
+            /** @description Branch or tag name, full ref (refs/pull/12/head), commit hash, file name; for the remote's default branch its name (HEAD when the remote does not say). */
             ref: string;
-            /** @description branch, tag, commit, default or archive. */
+            /** @description branch, tag, ref (a full ref), commit, default, archive or path. */
             ref_type: string;
             /** @description The commit every tool of the scan analysed. */
             commit: string;
             /** @description Archives: the file's digest. */
             sha256?: string;
+        };
+        ScanCompare: {
+            scan: components["schemas"]["ComparedScan"];
+            /** @description The base as asked: a ref, or a scan id. */
+            base: string;
+            /** @description The scan compared with; null when no completed scan of the base ref shares a target with this scan (then every finding it saw is new). */
+            base_scan: components["schemas"]["ComparedScan"] | null;
+            counts: components["schemas"]["CompareCounts"];
+            /** @description New findings, worst first (at most limit). */
+            new: components["schemas"]["FindingList"][];
+            /** @description Fixed findings, worst first (at most limit). */
+            fixed: components["schemas"]["FindingList"][];
+            /** @description Whether a list was cut at limit. */
+            truncated: boolean;
         };
         ScanConfigurationCloneRequest: {
             /** @description Name of the copy; defaults to "<name> (copy)", numbered until unique. */
@@ -3102,6 +3157,13 @@ export interface operations {
                 first_seen_scan?: number;
                 last_seen_after?: string;
                 last_seen_before?: string;
+                /**
+                 * @description true: findings on the default branch; false: seen only by scans of other refs.
+                 *
+                 *     * `true` - true
+                 *     * `false` - false
+                 */
+                on_default_branch?: "false" | "true";
                 /** @description Which field to use when ordering the results. */
                 ordering?: string;
                 /** @description A page number within the paginated result set. */
@@ -3374,6 +3436,13 @@ export interface operations {
                 format?: "csv" | "json" | "sarif";
                 last_seen_after?: string;
                 last_seen_before?: string;
+                /**
+                 * @description true: findings on the default branch; false: seen only by scans of other refs.
+                 *
+                 *     * `true` - true
+                 *     * `false` - false
+                 */
+                on_default_branch?: "false" | "true";
                 /** @description Which field to use when ordering the results. */
                 ordering?: string;
                 project?: number;
@@ -4760,6 +4829,46 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ScanDetail"];
                 };
+            };
+        };
+    };
+    scans_compare_retrieve: {
+        parameters: {
+            query?: {
+                /** @description A ref (branch, tag, refs/pull/12/head) or the id of a scan of the same project; default: the default branch of the scan's target. */
+                base?: string;
+                /** @description At most this many findings in each list. */
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScanCompare"];
+                };
+            };
+            /** @description An invalid ref or limit, or a base scan of another project. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The scan or the base scan is out of reach. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };

@@ -3,8 +3,7 @@
 import type { components } from '@/api/schema'
 import type { AssetType, Target } from '@/api/types'
 
-// default_branch: in the API since issue 11; written here until the schema is regenerated.
-export type TargetUpdate = components['schemas']['PatchedTargetUpdateRequest'] & { default_branch?: string }
+export type TargetUpdate = components['schemas']['PatchedTargetUpdateRequest']
 
 export interface TargetTypeSpec {
   identifier?: { label: string; placeholder: string; help: string }

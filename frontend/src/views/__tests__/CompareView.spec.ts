@@ -5,8 +5,7 @@ import { NSelect } from 'naive-ui'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 
 import { ApiError } from '@/api/client'
-import type { ScanCompare } from '@/api/scans'
-import type { Finding, Scan, ScanDetail } from '@/api/types'
+import type { Finding, Scan, ScanCompare, ScanDetail } from '@/api/types'
 
 const replace = vi.fn()
 vi.mock('vue-router', () => ({ useRouter: () => ({ replace }) }))
