@@ -8,7 +8,7 @@ import { join } from 'node:path'
 import { expect, request, test, type Page } from '@playwright/test'
 
 import { BACKEND_DIR } from './backend'
-import { choose, screenshotPath, signIn, uniqueName } from './helpers'
+import { screenshotPath, signIn, uniqueName } from './helpers'
 import { apiKeyHeaders, registerUser } from './mail'
 
 const SAMPLE = join(BACKEND_DIR, 'apps', 'tools', 'tests', 'samples', 'semgrep', 'many.json')
@@ -36,11 +36,18 @@ function branchReport(main: { results: SemgrepResult[] }): { results: SemgrepRes
   return { ...main, results: [...kept, planted] }
 }
 
+/** Open a select and click an option of its menu (the open one: several selects of the form
+ * keep their menus in the page). */
+async function choose(page: Page, testId: string, option: string): Promise<void> {
+  await page.getByTestId(testId).click()
+  await page.locator('.n-base-select-menu:visible').getByText(option, { exact: true }).click()
+}
+
 /** The format list is long (and virtual): type to filter it, then pick, as a person would. */
 async function pickFormat(page: Page, name: string): Promise<void> {
   await page.getByTestId('import-format').click()
-  await page.keyboard.type(name)
-  await page.locator('.n-base-select-menu').last().getByText(name, { exact: true }).click()
+  await page.locator('#import-format').fill(name)
+  await page.locator('.n-base-select-menu:visible').getByText(name, { exact: true }).click()
 }
 
 async function openImport(page: Page): Promise<void> {
@@ -87,7 +94,7 @@ test('import a Semgrep report by drag and drop, a branch report by file input, a
     await page.screenshot({ path: screenshotPath('import-modal'), fullPage: false })
   })
 
-  await test.step('a bad commit is refused at its field, in view', async () => {
+  await test.step('a malformed commit is refused at its field, in view', async () => {
     await page.getByLabel('Commit (optional)').fill('not-a-commit')
     await page.getByTestId('import-submit').click()
     const commitItem = page.locator('.n-form-item').filter({ has: page.getByLabel('Commit (optional)') })
@@ -120,7 +127,17 @@ test('import a Semgrep report by drag and drop, a branch report by file input, a
     })
     // The name says which tool wrote it: the format is picked already.
     await expect(page.getByTestId('import-format-help')).toContainText('semgrep --json')
-    await choose(page, page.getByTestId('import-target'), 'shop (Git repository)')
+    // The server's 400 shows at its field: "shop" exists with another type.
+    await choose(page, 'import-target', 'New target…')
+    await page.getByLabel("New target's name").fill('shop')
+    await choose(page, 'import-target-type', 'URL')
+    await page.getByLabel('URL', { exact: true }).fill('https://shop.example.com/')
+    await page.getByTestId('import-submit').click()
+    const typeItem = page.locator('.n-form-item').filter({ has: page.getByTestId('import-target-type') })
+    await expect(typeItem.locator('.n-form-item-feedback--error')).toContainText('git_repository')
+    await expect(typeItem.locator('.n-form-item-feedback--error')).toBeInViewport()
+    await expect(page.getByTestId('import-error')).toBeVisible()
+    await choose(page, 'import-target', 'shop (Git repository)')
     await page.getByLabel('Ref (optional)').fill('feature/login')
     await page.getByLabel('Commit (optional)').fill('abcdef1234567')
     await page.getByTestId('import-submit').click()

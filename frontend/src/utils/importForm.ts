@@ -50,6 +50,7 @@ export function importInput(form: ImportForm): { errors: Record<string, string> 
       errors.target_identifier = 'Required for a new target.'
     }
   }
+  if (form.commit.trim() && !/^[0-9a-fA-F]{7,64}$/.test(form.commit.trim())) errors.commit = 'Enter 7 to 64 hexadecimal digits.'
   if (Object.keys(errors).length || !form.file || !form.format || form.target === null) return { errors }
   return {
     input: {
@@ -80,6 +81,15 @@ export function guessFormat(fileName: string, formats: ImportFormat[]): string |
     if (parts.every((part) => words.has(part))) return format.id
   }
   return null
+}
+
+/** A format's description in parts, `code` marking what was between backticks (commands,
+ * JSON), so it can be shown as code. */
+export function codeSpans(text: string): Array<{ text: string; code: boolean }> {
+  return text
+    .split('`')
+    .map((part, index) => ({ text: part, code: index % 2 === 1 }))
+    .filter((part) => part.text)
 }
 
 /** "1.2 MB" and friends. */

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest'
 
 import type { ImportFormat } from '@/api/imports'
-import { IMPORT_TARGET_TYPES, NEW_TARGET, emptyImportForm, formatBytes, guessFormat, importInput } from '@/utils/importForm'
+import { IMPORT_TARGET_TYPES, NEW_TARGET, codeSpans, emptyImportForm, formatBytes, guessFormat, importInput } from '@/utils/importForm'
 
 const format = (id: string): ImportFormat => ({ id, name: id, tool: id, media: 'JSON', description: '' })
 const FORMATS = ['semgrep', 'bandit', 'trivy', 'zap', 'sarif', 'generic'].map(format)
@@ -20,6 +20,13 @@ describe('importInput', () => {
     expect(importInput(empty)).toEqual({
       errors: { file: 'This file is empty.', target_name: 'Name the new target.', target_identifier: 'Required for a new target.' },
     })
+  })
+
+  it('checks the commit is 7 to 64 hex digits, when given', () => {
+    const form = { ...emptyImportForm(), file: new File(['{}'], 'r.json'), format: 'semgrep', target: 3 }
+    expect(importInput({ ...form, commit: 'xyz' })).toEqual({ errors: { commit: 'Enter 7 to 64 hexadecimal digits.' } })
+    expect('input' in importInput({ ...form, commit: 'ABCDEF1' })).toBe(true)
+    expect('input' in importInput({ ...form, commit: '' })).toBe(true)
   })
 
   it('builds the upload for a new target', () => {
@@ -49,6 +56,17 @@ describe('guessFormat', () => {
     expect(guessFormat('report.json', FORMATS)).toBeNull()
     expect(guessFormat('zapata.json', FORMATS)).toBeNull()
     expect(guessFormat('generic.json', FORMATS)).toBeNull()
+  })
+})
+
+describe('codeSpans', () => {
+  it('marks what is between backticks as code', () => {
+    expect(codeSpans('Output of `semgrep --json`.')).toEqual([
+      { text: 'Output of ', code: false },
+      { text: 'semgrep --json', code: true },
+      { text: '.', code: false },
+    ])
+    expect(codeSpans('Plain.')).toEqual([{ text: 'Plain.', code: false }])
   })
 })
 

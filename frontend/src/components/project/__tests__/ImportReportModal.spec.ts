@@ -62,7 +62,8 @@ describe('ImportReportModal', () => {
     await dropFile(new File(['{"results":[]}'], 'semgrep-report.json'))
 
     expect($('[data-testid="import-chosen"]')!.textContent).toContain('semgrep-report.json')
-    expect($('[data-testid="import-format-help"]')!.textContent).toContain('Output of `semgrep --json`.')
+    expect($('[data-testid="import-format-help"]')!.textContent).toContain('Output of semgrep --json.')
+    expect($('[data-testid="import-format-help"] code')!.textContent).toBe('semgrep --json')
     expect($('[data-testid="generic-schema-link"]')).toBeNull()
 
     await selects(wrapper)[0]!.vm.$emit('update:value', 'generic')
@@ -126,7 +127,7 @@ describe('ImportReportModal', () => {
   it('shows the API field errors at their fields and keeps the form', async () => {
     vi.mocked(importsApi.importReport).mockRejectedValue(
       new ApiError(400, 'invalid', 'Check the highlighted fields.', {
-        commit: ['Enter 7 to 64 hexadecimal digits.'],
+        commit: ['No such commit in this repository.'],
         file: ['This is not Semgrep JSON: no "results" list.'],
       }),
     )
@@ -135,16 +136,16 @@ describe('ImportReportModal', () => {
     await dropFile(new File(['[]'], 'semgrep.json'))
     await selects(wrapper)[1]!.vm.$emit('update:value', 9)
     const commit = $<HTMLInputElement>('#import-commit')!
-    commit.value = 'zz'
+    commit.value = 'abcdef1'
     commit.dispatchEvent(new Event('input'))
     await submit()
 
     expect(vi.mocked(importsApi.importReport).mock.calls[0]![1].target).toEqual({ kind: 'existing', id: 9 })
     expect($('[data-testid="import-error"]')!.textContent).toContain('Check the highlighted fields.')
     const commitItem = commit.closest('.n-form-item')!
-    expect(commitItem.textContent).toContain('Enter 7 to 64 hexadecimal digits.')
+    expect(commitItem.textContent).toContain('No such commit in this repository.')
     expect($('[data-testid="import-drop"]')!.textContent).toContain('This is not Semgrep JSON')
-    expect(commit.value).toBe('zz')
+    expect(commit.value).toBe('abcdef1')
     expect($('[data-testid="import-progress"]')).toBeNull()
     expect(push).not.toHaveBeenCalled()
     wrapper.unmount()
