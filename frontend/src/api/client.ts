@@ -1,5 +1,7 @@
 // The one HTTP client: same-origin fetch with the session cookie, CSRF on writes, the API's
 // error format turned into ApiError (with field errors), and session expiry sent to sign-in.
+// Uploads that report their progress go through `upload` (XMLHttpRequest: fetch has no upload
+// progress), with the same CSRF, error and session handling.
 
 export const API_BASE = '/api/v1'
 
@@ -78,6 +80,17 @@ export function buildQuery(query: Query = {}): string {
   return text ? `?${text}` : ''
 }
 
+/** The ApiError for an error answer: the API's `{"error": {…}}` body when there is one. */
+function errorFromBody(status: number, statusText: string, body: unknown): ApiError {
+  const error = (body as { error?: Partial<ApiError> & { fields?: FieldErrors } } | null)?.error
+  if (error && typeof error === 'object') {
+    return new ApiError(error.status ?? status, error.code ?? 'error', error.message ?? statusText, error.fields ?? {})
+  }
+  const fallback =
+    status >= 500 ? 'The server had a problem. Try again in a moment.' : statusText || `Request failed (${status}).`
+  return new ApiError(status, status >= 500 ? 'server_error' : 'error', fallback)
+}
+
 async function errorFrom(response: Response): Promise<ApiError> {
   let body: unknown = null
   try {
@@ -85,20 +98,15 @@ async function errorFrom(response: Response): Promise<ApiError> {
   } catch {
     // Not JSON: a proxy's error page, an empty body.
   }
-  const error = (body as { error?: Partial<ApiError> & { fields?: FieldErrors } } | null)?.error
-  if (error && typeof error === 'object') {
-    return new ApiError(
-      error.status ?? response.status,
-      error.code ?? 'error',
-      error.message ?? response.statusText,
-      error.fields ?? {},
-    )
+  return errorFromBody(response.status, response.statusText, body)
+}
+
+function writeHeaders(method: string, headers: Record<string, string>): Record<string, string> {
+  if (!SAFE_METHODS.has(method)) {
+    const token = csrfToken()
+    if (token) headers['X-CSRFToken'] = token
   }
-  const fallback =
-    response.status >= 500
-      ? 'The server had a problem. Try again in a moment.'
-      : response.statusText || `Request failed (${response.status}).`
-  return new ApiError(response.status, response.status >= 500 ? 'server_error' : 'error', fallback)
+  return headers
 }
 
 /** Send a request and return status, parsed body and headers; throws ApiError otherwise. */
@@ -116,10 +124,7 @@ export async function requestRaw<T>(
     headers['Content-Type'] = 'application/json'
     body = JSON.stringify(options.body)
   }
-  if (!SAFE_METHODS.has(upper)) {
-    const token = csrfToken()
-    if (token) headers['X-CSRFToken'] = token
-  }
+  writeHeaders(upper, headers)
   const url = `${API_BASE}${path}${buildQuery(options.query)}`
   let response: Response
   try {
@@ -162,6 +167,73 @@ export const http = {
   patch: <T>(path: string, body?: unknown, options?: RequestOptions) =>
     request<T>('PATCH', path, { ...options, body }),
   delete: <T = void>(path: string, options?: RequestOptions) => request<T>('DELETE', path, options),
+}
+
+export interface UploadOptions {
+  /** Called as the body goes out: bytes sent and the total (0 when unknown). */
+  onProgress?: (loaded: number, total: number) => void
+  signal?: AbortSignal
+}
+
+/** POST (or `method`) a multipart body and report the upload's progress; resolves like
+ * `requestRaw`, rejects with ApiError on an error answer or a network failure, and with an
+ * AbortError when `signal` aborts. */
+export function upload<T>(
+  path: string,
+  body: FormData,
+  options: UploadOptions = {},
+  method = 'POST',
+): Promise<ApiResponse<T>> {
+  const upper = method.toUpperCase()
+  return new Promise((resolve, reject) => {
+    const xhr = new XMLHttpRequest()
+    xhr.open(upper, `${API_BASE}${path}`)
+    for (const [name, value] of Object.entries(writeHeaders(upper, { Accept: 'application/json' }))) {
+      xhr.setRequestHeader(name, value)
+    }
+    xhr.upload.onprogress = (event: ProgressEvent) => {
+      options.onProgress?.(event.loaded, event.lengthComputable ? event.total : 0)
+    }
+    const onAbort = () => xhr.abort()
+    options.signal?.addEventListener('abort', onAbort, { once: true })
+    const done = () => options.signal?.removeEventListener('abort', onAbort)
+    xhr.onerror = () => {
+      done()
+      reject(new ApiError(0, 'network', 'Cannot reach the server. Check your connection.'))
+    }
+    xhr.onabort = () => {
+      done()
+      reject(new DOMException('The upload was cancelled.', 'AbortError'))
+    }
+    xhr.onload = () => {
+      done()
+      const headers = new Headers()
+      for (const line of xhr.getAllResponseHeaders().trim().split(/[\r\n]+/)) {
+        const at = line.indexOf(':')
+        if (at > 0) headers.append(line.slice(0, at).trim(), line.slice(at + 1).trim())
+      }
+      let data: unknown = xhr.responseText
+      if ((headers.get('Content-Type') ?? '').includes('json') && xhr.responseText) {
+        try {
+          data = JSON.parse(xhr.responseText)
+        } catch {
+          data = null
+        }
+      }
+      if (xhr.status >= 200 && xhr.status < 300) {
+        resolve({ status: xhr.status, data: data as T, headers })
+        return
+      }
+      if (xhr.status === 401) unauthorizedHandler?.()
+      reject(errorFromBody(xhr.status, xhr.statusText, data))
+    }
+    if (options.signal?.aborted) {
+      done()
+      reject(new DOMException('The upload was cancelled.', 'AbortError'))
+      return
+    }
+    xhr.send(body)
+  })
 }
 
 /** A readable message for any thrown value. */

@@ -4,6 +4,7 @@ import type {
   Page,
   Scan,
   ScanConfiguration,
+  ScanCompare,
   ScanConfigurationInput,
   ScanDetail,
   ScanLiveStatus,
@@ -44,6 +45,10 @@ export const rawOutputUrl = (scanId: number, resultId: number) =>
   `/api/v1/scans/${scanId}/tool-results/${resultId}/raw/`
 export const getRawOutput = (scanId: number, resultId: number) =>
   http.get<string>(`/scans/${scanId}/tool-results/${resultId}/raw/`)
+
+/** Compare a scan with `base` (a ref name, or a scan id); no base = the default branch. */
+export const compareScan = (id: number, base?: string) =>
+  http.get<ScanCompare>(`/scans/${id}/compare/`, { base })
 
 /** The live status; `null` when unchanged since `etag` (304). */
 export async function getScanLiveStatus(

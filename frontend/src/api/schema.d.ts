@@ -495,6 +495,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/imports/formats/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Every report format an import accepts, with what each expects. */
+        get: operations["imports_formats_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/imports/formats/generic/schema/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The JSON Schema (draft 2020-12) of the SecuLite generic report format. */
+        get: operations["imports_formats_generic_schema_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/organizations/": {
         parameters: {
             query?: never;
@@ -658,6 +692,26 @@ export interface paths {
         patch: operations["projects_partial_update"];
         trace?: never;
     };
+    "/api/v1/projects/{project_pk}/imports/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * @description Import a report: answers 202 with the queued scan (trigger `import`) to poll; the
+         *     worker reads the report and ends the scan like a run.
+         */
+        post: operations["projects_imports_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/projects/{project_pk}/members/": {
         parameters: {
             query?: never;
@@ -758,7 +812,13 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** @description Start a scan of this configuration now; answers 202 with the queued scan. */
+        /**
+         * @description Start a scan of this configuration now; answers 202 with the queued scan.
+         *
+         *     Optional `ref`: the branch, tag or full ref (refs/pull/12/head,
+         *     refs/merge-requests/3/head) its git targets are checked out at; none means each
+         *     target's default branch. Only scans of the default branch resolve or reopen findings.
+         */
         post: operations["projects_scan_configurations_start_create"];
         delete?: never;
         options?: never;
@@ -934,6 +994,27 @@ export interface paths {
         put?: never;
         /** @description Cancel the scan; running tools are killed within a few seconds. */
         post: operations["scans_cancel_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/scans/{id}/compare/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * @description Which findings are new, fixed and unchanged relative to a base: a ref (the latest
+         *     completed scan of that ref sharing a target with this one) or a scan id. New findings
+         *     exclude those triaged as false positive or accepted risk.
+         */
+        get: operations["scans_compare_retrieve"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1188,9 +1269,26 @@ export interface components {
          *     * `dast` - Dynamic analysis
          *     * `tls` - TLS
          *     * `network` - Network
+         *     * `imported` - Imported reports
          * @enum {string}
          */
-        CategoryEnum: "sast" | "sca" | "secrets" | "iac" | "image" | "dast" | "tls" | "network";
+        CategoryEnum: "sast" | "sca" | "secrets" | "iac" | "image" | "dast" | "tls" | "network" | "imported";
+        CompareCounts: {
+            /** @description Seen by the scan, not by the base scan, not triaged as false positive or accepted risk. */
+            new: number;
+            /** @description Seen by the base scan, not by the scan, for a tool and target the scan ran successfully. */
+            fixed: number;
+            /** @description Seen by both. */
+            unchanged: number;
+        };
+        ComparedScan: {
+            readonly id: number;
+            readonly ref: string;
+            readonly commit_sha: string;
+            readonly status: components["schemas"]["ScanStatusEnum"];
+            /** Format: date-time */
+            readonly finished_at: string | null;
+        };
         /**
          * @description * `high` - High
          *     * `medium` - Medium
@@ -1300,6 +1398,8 @@ export interface components {
             readonly severity_rank: number;
             readonly confidence: components["schemas"]["ConfidenceEnum"];
             readonly status: components["schemas"]["FindingStatusEnum"];
+            /** @description False while only scans of other refs (branches, pull requests) have seen the finding: such findings are compared, not counted. */
+            readonly on_default_branch: boolean;
             readonly tool: components["schemas"]["ToolSummary"] | null;
             readonly rule_id: string;
             readonly target: components["schemas"]["TargetSummary"] | null;
@@ -1371,6 +1471,8 @@ export interface components {
             readonly severity_rank: number;
             readonly confidence: components["schemas"]["ConfidenceEnum"];
             readonly status: components["schemas"]["FindingStatusEnum"];
+            /** @description False while only scans of other refs (branches, pull requests) have seen the finding: such findings are compared, not counted. */
+            readonly on_default_branch: boolean;
             readonly tool: components["schemas"]["ToolSummary"] | null;
             readonly rule_id: string;
             readonly target: components["schemas"]["TargetSummary"] | null;
@@ -1437,6 +1539,55 @@ export interface components {
             tool_isolation: {
                 [key: string]: unknown;
             };
+        };
+        ImportFormat: {
+            /** @description The value of `format` in an import. */
+            id: string;
+            name: string;
+            /** @description The tool this format belongs to; null for SARIF and generic. */
+            tool: string | null;
+            /** @description JSON, JSON Lines, XML or SARIF 2.1.0. */
+            media: string;
+            /** @description What the report is and how to produce it. */
+            description: string;
+            /** @description generic only: its JSON Schema. */
+            schema_url?: string;
+        };
+        ImportInputRequest: {
+            /**
+             * Format: binary
+             * @description The report, as the tool wrote it (up to SECULITE_IMPORT_MAX_BYTES).
+             */
+            file: string;
+            /** @description A format id from GET /api/v1/imports/formats/. */
+            format: string;
+            /**
+             * Format: int64
+             * @description Id of a target of the project.
+             */
+            target?: number;
+            /** @description Instead of `target`: the target with this name, created when missing. */
+            target_name?: string;
+            /**
+             * @description With target_name: its type.
+             *
+             *     * `git_repository` - Git repository
+             *     * `codebase_path` - Local codebase path
+             *     * `url` - URL
+             *     * `container_image` - Container image
+             *     * `file_upload` - Uploaded archive
+             *     * `ip_range` - IP address or CIDR range
+             *     * `domain` - Domain
+             */
+            target_type?: components["schemas"]["TargetTypeEnum"];
+            /** @description With target_name, for a new target: its URL, path, image, range or domain. */
+            target_identifier?: string;
+            /** @description The branch, tag or pull/merge request ref the report is about (e.g. refs/pull/12/head); empty: the target's default branch. */
+            ref?: string;
+            /** @description The commit, 7 to 64 hex digits. */
+            commit?: string;
+            /** @description The tool's version. */
+            tool_version?: string;
         };
         InvitationAcceptRequest: {
             token: string;
@@ -1866,6 +2017,8 @@ export interface components {
              */
             upload?: string;
             is_active?: boolean;
+            /** @description The branch whose scans drive the findings' lifecycle (auto-resolve, reopen); scans of other refs are compared with it. Empty: the git branch in metadata, else main. */
+            default_branch?: string;
         };
         /** @description Only `enabled` can change; any other field is refused rather than silently ignored. */
         PatchedToolUpdateRequest: {
@@ -1966,14 +2119,28 @@ export interface components {
          */
         RoleEnum: "owner" | "member" | "auditor";
         ScanCheckout: {
-            /** @description Branch or tag name, commit hash, HEAD or file name. */
+            /** @description Branch or tag name, full ref (refs/pull/12/head), commit hash, file name; for the remote's default branch its name (HEAD when the remote does not say). */
             ref: string;
-            /** @description branch, tag, commit, default or archive. */
+            /** @description branch, tag, ref (a full ref), commit, default, archive or path. */
             ref_type: string;
             /** @description The commit every tool of the scan analysed. */
             commit: string;
             /** @description Archives: the file's digest. */
             sha256?: string;
+        };
+        ScanCompare: {
+            scan: components["schemas"]["ComparedScan"];
+            /** @description The base as asked: a ref, or a scan id. */
+            base: string;
+            /** @description The scan compared with; null when no completed scan of the base ref shares a target with this scan (then every finding it saw is new). */
+            base_scan: components["schemas"]["ComparedScan"] | null;
+            counts: components["schemas"]["CompareCounts"];
+            /** @description New findings, worst first (at most limit). */
+            new: components["schemas"]["FindingList"][];
+            /** @description Fixed findings, worst first (at most limit). */
+            fixed: components["schemas"]["FindingList"][];
+            /** @description Whether a list was cut at limit. */
+            truncated: boolean;
         };
         ScanConfigurationCloneRequest: {
             /** @description Name of the copy; defaults to "<name> (copy)", numbered until unique. */
@@ -2067,6 +2234,12 @@ export interface components {
             readonly current_step: string;
             readonly summary: unknown;
             readonly error_message: string;
+            /** @description The branch, tag or full ref the scan looked at, as asked or as its only git target's checkout resolved; empty: each target's default branch. */
+            readonly ref: string;
+            /** @description The commit the scan looked at, when it has one. */
+            readonly commit_sha: string;
+            /** @description Whether the scan looked at its targets' default branch: only such scans resolve and reopen findings. */
+            readonly is_default_branch: boolean;
             /** Format: date-time */
             readonly created_at: string;
             /** Format: date-time */
@@ -2093,6 +2266,12 @@ export interface components {
             readonly current_step: string;
             readonly summary: unknown;
             readonly error_message: string;
+            /** @description The branch, tag or full ref the scan looked at, as asked or as its only git target's checkout resolved; empty: each target's default branch. */
+            readonly ref: string;
+            /** @description The commit the scan looked at, when it has one. */
+            readonly commit_sha: string;
+            /** @description Whether the scan looked at its targets' default branch: only such scans resolve and reopen findings. */
+            readonly is_default_branch: boolean;
             /** Format: date-time */
             readonly created_at: string;
             /** Format: date-time */
@@ -2143,6 +2322,10 @@ export interface components {
             /** Format: date-time */
             readonly finished_at: string | null;
         };
+        ScanStartInputRequest: {
+            /** @description Branch, tag or full ref (refs/pull/12/head, refs/merge-requests/3/head) to check git targets out at; empty or absent: each target's default branch. */
+            ref?: string;
+        };
         /**
          * @description * `pending` - Pending
          *     * `queued` - Queued
@@ -2179,15 +2362,20 @@ export interface components {
             readonly raw_output_available: boolean;
             /** @description The commit this tool analysed (git targets); empty otherwise. */
             readonly commit_sha: string;
+            /** @description Imported reports: the format named on import (a tool id, sarif or generic); empty for runs. */
+            readonly report_format: string;
+            /** @description Imported reports: the uploaded file's name (display only). */
+            readonly report_name: string;
         };
         /**
          * @description * `manual` - Manual
          *     * `scheduled` - Scheduled
          *     * `api` - API
          *     * `webhook` - Webhook
+         *     * `import` - Import
          * @enum {string}
          */
-        ScanTriggerEnum: "manual" | "scheduled" | "api" | "webhook";
+        ScanTriggerEnum: "manual" | "scheduled" | "api" | "webhook" | "import";
         /**
          * @description * `manual` - Manual
          *     * `once` - Once at a date and time
@@ -2263,6 +2451,11 @@ export interface components {
             upload?: string;
             /** @default true */
             is_active: boolean;
+            /**
+             * @description The branch whose scans drive the findings' lifecycle (auto-resolve, reopen); scans of other refs are compared with it. Empty: the git branch in metadata, else main.
+             * @default
+             */
+            default_branch: string;
         };
         TargetGroupCreateRequest: {
             name: string;
@@ -2296,6 +2489,7 @@ export interface components {
             readonly identifier: string;
             readonly description: string;
             readonly metadata: unknown;
+            readonly default_branch: string;
             readonly has_upload: boolean;
             readonly credential_kind: string;
             /** @description Whether a credential is set; the secret itself is never returned. */
@@ -2312,6 +2506,17 @@ export interface components {
             readonly name: string;
             readonly asset_type: components["schemas"]["AssetTypeEnum"];
         };
+        /**
+         * @description * `git_repository` - Git repository
+         *     * `codebase_path` - Local codebase path
+         *     * `url` - URL
+         *     * `container_image` - Container image
+         *     * `file_upload` - Uploaded archive
+         *     * `ip_range` - IP address or CIDR range
+         *     * `domain` - Domain
+         * @enum {string}
+         */
+        TargetTypeEnum: "git_repository" | "codebase_path" | "url" | "container_image" | "file_upload" | "ip_range" | "domain";
         ToolOutput: {
             readonly id: number;
             readonly slug: string;
@@ -2952,6 +3157,13 @@ export interface operations {
                 first_seen_scan?: number;
                 last_seen_after?: string;
                 last_seen_before?: string;
+                /**
+                 * @description true: findings on the default branch; false: seen only by scans of other refs.
+                 *
+                 *     * `true` - true
+                 *     * `false` - false
+                 */
+                on_default_branch?: "false" | "true";
                 /** @description Which field to use when ordering the results. */
                 ordering?: string;
                 /** @description A page number within the paginated result set. */
@@ -3224,6 +3436,13 @@ export interface operations {
                 format?: "csv" | "json" | "sarif";
                 last_seen_after?: string;
                 last_seen_before?: string;
+                /**
+                 * @description true: findings on the default branch; false: seen only by scans of other refs.
+                 *
+                 *     * `true` - true
+                 *     * `false` - false
+                 */
+                on_default_branch?: "false" | "true";
                 /** @description Which field to use when ordering the results. */
                 ordering?: string;
                 project?: number;
@@ -3323,6 +3542,47 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["WorkersHealth"];
+                };
+            };
+        };
+    };
+    imports_formats_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportFormat"][];
+                };
+            };
+        };
+    };
+    imports_formats_generic_schema_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description JSON Schema */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
                 };
             };
         };
@@ -3748,6 +4008,31 @@ export interface operations {
             };
         };
     };
+    projects_imports_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project_pk: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["ImportInputRequest"];
+            };
+        };
+        responses: {
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScanDetail"];
+                };
+            };
+        };
+    };
     projects_members_list: {
         parameters: {
             query?: {
@@ -4077,7 +4362,13 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["ScanStartInputRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["ScanStartInputRequest"];
+                "multipart/form-data": components["schemas"]["ScanStartInputRequest"];
+            };
+        };
         responses: {
             202: {
                 headers: {
@@ -4124,8 +4415,9 @@ export interface operations {
                  *     * `scheduled` - Scheduled
                  *     * `api` - API
                  *     * `webhook` - Webhook
+                 *     * `import` - Import
                  */
-                trigger?: ("api" | "manual" | "scheduled" | "webhook")[];
+                trigger?: ("api" | "import" | "manual" | "scheduled" | "webhook")[];
             };
             header?: never;
             path: {
@@ -4478,8 +4770,9 @@ export interface operations {
                  *     * `scheduled` - Scheduled
                  *     * `api` - API
                  *     * `webhook` - Webhook
+                 *     * `import` - Import
                  */
-                trigger?: ("api" | "manual" | "scheduled" | "webhook")[];
+                trigger?: ("api" | "import" | "manual" | "scheduled" | "webhook")[];
             };
             header?: never;
             path?: never;
@@ -4536,6 +4829,46 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ScanDetail"];
                 };
+            };
+        };
+    };
+    scans_compare_retrieve: {
+        parameters: {
+            query?: {
+                /** @description A ref (branch, tag, refs/pull/12/head) or the id of a scan of the same project; default: the default branch of the scan's target. */
+                base?: string;
+                /** @description At most this many findings in each list. */
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScanCompare"];
+                };
+            };
+            /** @description An invalid ref or limit, or a base scan of another project. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The scan or the base scan is out of reach. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };
@@ -4647,8 +4980,9 @@ export interface operations {
                  *     * `dast` - Dynamic analysis
                  *     * `tls` - TLS
                  *     * `network` - Network
+                 *     * `imported` - Imported reports
                  */
-                category?: "dast" | "iac" | "image" | "network" | "sast" | "sca" | "secrets" | "tls";
+                category?: "dast" | "iac" | "image" | "imported" | "network" | "sast" | "sca" | "secrets" | "tls";
                 enabled?: boolean;
                 /** @description Which field to use when ordering the results. */
                 ordering?: string;

@@ -38,6 +38,13 @@ export const routes: RouteRecordRaw[] = [
     meta: { title: 'Scan configuration' },
   },
   { path: '/scans/:id(\\d+)', name: 'scan', component: () => import('@/views/ScanView.vue'), props: (r) => ({ id: Number(r.params.id) }), meta: { title: 'Scan' } },
+  {
+    path: '/scans/:id(\\d+)/compare',
+    name: 'scan-compare',
+    component: () => import('@/views/CompareView.vue'),
+    props: (r) => ({ id: Number(r.params.id), base: typeof r.query.base === 'string' ? r.query.base : undefined }),
+    meta: { title: 'Compare' },
+  },
   { path: '/organizations', name: 'organizations', component: () => import('@/views/OrganizationsView.vue'), meta: { title: 'Organizations' } },
   { path: '/organizations/:id(\\d+)', name: 'organization', component: () => import('@/views/OrganizationView.vue'), props: (r) => ({ id: Number(r.params.id) }), meta: { title: 'Organization' } },
   { path: '/findings', name: 'findings', component: () => import('@/views/FindingsView.vue'), meta: { title: 'Findings' } },

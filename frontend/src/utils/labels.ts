@@ -1,5 +1,5 @@
 // Human labels for the API's enums, and severity presentation that never relies on colour alone.
-import type { AssetType, FindingStatus, ScanStatus, Severity, ToolResultStatus } from '@/api/types'
+import type { AssetType, FindingStatus, ScanStatus, ScanTrigger, Severity, ToolResultStatus } from '@/api/types'
 
 export const SEVERITIES: Severity[] = ['critical', 'high', 'medium', 'low', 'informational', 'unknown']
 
@@ -63,6 +63,14 @@ export const SCAN_STATUS_LABEL: Record<ScanStatus, string> = {
   failed: 'Failed',
   error: 'Error',
   cancelled: 'Cancelled',
+}
+
+export const SCAN_TRIGGER_LABEL: Record<ScanTrigger, string> = {
+  manual: 'Manual',
+  scheduled: 'Scheduled',
+  api: 'API',
+  webhook: 'Webhook',
+  import: 'Import',
 }
 
 export const SCAN_FINAL: ScanStatus[] = ['completed', 'completed_with_errors', 'failed', 'error', 'cancelled']

@@ -12,6 +12,11 @@ export interface TargetTypeSpec {
   upload?: boolean
 }
 
+/** Source code has branches: these types take a default branch. */
+export function takesDefaultBranch(assetType: AssetType): boolean {
+  return !!TARGET_SPECS[assetType].paths
+}
+
 export const TARGET_SPECS: Record<AssetType, TargetTypeSpec> = {
   git_repository: { identifier: { label: 'Repository URL', placeholder: 'https://github.com/org/app.git', help: 'https://, ssh:// or git@host:path.' }, git: true, paths: true },
   codebase_path: { identifier: { label: 'Absolute path on the worker', placeholder: '/srv/code/app', help: 'Must be under a root the administrator allowed.' }, paths: true },
@@ -40,6 +45,8 @@ export interface TargetForm {
   description: string
   ref_type: GitRefType
   ref: string
+  /** "" = the branch the target checks out, else main. */
+  default_branch: string
   include_paths: string[]
   exclude_paths: string[]
   is_active: boolean
@@ -58,6 +65,7 @@ export function emptyTargetForm(): TargetForm {
     description: '',
     ref_type: 'default',
     ref: '',
+    default_branch: '',
     include_paths: [],
     exclude_paths: [],
     is_active: true,
@@ -85,6 +93,7 @@ export function targetFormFrom(target: Target): TargetForm {
     description: target.description,
     ref_type: refType ?? 'default',
     ref: refType ? String(metadata[refType]) : '',
+    default_branch: target.default_branch ?? '',
     include_paths: stringList(metadata.include_paths),
     exclude_paths: stringList(metadata.exclude_paths),
     is_active: target.is_active,
@@ -141,6 +150,7 @@ export function targetChanges(target: Target, form: TargetForm): TargetUpdate {
   const metadata = targetMetadata({ ...form, asset_type: target.asset_type })
   if (canonical(metadata) !== canonical(targetMetadata(targetFormFrom(target)))) changes.metadata = metadata
   if (form.is_active !== target.is_active) changes.is_active = form.is_active
+  if (form.default_branch.trim() !== (target.default_branch ?? '')) changes.default_branch = form.default_branch.trim()
   return { ...changes, ...credentialChanges({ ...form, asset_type: target.asset_type }) }
 }
 

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest'
 
 import type { Target } from '@/api/types'
-import { emptyTargetForm, targetChanges, targetChangesAsFormData, targetFormFrom, targetMetadata } from '@/utils/targetForm'
+import { emptyTargetForm, takesDefaultBranch, targetChanges, targetChangesAsFormData, targetFormFrom, targetMetadata } from '@/utils/targetForm'
 
 const repo: Target = {
   id: 3,
@@ -13,6 +13,7 @@ const repo: Target = {
   description: 'The app',
   metadata: { include_paths: ['src/**'], branch: 'main' },
   has_upload: false,
+  default_branch: '',
   credential_kind: '',
   has_credential: false,
   is_active: true,
@@ -30,6 +31,7 @@ describe('targetFormFrom', () => {
       description: 'The app',
       ref_type: 'branch',
       ref: 'main',
+      default_branch: '',
       include_paths: ['src/**'],
       exclude_paths: [],
       is_active: true,
@@ -86,6 +88,23 @@ describe('targetChanges', () => {
     const stored: Target = { ...repo, credential_kind: 'https_token', has_credential: true }
     expect(targetChanges(stored, { ...targetFormFrom(stored), remove_credential: true })).toEqual({ credential_kind: '' })
     expect(targetChanges(stored, targetFormFrom(stored))).toEqual({})
+  })
+
+  it('sends the default branch trimmed when it changed, and an empty one to clear it', () => {
+    const form = { ...targetFormFrom(repo), default_branch: ' develop ' }
+    expect(targetChanges(repo, form)).toEqual({ default_branch: 'develop' })
+    const stored: Target = { ...repo, default_branch: 'develop' }
+    expect(targetFormFrom(stored).default_branch).toBe('develop')
+    expect(targetChanges(stored, targetFormFrom(stored))).toEqual({})
+    expect(targetChanges(stored, { ...targetFormFrom(stored), default_branch: '' })).toEqual({ default_branch: '' })
+  })
+
+  it('asks for a default branch only for source code', () => {
+    expect(takesDefaultBranch('git_repository')).toBe(true)
+    expect(takesDefaultBranch('codebase_path')).toBe(true)
+    expect(takesDefaultBranch('file_upload')).toBe(true)
+    expect(takesDefaultBranch('url')).toBe(false)
+    expect(takesDefaultBranch('ip_range')).toBe(false)
   })
 
   it('never sends the asset type, and no identifier for an uploaded archive', () => {

@@ -26,6 +26,7 @@ const target: Target = {
   description: '',
   metadata: {},
   has_upload: false,
+  default_branch: '',
   credential_kind: '',
   has_credential: false,
   is_active: true,
@@ -138,6 +139,33 @@ describe('TargetsTab', () => {
     await flushPromises()
 
     expect(projectsApi.updateTarget).toHaveBeenCalledWith(4, 10, { credential_kind: 'https_token', credential_secret: 'new-token' })
+    wrapper.unmount()
+  })
+
+  it('asks a repository for its default branch, sends it on create and lists it', async () => {
+    const created: Target = { ...target, id: 11, name: 'app', asset_type: 'git_repository', identifier: 'https://git.example.com/acme/app.git', default_branch: 'develop' }
+    vi.mocked(projectsApi.createTarget).mockResolvedValue(created)
+    const wrapper = mountTab(true)
+    await flushPromises()
+    // A URL target has no branches: no such field when editing it.
+    await wrapper.get('[data-testid="edit-target"]').trigger('click')
+    await flushPromises()
+    expect(byId('target-default-branch')).toBeNull()
+
+    await wrapper.get('[data-testid="add-target"]').trigger('click')
+    await flushPromises()
+    for (const [id, value] of [['target-name', 'app'], ['target-identifier', 'https://git.example.com/acme/app.git'], ['target-default-branch', ' develop ']]) {
+      const input = byId<HTMLInputElement>(id!)
+      input.value = value!
+      input.dispatchEvent(new Event('input'))
+    }
+    await flushPromises()
+    vi.mocked(projectsApi.listTargets).mockResolvedValue({ count: 2, results: [target, created] })
+    document.querySelector<HTMLButtonElement>('[data-testid="save-target"]')!.click()
+    await flushPromises()
+
+    expect(vi.mocked(projectsApi.createTarget).mock.calls[0]![1]).toMatchObject({ name: 'app', asset_type: 'git_repository', default_branch: 'develop' })
+    expect(wrapper.get('[data-target="app"]').text()).toContain('default branch develop')
     wrapper.unmount()
   })
 })
