@@ -55,7 +55,10 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {"ApiKeyScopeEnum": "apps.accounts.scopes.KeyScope"},
+    "ENUM_NAME_OVERRIDES": {
+        "ApiKeyScopeEnum": "apps.accounts.scopes.KeyScope",
+        "AssetTypeEnum": "apps.targets.models.AssetType",
+    },
     # Swagger UI is served from our own static files, not a CDN (offline installs, strict CSP).
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

@@ -1144,7 +1144,8 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * @description Start a scan now (trigger `webhook`); answers 202 with the scan id.
+         * @description Start a scan now (trigger `webhook`), optionally at `ref` (as the configuration's
+         *     start); answers 202 with the scan id.
          *
          *     The token is compared in constant time; a wrong token, an unknown configuration and a
          *     webhook turned off get the same 404. Rate limited per client address
@@ -1210,6 +1211,10 @@ export interface components {
             name: string;
             /** Format: date-time */
             expires_at?: string | null;
+            /** @description Limit the key to this project (you need a role there). Leave it out for a key that acts as you in every project. */
+            project?: number | null;
+            /** @description With a project: `read` (auditor and up), `import` and/or `scan` (member and up; each implies read). Without a project: leave it empty. */
+            scopes?: components["schemas"]["ApiKeyScopeEnum"][];
         };
         ApiKeyCreatedOutput: {
             readonly id: number;
@@ -1224,6 +1229,11 @@ export interface components {
             /** Format: date-time */
             readonly revoked_at: string | null;
             readonly is_active: boolean;
+            /** @description The one project this key reaches; null: every project of its user. */
+            readonly project: number | null;
+            readonly project_name: string | null;
+            /** @description What a project key may do there, with the scopes they imply (import and scan imply read). Empty for a key without a project. */
+            readonly scopes: components["schemas"]["ApiKeyScopeEnum"][];
             /** @description The full API key. It is shown only in this response. */
             readonly key: string;
         };
@@ -1240,7 +1250,19 @@ export interface components {
             /** Format: date-time */
             readonly revoked_at: string | null;
             readonly is_active: boolean;
+            /** @description The one project this key reaches; null: every project of its user. */
+            readonly project: number | null;
+            readonly project_name: string | null;
+            /** @description What a project key may do there, with the scopes they imply (import and scan imply read). Empty for a key without a project. */
+            readonly scopes: components["schemas"]["ApiKeyScopeEnum"][];
         };
+        /**
+         * @description * `read` - Read the project
+         *     * `import` - Import reports
+         *     * `scan` - Start scans
+         * @enum {string}
+         */
+        ApiKeyScopeEnum: "read" | "import" | "scan";
         /**
          * @description * `git_repository` - Git repository
          *     * `codebase_path` - Local codebase path
@@ -1579,7 +1601,7 @@ export interface components {
              *     * `ip_range` - IP address or CIDR range
              *     * `domain` - Domain
              */
-            target_type?: components["schemas"]["TargetTypeEnum"];
+            target_type?: components["schemas"]["AssetTypeEnum"];
             /** @description With target_name, for a new target: its URL, path, image, range or domain. */
             target_identifier?: string;
             /** @description The branch, tag or pull/merge request ref the report is about (e.g. refs/pull/12/head); empty: the target's default branch. */
@@ -1588,6 +1610,8 @@ export interface components {
             commit?: string;
             /** @description The tool's version. */
             tool_version?: string;
+            /** @description The absolute folder the tool scanned (e.g. $GITHUB_WORKSPACE): file paths under it are stored relative to it, so a file's findings match across CI runners and scans. */
+            source_root?: string;
         };
         InvitationAcceptRequest: {
             token: string;
@@ -2506,17 +2530,6 @@ export interface components {
             readonly name: string;
             readonly asset_type: components["schemas"]["AssetTypeEnum"];
         };
-        /**
-         * @description * `git_repository` - Git repository
-         *     * `codebase_path` - Local codebase path
-         *     * `url` - URL
-         *     * `container_image` - Container image
-         *     * `file_upload` - Uploaded archive
-         *     * `ip_range` - IP address or CIDR range
-         *     * `domain` - Domain
-         * @enum {string}
-         */
-        TargetTypeEnum: "git_repository" | "codebase_path" | "url" | "container_image" | "file_upload" | "ip_range" | "domain";
         ToolOutput: {
             readonly id: number;
             readonly slug: string;
@@ -4393,6 +4406,8 @@ export interface operations {
                 /** @description Number of results to return per page. */
                 page_size?: number;
                 project?: number;
+                /** @description Scans of exactly this ref (branch, tag, full ref). */
+                ref?: string;
                 /** @description A search term. */
                 search?: string;
                 /**
@@ -4748,6 +4763,8 @@ export interface operations {
                 /** @description Number of results to return per page. */
                 page_size?: number;
                 project?: number;
+                /** @description Scans of exactly this ref (branch, tag, full ref). */
+                ref?: string;
                 /** @description A search term. */
                 search?: string;
                 /**
@@ -5071,7 +5088,13 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["ScanStartInputRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["ScanStartInputRequest"];
+                "multipart/form-data": components["schemas"]["ScanStartInputRequest"];
+            };
+        };
         responses: {
             202: {
                 headers: {
