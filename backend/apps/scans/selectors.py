@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import F, Prefetch, QuerySet
+from django.db.models.fields.json import KeyTextTransform, KeyTransform
 from django.http import Http404
 
 from apps.projects.models import Project
@@ -40,10 +41,14 @@ def scan_configuration_get(
         raise Http404 from exc
 
 
+_IMPORT = KeyTransform("import", "configuration_snapshot")
+
+
 def scan_list(*, user: Any, project: Project | None = None) -> QuerySet[Scan]:
     """Scans of every project `user` can see (or of `project` only), newest first.
 
-    The configuration snapshot is deferred: lists never show it.
+    The configuration snapshot is deferred: lists show only an import's report name and
+    format, read from it by the database.
     """
     scans = Scan.objects.filter(project_id__in=project_ids_for_user(user))
     if project is not None:
@@ -51,6 +56,10 @@ def scan_list(*, user: Any, project: Project | None = None) -> QuerySet[Scan]:
     return (
         scans.select_related("project", "configuration", "triggered_by")
         .defer("configuration_snapshot")
+        .annotate(
+            import_report_name=KeyTextTransform("report_name", _IMPORT),
+            import_report_format=KeyTextTransform("format", _IMPORT),
+        )
         .order_by("-created_at", "-id")
     )
 

@@ -360,12 +360,25 @@ class ScanToolResultSerializer(serializers.ModelSerializer):
         return str((result.coverage or {}).get("isolation") or "")
 
 
+def _import_field(scan: Scan, key: str) -> str:
+    annotated = f"import_{key}" if key != "format" else "import_report_format"
+    if hasattr(scan, annotated):
+        return str(getattr(scan, annotated) or "")
+    return str((scan.configuration_snapshot.get("import") or {}).get(key) or "")
+
+
 class ScanListSerializer(serializers.ModelSerializer):
     project = NamedRefSerializer(read_only=True)
     configuration = NamedRefSerializer(read_only=True, allow_null=True)
     triggered_by = UserSummarySerializer(read_only=True, allow_null=True)
     trigger = ScanTriggerField(read_only=True)
     status = ScanStatusField(read_only=True)
+    report_name = serializers.SerializerMethodField(
+        help_text="Imports: the uploaded report's file name; empty for runs."
+    )
+    report_format = serializers.SerializerMethodField(
+        help_text="Imports: the report's format id (GET /api/v1/imports/formats/); empty for runs."
+    )
 
     class Meta:
         model = Scan
@@ -380,6 +393,8 @@ class ScanListSerializer(serializers.ModelSerializer):
             "current_step",
             "summary",
             "error_message",
+            "report_name",
+            "report_format",
             "ref",
             "commit_sha",
             "is_default_branch",
@@ -400,6 +415,13 @@ class ScanListSerializer(serializers.ModelSerializer):
                 "scans resolve and reopen findings."
             },
         }
+
+    # Lists read these from the snapshot in the database (scan_list); a single scan has it.
+    def get_report_name(self, scan: Scan) -> str:
+        return _import_field(scan, "report_name")
+
+    def get_report_format(self, scan: Scan) -> str:
+        return _import_field(scan, "format")
 
 
 class ScanCheckoutSerializer(serializers.Serializer):

@@ -2258,6 +2258,10 @@ export interface components {
             readonly current_step: string;
             readonly summary: unknown;
             readonly error_message: string;
+            /** @description Imports: the uploaded report's file name; empty for runs. */
+            readonly report_name: string;
+            /** @description Imports: the report's format id (GET /api/v1/imports/formats/); empty for runs. */
+            readonly report_format: string;
             /** @description The branch, tag or full ref the scan looked at, as asked or as its only git target's checkout resolved; empty: each target's default branch. */
             readonly ref: string;
             /** @description The commit the scan looked at, when it has one. */
@@ -2290,6 +2294,10 @@ export interface components {
             readonly current_step: string;
             readonly summary: unknown;
             readonly error_message: string;
+            /** @description Imports: the uploaded report's file name; empty for runs. */
+            readonly report_name: string;
+            /** @description Imports: the report's format id (GET /api/v1/imports/formats/); empty for runs. */
+            readonly report_format: string;
             /** @description The branch, tag or full ref the scan looked at, as asked or as its only git target's checkout resolved; empty: each target's default branch. */
             readonly ref: string;
             /** @description The commit the scan looked at, when it has one. */

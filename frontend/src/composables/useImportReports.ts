@@ -1,9 +1,8 @@
-// The report behind each imported scan (file name and format), for lists of scans: the scan
-// list carries no tool results, so each import's one result is asked for once and remembered.
-import { ref, watch, type Ref } from 'vue'
+// The report behind each imported scan (file name and format) for lists of scans: the scan
+// list carries both; the format's display name comes from the formats list, asked for once.
+import { computed, ref, type ComputedRef } from 'vue'
 
 import { listImportFormats } from '@/api/imports'
-import { listToolResults } from '@/api/scans'
 import type { Scan } from '@/api/types'
 
 export interface ImportReport {
@@ -12,54 +11,37 @@ export interface ImportReport {
   format: string
 }
 
-const cache = new Map<number, Promise<ImportReport | null>>()
+let formats: Promise<Map<string, string>> | null = null
+const names = ref<Map<string, string>>(new Map())
 
-async function formatNames(): Promise<Map<string, string>> {
-  try {
-    return new Map((await listImportFormats()).map((f) => [f.id, f.name]))
-  } catch {
-    return new Map()
-  }
+function loadFormatNames(): void {
+  if (formats) return
+  formats = listImportFormats()
+    .then((list) => new Map(list.map((f) => [f.id, f.name])))
+    .catch(() => {
+      formats = null // ask again next time
+      return new Map<string, string>()
+    })
+  void formats.then((found) => {
+    names.value = found
+  })
 }
 
-/** The report of one imported scan; null when it has no tool result with a report. */
-export function importReportOf(scanId: number): Promise<ImportReport | null> {
-  let found = cache.get(scanId)
-  if (!found) {
-    found = Promise.all([listToolResults(scanId), formatNames()])
-      .then(([results, names]) => {
-        const withReport = results.find((r) => r.report_name || r.report_format)
-        if (!withReport) return null
-        return { name: withReport.report_name, format: names.get(withReport.report_format) ?? withReport.report_format }
-      })
-      .catch(() => {
-        cache.delete(scanId) // ask again next time
-        return null
-      })
-    cache.set(scanId, found)
-  }
-  return found
-}
-
-/** Reports by scan id for the imports among `scans`, filled in as they arrive. */
-export function useImportReports(scans: Ref<readonly Scan[]> | (() => readonly Scan[])): Ref<Record<number, ImportReport>> {
-  const reports = ref<Record<number, ImportReport>>({})
-  watch(
-    scans,
-    (list) => {
-      for (const scan of list) {
-        if (scan.trigger !== 'import' || reports.value[scan.id]) continue
-        void importReportOf(scan.id).then((report) => {
-          if (report) reports.value = { ...reports.value, [scan.id]: report }
-        })
-      }
-    },
-    { immediate: true },
-  )
-  return reports
+/** Reports by scan id for the imports among `scans`. */
+export function useImportReports(scans: () => readonly Scan[]): ComputedRef<Record<number, ImportReport>> {
+  return computed(() => {
+    const reports: Record<number, ImportReport> = {}
+    for (const scan of scans()) {
+      if (scan.trigger !== 'import' || !scan.report_name) continue
+      loadFormatNames()
+      reports[scan.id] = { name: scan.report_name, format: names.value.get(scan.report_format) ?? scan.report_format }
+    }
+    return reports
+  })
 }
 
 /** Test hook. */
 export function resetImportReportsCache(): void {
-  cache.clear()
+  formats = null
+  names.value = new Map()
 }

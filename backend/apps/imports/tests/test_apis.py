@@ -59,7 +59,7 @@ def test_the_generic_schema_is_served_and_accepts_the_documented_example(client_
 
 
 def test_a_member_imports_a_semgrep_report_and_the_worker_stores_its_findings(
-    project_with_roles, code_target, upload, eager
+    project_with_roles, code_target, upload, eager, client_for
 ):
     site = project_with_roles
     response = upload(site.member, site.project, sample("semgrep"), format="semgrep",
@@ -81,6 +81,10 @@ def test_a_member_imports_a_semgrep_report_and_the_worker_stores_its_findings(
     assert Finding.objects.filter(project=site.project, tool__slug="semgrep").count() == 22
     with stored.raw_output.open("rb") as raw:
         assert raw.read(1) == b"{"
+    # Lists of scans say which report an import was, without asking for its tool results.
+    listed = client_for(site.auditor).get(f"/api/v1/projects/{site.project.pk}/scans/").json()
+    row = next(r for r in listed["results"] if r["id"] == scan.pk)
+    assert (row["report_name"], row["report_format"]) == ("many.json", "semgrep")
 
 
 @pytest.mark.parametrize("role", ["owner", "member"])

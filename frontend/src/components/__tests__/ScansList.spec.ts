@@ -3,26 +3,23 @@
 import { RouterLinkStub, flushPromises, mount } from '@vue/test-utils'
 import { beforeEach, describe, expect, it, vi } from 'vitest'
 
-import type { Scan, ScanToolResult } from '@/api/types'
+import type { Scan } from '@/api/types'
 
-vi.mock('@/api/scans', () => ({ listToolResults: vi.fn() }))
 vi.mock('@/api/imports', () => ({ listImportFormats: vi.fn() }))
 
 import * as importsApi from '@/api/imports'
-import * as scansApi from '@/api/scans'
 import ScansList from '@/components/ScansList.vue'
 import { resetImportReportsCache } from '@/composables/useImportReports'
 
 const base = { project: { id: 4, name: 'Shop' }, configuration: null, triggered_by: null, status: 'completed', progress: 100, current_step: '', summary: {}, error_message: '', created_at: '', queued_at: null, started_at: null, finished_at: null }
 const scans = [
-  { ...base, id: 1, trigger: 'manual', configuration: { id: 2, name: 'Nightly' }, ref: '', commit_sha: '', is_default_branch: true },
-  { ...base, id: 2, trigger: 'import', ref: 'feature/login', commit_sha: '0123456789abcdef', is_default_branch: false },
+  { ...base, id: 1, trigger: 'manual', configuration: { id: 2, name: 'Nightly' }, ref: '', commit_sha: '', is_default_branch: true, report_name: '', report_format: '' },
+  { ...base, id: 2, trigger: 'import', ref: 'feature/login', commit_sha: '0123456789abcdef', is_default_branch: false, report_name: 'many.json', report_format: 'semgrep' },
 ] as unknown as Scan[]
 
 beforeEach(() => {
   resetImportReportsCache()
-  vi.mocked(scansApi.listToolResults).mockReset()
-  vi.mocked(scansApi.listToolResults).mockResolvedValue([{ id: 5, report_format: 'semgrep', report_name: 'many.json' } as ScanToolResult])
+  vi.mocked(importsApi.listImportFormats).mockReset()
   vi.mocked(importsApi.listImportFormats).mockResolvedValue([{ id: 'semgrep', name: 'Semgrep JSON', tool: 'semgrep', media: 'JSON', description: '' }])
 })
 
@@ -38,17 +35,17 @@ describe('ScansList', () => {
     expect(imported!.find('[data-testid="default-branch-tag"]').exists()).toBe(false)
   })
 
-  it('shows an import as such, with its report and format, asking once per scan', async () => {
+  it('shows an import as such, with its report and format, asking for format names once', async () => {
     const wrapper = mount(ScansList, { props: { scans }, global: { stubs: { RouterLink: RouterLinkStub } } })
     await flushPromises()
     const imported = wrapper.get('[data-scan-id="2"]')
     expect(imported.text()).toContain('Import')
     expect(imported.get('[data-testid="scan-report"]').text()).toBe('many.json · Semgrep JSON')
     expect(wrapper.get('[data-scan-id="1"]').find('[data-testid="scan-report"]').exists()).toBe(false)
-    expect(scansApi.listToolResults).toHaveBeenCalledExactlyOnceWith(2)
+    expect(importsApi.listImportFormats).toHaveBeenCalledOnce()
 
     await wrapper.setProps({ scans: [...scans] }) // a refresh of the list
     await flushPromises()
-    expect(scansApi.listToolResults).toHaveBeenCalledOnce()
+    expect(importsApi.listImportFormats).toHaveBeenCalledOnce()
   })
 })
