@@ -217,6 +217,28 @@ def redact_file(source: Path, destination: Path, values: Iterable[str]) -> None:
             carry = buffer[cut:]
 
 
+def redaction_needed(source: Path, values: Iterable[str]) -> bool:
+    """Whether `redact_file` would change `source`: some value to rewrite, or a private key
+    block or token shape in it. One read-only pass (the token pattern over each chunk and
+    the bytes before it, so a token across two chunks is seen)."""
+    if any(value and MASK not in value for value in values):
+        return True
+    tokens = _redaction_patterns(())[1][0]
+    with open(source, "rb") as src:
+        tail = b""
+        while chunk := src.read(_CHUNK):
+            buffer = tail + chunk
+            if b"PRIVATE KEY" in buffer or tokens.search(buffer):
+                return True
+            tail = buffer[-_TOKEN_WINDOW:]
+    return False
+
+
+# Longer than the shortest text each token shape needs, so one across a chunk boundary is
+# found whole in the bytes kept from the chunk before.
+_TOKEN_WINDOW = 4096
+
+
 def _safe_cut(buffer: bytes, patterns: list[tuple[re.Pattern[bytes], Any]], cut: int) -> int:
     """`cut` moved back before any key block left open at it, and before any value or token
     that straddles it (those are shorter than _OVERLAP, so only that window is searched)."""
