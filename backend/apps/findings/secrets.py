@@ -11,6 +11,7 @@ The values seen are collected so the tool's raw output can be kept with them rew
 from __future__ import annotations
 
 import dataclasses
+import functools
 import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -75,8 +76,13 @@ def is_secret_finding(tool_id: str, finding: NormalizedFinding) -> bool:
         tool_id in SECRET_TOOLS
         or finding.cwe in SECRET_CWES
         or finding.rule_id in SECRET_RULES
-        or bool(SECRET_RULE_PATTERN.search(finding.rule_id))
+        or _is_secret_rule(finding.rule_id)
     )
+
+
+@functools.lru_cache(maxsize=4096)
+def _is_secret_rule(rule_id: str) -> bool:
+    return bool(SECRET_RULE_PATTERN.search(rule_id))
 
 
 def _is_key(text: str, match: re.Match[str]) -> bool:
