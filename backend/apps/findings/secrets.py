@@ -11,6 +11,7 @@ The values seen are collected so the tool's raw output can be kept with them rew
 from __future__ import annotations
 
 import dataclasses
+import functools
 import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -75,8 +76,13 @@ def is_secret_finding(tool_id: str, finding: NormalizedFinding) -> bool:
         tool_id in SECRET_TOOLS
         or finding.cwe in SECRET_CWES
         or finding.rule_id in SECRET_RULES
-        or bool(SECRET_RULE_PATTERN.search(finding.rule_id))
+        or _is_secret_rule(finding.rule_id)
     )
+
+
+@functools.lru_cache(maxsize=4096)
+def _is_secret_rule(rule_id: str) -> bool:
+    return bool(SECRET_RULE_PATTERN.search(rule_id))
 
 
 def _is_key(text: str, match: re.Match[str]) -> bool:
@@ -215,6 +221,28 @@ def redact_file(source: Path, destination: Path, values: Iterable[str]) -> None:
             cut = _safe_cut(buffer, patterns, max(len(buffer) - _OVERLAP, 0))
             dst.write(_redact_bytes(buffer[:cut], patterns))
             carry = buffer[cut:]
+
+
+def redaction_needed(source: Path, values: Iterable[str]) -> bool:
+    """Whether `redact_file` would change `source`: some value to rewrite, or a private key
+    block or token shape in it. One read-only pass (the token pattern over each chunk and
+    the bytes before it, so a token across two chunks is seen)."""
+    if any(value and MASK not in value for value in values):
+        return True
+    tokens = _redaction_patterns(())[1][0]
+    with open(source, "rb") as src:
+        tail = b""
+        while chunk := src.read(_CHUNK):
+            buffer = tail + chunk
+            if b"PRIVATE KEY" in buffer or tokens.search(buffer):
+                return True
+            tail = buffer[-_TOKEN_WINDOW:]
+    return False
+
+
+# Longer than the shortest text each token shape needs, so one across a chunk boundary is
+# found whole in the bytes kept from the chunk before.
+_TOKEN_WINDOW = 4096
 
 
 def _safe_cut(buffer: bytes, patterns: list[tuple[re.Pattern[bytes], Any]], cut: int) -> int:

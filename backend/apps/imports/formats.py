@@ -283,9 +283,10 @@ _XML_SKIP = re.compile(rb"<\?.*?\?>|<!--.*?-->|<!DOCTYPE[^>\[]*(\[.*?\])?\s*>", 
 _XML_ROOT = re.compile(rb"<([A-Za-z_][\w.:-]*)")
 
 
-def report_probe(path: Path) -> Probe:
+def report_probe(path: Path, expected: ImportFormat | None = None) -> Probe:
     """Recognise the report at `path` from its first bytes and JSON events; never reads the
-    whole file and never raises for bad content."""
+    whole file and never raises for bad content. With `expected`, the look stops as soon as
+    one of that format's marker sets is seen (a few events into a report of that format)."""
     with path.open("rb") as handle:
         head = handle.read(_HEAD_BYTES)
         if not head.strip():
@@ -298,7 +299,7 @@ def report_probe(path: Path) -> Probe:
         if start not in (b"{", b"["):
             return Probe(kind="text")
         handle.seek(0)
-        return _json_probe(handle)
+        return _json_probe(handle, _stop_markers(expected))
 
 
 def _is_text(head: bytes) -> bool:
@@ -316,7 +317,15 @@ def _xml_root(head: bytes) -> str:
     return match.group(1).decode("utf-8", "replace") if match else ""
 
 
-def _json_probe(handle: IO[bytes]) -> Probe:
+def _stop_markers(expected: ImportFormat | None) -> tuple[frozenset[str], ...]:
+    """The marker sets whose sight ends the probe: the expected format's, unless it is JSON
+    Lines (told from JSON by a second top-level value, so those are looked at in full)."""
+    if expected is None or expected.media == "JSON Lines":
+        return ()
+    return expected.markers
+
+
+def _json_probe(handle: IO[bytes], stop: tuple[frozenset[str], ...] = ()) -> Probe:
     import ijson
 
     probe = Probe(kind="json")
@@ -328,8 +337,10 @@ def _json_probe(handle: IO[bytes]) -> Probe:
                 break
             if event == "map_key":
                 path = _key_path(prefix, value)
-                if path:
+                if path and path not in probe.keys:
                     probe.keys.add(path)
+                    if any(markers <= probe.keys for markers in stop):
+                        break
             elif prefix == "" and event in ("start_map", "start_array"):
                 values += 1
     except Exception as exc:  # ijson's errors, and a file that changes while it is read

@@ -113,7 +113,7 @@ def report_reader(
     fmt = import_format_get(format_id)
     if fmt is None:
         raise ReportRejected(f"Unknown report format '{format_id}'.")
-    probe = report_probe(path)
+    probe = report_probe(path, fmt)
     if probe.kind in ("empty", "binary", "text"):
         raise ReportRejected(f"The report is {probe.describe()}, not {fmt.name}.")
     looks_like = probe.looks_like()

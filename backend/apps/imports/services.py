@@ -30,7 +30,7 @@ from django.utils import timezone
 from apps.common.errors import ServiceError
 from apps.findings.ingest import findings_ingest
 from apps.findings.lifecycle import config_digest
-from apps.findings.secrets import SecretMasker
+from apps.findings.secrets import SecretMasker, redaction_needed
 from apps.imports.formats import ImportFormat, import_format_get, import_formats
 from apps.imports.paths import findings_relative_to, source_root_validate
 from apps.imports.reading import (
@@ -393,7 +393,7 @@ def import_run(*, scan_id: int) -> None:
     pending = ScanToolResult.objects.filter(scan_id=scan_id).exclude(status__in=TOOL_RESULT_FINAL)
     for result in pending.select_related("scan__project", "tool", "target"):
         _import_result(result)
-    scan_fan_in(scan_id=scan_id)
+    scan_fan_in(scan_id=scan_id, finalize_here=True)
 
 
 def _prepared(target: TargetAsset) -> PreparedTarget:
@@ -440,20 +440,44 @@ def _read_and_ingest(result: ScanToolResult) -> None:
             result, ToolResultStatus.FAILED, error_message="The uploaded report is missing."
         )
         return
-    with tempfile.TemporaryDirectory(prefix=f"seculite-import-{result.scan_id}-") as tmp:
-        path = Path(tmp) / "report"
-        with result.raw_output.open("rb") as source, path.open("wb") as copy:
-            shutil.copyfileobj(source, copy, _CHUNK)
+    with _stored_report(result) as path:
         masker = SecretMasker(result.tool.slug)
         try:
             _ingest(result, target=target, path=path, masker=masker)
         finally:
-            # The stored upload is replaced by its redacted copy whatever the outcome; the
-            # values the findings were masked of are rewritten out of it too.
-            raw_name = Path(result.raw_output.name).name
+            # Whatever the outcome, the stored upload keeps no secret: the values the
+            # findings were masked of, the report's own secret fields, key blocks and token
+            # shapes are rewritten out of it (a report with none stays as it was uploaded).
             secrets = masker.values | report_secret_values(path, result.report_format)
-            tool_result_keep_raw_output(result, path, raw_name, secrets)
-            result.save(update_fields=["raw_output", "updated_at"])
+            if redaction_needed(path, secrets):
+                _redact_stored_report(result, path, secrets)
+
+
+@contextlib.contextmanager
+def _stored_report(result: ScanToolResult) -> Iterator[Path]:
+    """The stored upload as a local file: itself when the storage keeps files on this disk,
+    else a temporary copy."""
+    try:
+        local = Path(result.raw_output.path)
+    except NotImplementedError:
+        local = None
+    if local is not None and local.is_file():
+        yield local
+        return
+    with tempfile.TemporaryDirectory(prefix=f"seculite-import-{result.scan_id}-") as tmp:
+        path = Path(tmp) / "report"
+        with result.raw_output.open("rb") as source, path.open("wb") as copy:
+            shutil.copyfileobj(source, copy, _CHUNK)
+        yield path
+
+
+def _redact_stored_report(result: ScanToolResult, path: Path, secrets: set[str]) -> None:
+    """Replace the stored upload by its copy with `secrets` and secret shapes masked."""
+    with tempfile.TemporaryDirectory(prefix=f"seculite-import-{result.scan_id}-") as tmp:
+        copy = Path(tmp) / "report"
+        shutil.copyfile(path, copy)
+        tool_result_keep_raw_output(result, copy, Path(result.raw_output.name).name, secrets)
+        result.save(update_fields=["raw_output", "updated_at"])
 
 
 def _ingest(result: ScanToolResult, *, target: TargetAsset, path: Path, masker: Any) -> None:

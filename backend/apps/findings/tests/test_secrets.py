@@ -9,7 +9,13 @@ import pytest
 
 from apps.findings import secrets
 from apps.findings.fingerprints import SourceReader
-from apps.findings.secrets import SecretMasker, is_secret_finding, mask_code, redact_file
+from apps.findings.secrets import (
+    SecretMasker,
+    is_secret_finding,
+    mask_code,
+    redact_file,
+    redaction_needed,
+)
 from apps.tools.adapters.base import NormalizedFinding
 
 PASSWORD = "Sup3rS3cretPassw0rd!"
@@ -128,3 +134,26 @@ def test_raw_output_is_rewritten_even_across_chunk_boundaries(
 )
 def test_assigned_values_are_masked_but_not_calls_or_lookups(line: str, masked: str) -> None:
     assert mask_code(line) == masked
+
+
+@pytest.mark.parametrize(
+    ("content", "values", "needed"),
+    [
+        (b'{"results": [{"code": "x = 1"}]}', set(), False),
+        (f'{{"code": "x = \\"{PASSWORD}\\""}}'.encode(), {PASSWORD}, True),
+        (KEY.encode(), set(), True),
+        (b'{"url": "https://x.example/?k=AKIAABCDEFGHIJKLMNOP"}', set(), True),
+        # Across the 1 MiB chunk boundary of the pass.
+        (b" " * (1024 * 1024 - 10) + b'"ghp_' + b"a" * 36 + b'"', set(), True),
+        (b" " * (1024 * 1024 - 4) + b"-----BEGIN RSA PRIVATE KEY-----\nMIIE", set(), True),
+    ],
+)
+def test_redaction_is_needed_exactly_when_redact_file_would_change_the_report(
+    tmp_path: Path, content: bytes, values: set[str], needed: bool
+) -> None:
+    source = tmp_path / "report.json"
+    source.write_bytes(content)
+    kept = tmp_path / "kept.json"
+    redact_file(source, kept, values)
+    assert (kept.read_bytes() != content) is needed
+    assert redaction_needed(source, values) is needed

@@ -277,6 +277,49 @@ def test_secrets_are_masked_in_findings_and_in_the_kept_report(project, run_impo
         assert secret not in kept and secret not in stored
 
 
+def test_a_token_shape_anywhere_in_the_report_is_masked_in_the_kept_report(project, run_import):
+    # In a field no finding reads (Semgrep's scanned paths), after 1 MiB of other results.
+    token = "ghp_" + "A1b2C3d4" * 5
+    report = json.loads(sample("semgrep").read_text())
+    report["results"] = report["results"] * 400
+    report["paths"]["scanned"].append(f"src/{token}/settings.py")
+    scan = run_import(project, target_of(project), json.dumps(report).encode(), "semgrep")
+    result = result_of(scan)
+    assert result.status == ToolResultStatus.COMPLETED, result.error_message
+    with result.raw_output.open("rb") as raw:
+        kept = raw.read().decode()
+    assert token not in kept and "src/********/settings.py" in kept
+    assert len(json.loads(kept)["results"]) == 22 * 400
+
+
+def test_a_report_without_secrets_is_kept_as_it_was_uploaded(project, run_import):
+    uploaded = sample("semgrep").read_bytes()
+    scan = run_import(project, target_of(project), uploaded, "semgrep")
+    result = result_of(scan)
+    assert result.status == ToolResultStatus.COMPLETED, result.error_message
+    with result.raw_output.open("rb") as raw:
+        assert raw.read() == uploaded
+
+
+def test_an_import_ends_its_scan_in_the_same_task_without_a_broker_hop(project, monkeypatch):
+    from django.core.files.base import ContentFile
+
+    from apps.imports.services import import_start
+    from apps.scans.services import execution
+
+    def no_broker(scan_id: int) -> None:
+        raise AssertionError("the finalisation was queued")
+
+    monkeypatch.setattr(execution, "_enqueue_finalize", no_broker)
+    upload = ContentFile(sample("bandit").read_bytes(), name="bandit.json")
+    scan = import_start(project=project, user=None, upload=upload, format="bandit",
+                        target=target_of(project))  # fmt: skip
+    import_run(scan_id=scan.pk)
+    scan.refresh_from_db()
+    assert scan.status == ScanStatus.COMPLETED
+    assert scan.summary["total"] == 12 and scan.progress == 100
+
+
 def test_a_partial_report_is_a_partial_result(project, run_import):
     scan = run_import(project, target_of(project), sample("semgrep", "partial.json"), "semgrep")
     result = result_of(scan)

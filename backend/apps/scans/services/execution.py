@@ -308,8 +308,12 @@ def _tool_version(adapter: Any) -> str:
     return _VERSIONS[adapter.tool_id]
 
 
-def scan_fan_in(*, scan_id: int) -> None:
-    """Update progress; when every tool result is final, enqueue the aggregation once."""
+def scan_fan_in(*, scan_id: int, finalize_here: bool = False) -> None:
+    """Update progress; when every tool result is final, enqueue the aggregation once, or
+    (`finalize_here`, for a caller that ran the scan's last tool result itself, such as an
+    import) run it in this process once the progress is committed, which saves a round trip
+    through the broker and a second worker slot."""
+    finalize = False
     with transaction.atomic():
         scan = Scan.objects.select_for_update().get(pk=scan_id)
         counts = scan.tool_results.aggregate(
@@ -328,7 +332,12 @@ def scan_fan_in(*, scan_id: int) -> None:
             )
             scan.save(update_fields=["progress", "current_step", "updated_at"])
         if total and done == total and scan.status in (ScanStatus.RUNNING, ScanStatus.CANCELLED):
-            transaction.on_commit(lambda: _enqueue_finalize(scan_id))
+            if finalize_here:
+                finalize = True
+            else:
+                transaction.on_commit(lambda: _enqueue_finalize(scan_id))
+    if finalize:
+        scan_finalize(scan_id=scan_id)
 
 
 def _enqueue_finalize(scan_id: int) -> None:

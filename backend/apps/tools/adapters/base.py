@@ -9,6 +9,7 @@ findings service.
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import shutil
 from collections.abc import Iterator, Mapping
@@ -271,13 +272,18 @@ def cwe_from(value: Any) -> int | None:
     if isinstance(value, int):
         return value if value > 0 else None
     if isinstance(value, str):
-        text = value.upper().strip()
-        if text.startswith("CWE-"):
-            text = text[4:]
-        digits = ""
-        for char in text:
-            if not char.isdigit():
-                break
-            digits += char
-        return int(digits) if digits else None
+        return _cwe_from_text(value)
     return None
+
+
+@functools.lru_cache(maxsize=1024)
+def _cwe_from_text(value: str) -> int | None:
+    text = value.upper().strip()
+    if text.startswith("CWE-"):
+        text = text[4:]
+    digits = ""
+    for char in text:
+        if not char.isdigit():
+            break
+        digits += char
+    return int(digits) if digits else None

@@ -5,6 +5,7 @@ severities. Reports are read by the streaming readers in `jsonstream`, never who
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import re
@@ -198,6 +199,8 @@ def mask_secret(value: str) -> str:
     return MASK
 
 
+# Large reports repeat one message per rule thousands of times: titles are cached.
+@functools.lru_cache(maxsize=4096)
 def first_sentence(text: str, limit: int = 200) -> str:
     """A title from a message: its first sentence or line, cut to `limit` characters."""
     text = " ".join(text.split())
@@ -254,7 +257,14 @@ def as_str_tuple(value: Any) -> tuple[str, ...]:
 
 def confidence_of(value: Any) -> str:
     """high/medium/low from a tool's confidence or SARIF precision, else unknown."""
-    text = str(value or "").strip().lower().replace("_", "-")
+    if isinstance(value, str):
+        return _confidence_of_text(value)
+    return _confidence_of_text(str(value or ""))
+
+
+@functools.lru_cache(maxsize=256)
+def _confidence_of_text(value: str) -> str:
+    text = value.strip().lower().replace("_", "-")
     if text in {"high", "very-high", "certain"}:
         return "high"
     if text in {"medium", "moderate"}:
