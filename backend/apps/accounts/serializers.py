@@ -17,6 +17,7 @@ from rest_framework import serializers
 from apps.accounts.models import ApiKey, UserProfile, default_notification_preferences
 from apps.accounts.scopes import KeyScope
 from apps.accounts.selectors import profile_get_for_user
+from apps.common.ids import IdField
 
 SEVERITY_CHOICES = ["critical", "high", "medium", "low", "informational"]
 _TIMEZONES = frozenset(zoneinfo.available_timezones())
@@ -215,7 +216,7 @@ class ApiKeyCreatedOutputSerializer(ApiKeyOutputSerializer):
 class ApiKeyCreateInputSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=100)
     expires_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
-    project = serializers.IntegerField(
+    project = IdField(
         source="project_id",
         required=False,
         allow_null=True,

@@ -283,6 +283,16 @@ def _head_branch(listing: str) -> str:
     return ""
 
 
+def _only_branch_at(listed: dict[str, str], commit: str) -> str:
+    """The name of the only branch of `listed` ({ref: sha}) at `commit`; "" if none or several."""
+    names = [
+        ref.removeprefix("refs/heads/")
+        for ref, sha in listed.items()
+        if sha == commit and ref.startswith("refs/heads/")
+    ]
+    return names[0] if len(names) == 1 else ""
+
+
 def git_fetch_checkout(
     *,
     url: str,
@@ -333,11 +343,12 @@ def git_fetch_checkout(
         run("remote", "add", "origin", "--", url)
         # Only a remote that lists refs is a git server; anything else (a closed port, a web
         # page that git reads as an empty "dumb" repository) is just "could not reach".
-        refs = {
-            line.split("\t", 1)[1]
-            for line in run("ls-remote", "--heads", "--tags", "origin", wire=True).splitlines()
-            if "\t" in line
-        }
+        listed: dict[str, str] = {}  # ref name -> sha
+        for line in run("ls-remote", "--heads", "--tags", "origin", wire=True).splitlines():
+            sha, tab, name = line.partition("\t")
+            if tab:
+                listed[name] = sha
+        refs = set(listed)
         if not refs:
             logger.warning("git ls-remote of %s listed no refs", redact_url(url))
             raise GitError(COULD_NOT_REACH)
@@ -359,11 +370,11 @@ def git_fetch_checkout(
         run("checkout", "-q", "FETCH_HEAD")
         commit = run("rev-parse", "HEAD")
         if ref.ref_type == "default":  # which branch that was, for the scan's record
+            name = ""
             with contextlib.suppress(GitError):
-                ref = GitRef(
-                    "default",
-                    _head_branch(run("ls-remote", "--symref", "origin", "HEAD", wire=True)),
-                )
+                name = _head_branch(run("ls-remote", "--symref", "origin", "HEAD", wire=True))
+            # A server that does not advertise HEAD's target: the one branch at that commit.
+            ref = GitRef("default", name or _only_branch_at(listed, commit))
     finally:
         shutil.rmtree(private_dir, ignore_errors=True)
     if ref.ref_type == "commit" and commit != ref.name:

@@ -31,6 +31,7 @@ from apps.common.testing.factories import (
     UserFactory,
 )
 from apps.organizations.models import OrganizationRole
+from apps.scans.services.configurations import webhook_token_hash
 from seculite_api.env import BACKEND_DIR
 
 HUGE = "99999999999999999999999"
@@ -93,6 +94,9 @@ def _write_operations() -> list[tuple[str, str]]:
     ]
 
 
+WEBHOOK_TOKEN = "malformed-requests-webhook-token"
+
+
 @pytest.fixture
 def world(db, settings, tmp_path) -> dict[str, Any]:
     settings.MEDIA_ROOT = str(tmp_path)
@@ -106,7 +110,10 @@ def world(db, settings, tmp_path) -> dict[str, Any]:
     tool = ToolDefinitionFactory(slug="bandit", supported_asset_types=["git_repository"])
     target = TargetAssetFactory(project=project)
     group = TargetGroupFactory(project=project)
-    configuration = ScanConfigurationFactory(project=project)
+    # Its webhook is on, so the token-only trigger gets as far as reading its body.
+    configuration = ScanConfigurationFactory(
+        project=project, webhook_enabled=True, webhook_token_hash=webhook_token_hash(WEBHOOK_TOKEN)
+    )
     scan = ScanFactory(project=project, configuration=configuration)
     result = ScanToolResultFactory(scan=scan, tool=tool, target=target)
     finding = FindingFactory(project=project, tool=tool, target=target, first_seen_scan=scan)
@@ -114,6 +121,7 @@ def world(db, settings, tmp_path) -> dict[str, Any]:
         "staff": staff,
         "ids": {
             "project_pk": project.pk,
+            "configuration_id": configuration.pk,
             "org_pk": organization.pk,
             "finding_pk": finding.pk,
             "result_id": result.pk,
@@ -260,8 +268,9 @@ def test_json_nested_2000_deep_is_a_400(world, path, method):
     deep = "[" * 2000 + "]" * 2000
     body = json.dumps({"name": "x"})[:-1] + ', "nested": ' + deep + "}"
     response = _client(world["staff"]).generic(
-        method.upper(), _fill(path, world["ids"]), body, content_type="application/json"
-    )
+        method.upper(), _fill(path, world["ids"]), body, content_type="application/json",
+        headers={"X-SecuLite-Token": WEBHOOK_TOKEN},
+    )  # fmt: skip
     error = _assert_error_shape(response, 400)
     assert error["code"] == "parse_error"
     assert "deep" in error["message"]

@@ -128,3 +128,12 @@ def test_a_recorded_pull_request_commit_keeps_its_label(bare, tmp_path):
     assert again.record() == first.record()
     assert again.commit == head
     assert (again.path / "a.py").read_text() == "pull request\n"
+
+
+def test_without_the_heads_symref_the_only_branch_at_the_commit_names_it():
+    from apps.targets.git_checkout import _only_branch_at
+
+    listed = {"refs/heads/main": "a" * 40, "refs/heads/v1": "b" * 40, "refs/tags/v1": "a" * 40}
+    assert _only_branch_at(listed, "a" * 40) == "main"
+    assert _only_branch_at({**listed, "refs/heads/copy": "a" * 40}, "a" * 40) == ""
+    assert _only_branch_at(listed, "c" * 40) == ""
