@@ -103,6 +103,9 @@ class ReportReader:
     findings: Callable[[], Iterator[NormalizedFinding]]
     coverage_adapter: ToolAdapter | None
     read_as: str
+    # The findings and a call that gives the coverage once they are read, from one pass
+    # over the report (adapters that can; else the coverage is read on its own first).
+    with_coverage: Callable[[], tuple[Iterator[NormalizedFinding], Callable[[], Any]]] | None = None
 
 
 def report_reader(
@@ -135,10 +138,16 @@ def report_reader(
     _expect(probe, fmt, looks_like)
     if is_sarif:  # an adapter whose own format is SARIF (ESLint)
         _check_sarif_drivers(path, fmt=fmt, tool_slug=tool_slug, asset_type=target.asset_type)
+    one_pass = getattr(adapter, "parse_with_coverage", None)
     return ReportReader(
         findings=lambda: adapter.parse(output_path=path, target=target),
         coverage_adapter=adapter,
         read_as=fmt.id,
+        with_coverage=(
+            (lambda: one_pass(output_path=path, target=target))
+            if one_pass is not None and not is_sarif
+            else None
+        ),
     )
 
 

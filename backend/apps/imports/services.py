@@ -480,6 +480,10 @@ def _redact_stored_report(result: ScanToolResult, path: Path, secrets: set[str])
         result.save(update_fields=["raw_output", "updated_at"])
 
 
+class _NothingAnalysed(Exception):
+    """The report says the tool analysed nothing: its findings are not kept."""
+
+
 def _ingest(result: ScanToolResult, *, target: TargetAsset, path: Path, masker: Any) -> None:
     prepared = _prepared(target)
     failed = ToolResultStatus.FAILED
@@ -496,17 +500,27 @@ def _ingest(result: ScanToolResult, *, target: TargetAsset, path: Path, masker: 
         tool=result.tool.slug, config={"import": reader.read_as}, target=target
     )
     adapter = reader.coverage_adapter
-    coverage = (
-        verdicts.tool_coverage(adapter, output_path=path, target=prepared, stderr="")
-        if adapter is not None
-        else None
-    )
-    common: dict[str, Any] = {"coverage": coverage.as_json() if coverage else {}}
-    if adapter is not None and coverage is not None and coverage.analysed == 0:
-        message = f"{adapter.name} analysed 0 {coverage.unit} according to the report."
-        tool_result_finish(result, failed, error_message=message, **common)
-        return
-    findings = reader.findings()
+
+    def read_coverage() -> Any:
+        if adapter is None:
+            return None
+        return verdicts.tool_coverage(adapter, output_path=path, target=prepared, stderr="")
+
+    def fail(message: str, coverage: Any) -> None:
+        if adapter is not None and coverage is not None and coverage.analysed == 0:
+            message = f"{adapter.name} analysed 0 {coverage.unit} according to the report."
+        common = {"coverage": coverage.as_json() if coverage else {}}
+        tool_result_finish(result, failed, error_message=message[:2000], **common)
+
+    if reader.with_coverage is None:
+        coverage = read_coverage()
+        if coverage is not None and coverage.analysed == 0:
+            fail("", coverage)
+            return
+        findings = reader.findings()
+        covered = None
+    else:  # the coverage is read in the same pass as the findings
+        findings, covered = reader.with_coverage()
     source_root = (result.scan.configuration_snapshot.get("import") or {}).get("source_root")
     if source_root:
         findings = findings_relative_to(findings, source_root)
@@ -516,18 +530,25 @@ def _ingest(result: ScanToolResult, *, target: TargetAsset, path: Path, masker: 
                 project=result.scan.project, findings=findings, tool=result.tool,
                 tool_result=result, target=target, target_root=None, masker=masker,
             )  # fmt: skip
+            if covered is not None:
+                coverage = covered()
+                if coverage is not None and coverage.analysed == 0:
+                    raise _NothingAnalysed
+    except _NothingAnalysed:
+        fail("", coverage)
+        return
     except ToolOutputError as exc:
-        message = f"Unreadable report: {exc}"[:2000]
-        tool_result_finish(result, failed, error_message=message, **common)
+        fail(f"Unreadable report: {exc}", coverage if covered is None else read_coverage())
         return
     except RecursionError:
         message = "Unreadable report: it is nested too deeply."
-        tool_result_finish(result, failed, error_message=message, **common)
+        fail(message, coverage if covered is None else read_coverage())
         return
     except (ValueError, KeyError, TypeError) as exc:
-        message = f"Unreadable report: {exc.__class__.__name__}: {exc}"[:2000]
-        tool_result_finish(result, failed, error_message=message, **common)
+        message = f"Unreadable report: {exc.__class__.__name__}: {exc}"
+        fail(message, coverage if covered is None else read_coverage())
         return
+    common: dict[str, Any] = {"coverage": coverage.as_json() if coverage else {}}
     if adapter is not None and coverage is not None and coverage.partial:
         message = verdicts.partial_message(adapter, coverage)
         tool_result_finish(

@@ -328,6 +328,30 @@ def test_a_partial_report_is_a_partial_result(project, run_import):
     assert scan.status == ScanStatus.COMPLETED_WITH_ERRORS
 
 
+def test_a_semgrep_report_that_analysed_nothing_keeps_none_of_its_findings(project, run_import):
+    # Semgrep's coverage is read in the same pass as its findings, after them in the file.
+    report = json.loads(sample("semgrep", "many.json").read_text())
+    assert report["results"]
+    report["paths"] = {"scanned": []}
+    scan = run_import(project, target_of(project), json.dumps(report).encode(), "semgrep")
+    result = result_of(scan)
+    assert result.status == ToolResultStatus.FAILED
+    assert result.error_message == "Semgrep analysed 0 files according to the report."
+    assert result.coverage["analysed"] == 0
+    assert not Finding.objects.exists() and not FindingOccurrence.objects.exists()
+
+
+def test_an_unreadable_semgrep_report_keeps_its_coverage(project, run_import):
+    report = json.loads(sample("semgrep", "partial.json").read_text())
+    report["results"].append("not a result")
+    scan = run_import(project, target_of(project), json.dumps(report).encode(), "semgrep")
+    result = result_of(scan)
+    assert result.status == ToolResultStatus.FAILED
+    assert result.error_message.startswith("Unreadable report: Semgrep")
+    assert result.coverage["analysed"] >= 1 and result.coverage["unanalysed_count"] >= 1
+    assert not Finding.objects.exists()
+
+
 def test_a_redelivered_task_repeats_nothing(project, run_import):
     scan = run_import(project, target_of(project), sample("bandit"), "bandit")
     import_run(scan_id=scan.pk)

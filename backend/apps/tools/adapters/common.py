@@ -233,6 +233,8 @@ def severity_from_score(score: Any) -> str | None:
 
 def mapping(value: Any) -> Mapping[str, Any]:
     """`value` if it is a JSON object, else an empty one."""
+    if isinstance(value, dict):  # the usual case, without the slower abstract-class check
+        return value
     return value if isinstance(value, Mapping) else {}
 
 
@@ -250,7 +252,9 @@ def as_int(value: Any) -> int | None:
 def as_str_tuple(value: Any) -> tuple[str, ...]:
     if isinstance(value, str):
         return (value,) if value else ()
-    if isinstance(value, Iterable) and not isinstance(value, (bytes, dict)):
+    if isinstance(value, (list, tuple)) or (
+        isinstance(value, Iterable) and not isinstance(value, (bytes, dict))
+    ):
         return tuple(str(item) for item in value if isinstance(item, str) and item)
     return ()
 

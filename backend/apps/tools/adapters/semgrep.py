@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -31,6 +31,7 @@ from apps.tools.adapters.common import (
 )
 from apps.tools.adapters.coverage import Coverage, coverage_of
 from apps.tools.adapters.hadolint import is_dockerfile
+from apps.tools.adapters.jsontop import stream_top_level
 from apps.tools.adapters.toolkit import stream_json_items
 
 RULES_DIR = Path(__file__).resolve().with_name("semgrep_rules")
@@ -210,15 +211,53 @@ class SemgrepAdapter(BaseAdapter):
         return ""
 
     def coverage(self, *, output_path: Path, target: PreparedTarget, stderr: str) -> Coverage:
-        root = target.path
-        scanned = {
-            report_path(path, root)
-            for path in stream_json_items(
-                output_path, self.name, "paths.scanned.item", expect_keys=("paths",)
-            )
-        }
+        scanned = stream_json_items(
+            output_path, self.name, "paths.scanned.item", expect_keys=("paths",)
+        )
+        errors = stream_json_items(output_path, self.name, "errors.item", expect_keys=None)
+        return self._coverage(scanned, errors, target.path)
+
+    def parse_with_coverage(
+        self, *, output_path: Path, target: PreparedTarget
+    ) -> tuple[Iterator[NormalizedFinding], Callable[[], Coverage | None]]:
+        """The findings and, once they have all been read, the coverage (None when the report
+        does not tell, as `tool_coverage` says) — all from one pass over the report."""
+        scanned: list[Any] = []
+        errors: list[Any] = []
+        read = {"to_the_end": False, "paths": False}
+
+        def findings() -> Iterator[NormalizedFinding]:
+            root = target.path
+            for key, value in stream_top_level(
+                output_path, self.name, streamed=("results", "errors"), expect_keys=("results",)
+            ):
+                if key == "results":
+                    expect(value, dict, tool=self.name, what="each result")
+                    yield self._finding(value, root)
+                elif key == "errors":
+                    if isinstance(value, dict) and value.get("path"):
+                        errors.append(value)
+                elif key == "paths":
+                    read["paths"] = True
+                    if isinstance(value, dict) and isinstance(value.get("scanned"), list):
+                        scanned.extend(value["scanned"])
+            read["to_the_end"] = True
+
+        def coverage() -> Coverage | None:
+            if not (read["to_the_end"] and read["paths"]):
+                return None
+            try:
+                return self._coverage(scanned, errors, target.path)
+            except (ValueError, KeyError, TypeError):
+                return None
+
+        return findings(), coverage
+
+    def _coverage(self, scanned_paths: Any, errors: Any, root: Path | None) -> Coverage:
+        """Coverage from the items of `paths.scanned` and `errors`."""
+        scanned = {report_path(path, root) for path in scanned_paths}
         missed: list[tuple[str, str]] = []
-        for error in stream_json_items(output_path, self.name, "errors.item", expect_keys=None):
+        for error in errors:
             if not isinstance(error, dict) or not error.get("path"):
                 continue
             kind = error.get("type")

@@ -9,9 +9,11 @@ import pytest
 from apps.tools.adapters.base import ToolOutputError
 from apps.tools.adapters.semgrep import RULES_DIR, RULESETS, ruleset_path, semgrep
 from apps.tools.tests.adapters.sample_runs import (
+    PLACEHOLDER_ROOT,
     parse_report_text,
     parse_sample,
     real_run_on_sample,
+    sample_path,
     target_for,
     with_fake_executable,
 )
@@ -164,6 +166,43 @@ def test_exit_codes(tmp_path: Path, code: int, ok: bool) -> None:
 def test_garbage_output_raises(tmp_path: Path, content: str, message: str) -> None:
     with pytest.raises(ToolOutputError, match=message):
         parse_report_text(semgrep, content, tmp_path)
+
+
+@pytest.mark.parametrize("name", ["empty.json", "one.json", "many.json", "partial.json"])
+def test_one_pass_reads_what_parse_and_coverage_read(name: str) -> None:
+    report = sample_path("semgrep", name.removesuffix(".json"))
+    target = target_for(PLACEHOLDER_ROOT)
+    findings, coverage = semgrep.parse_with_coverage(output_path=report, target=target)
+    assert coverage() is None  # not known before the findings are read
+    assert list(findings) == list(semgrep.parse(output_path=report, target=target))
+    assert coverage() == semgrep.coverage(output_path=report, target=target, stderr="")
+
+
+def test_one_pass_without_paths_tells_no_coverage(tmp_path: Path) -> None:
+    report = tmp_path / "report.json"
+    report.write_text('{"results": [], "errors": [{"path": "a.py", "type": "Timeout"}]}')
+    findings, coverage = semgrep.parse_with_coverage(
+        output_path=report, target=target_for(tmp_path)
+    )
+    assert list(findings) == [] and coverage() is None
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("", "empty report"),
+        ("<html>oops</html>", "not valid JSON"),
+        ("[1, 2]", "does not look like Semgrep JSON"),
+        ('{"errors": []}', "does not look like Semgrep JSON"),
+        ('{"results": [1]}', "unexpected shape"),
+    ],
+)
+def test_one_pass_refuses_garbage(tmp_path: Path, content: str, message: str) -> None:
+    report = tmp_path / "report.json"
+    report.write_text(content)
+    findings, _ = semgrep.parse_with_coverage(output_path=report, target=target_for(tmp_path))
+    with pytest.raises(ToolOutputError, match=message):
+        list(findings)
 
 
 def test_version_parsing() -> None:
