@@ -130,6 +130,11 @@ def server_env(url: str, var_dir: Path) -> dict[str, str]:
     }
 
 
+def load_average() -> str:
+    """The 1, 5 and 15 minute load averages: on a shared machine, the figures' context."""
+    return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+
+
 def phase_fill(args: argparse.Namespace, env: dict[str, str]) -> None:
     url = env["DATABASE_URL"]
     ensure_database(url)
@@ -142,13 +147,17 @@ def phase_fill(args: argparse.Namespace, env: dict[str, str]) -> None:
     print(f"fill: {args.findings:,} findings in {args.projects} projects through findings_ingest")
     started = time.perf_counter()
     total = run_child("fill", env, findings=args.findings, projects=args.projects)
-    print(f"fill: {total:,} findings in {time.perf_counter() - started:.0f} s")
+    print(
+        f"fill: {total:,} findings in {time.perf_counter() - started:.0f} s "
+        f"(load average {load_average()})"
+    )
 
 
 def phase_requests(args: argparse.Namespace, env: dict[str, str], log_dir: Path) -> None:
     setup = run_child("setup", env)
     servers = Servers(port=free_port(), env=env, log_dir=log_dir, in_process=True)
     users = {"staff": setup["staff"], "member": setup["member"]}
+    load_before = load_average()
     try:
         servers.start()
         deep = {user: deep_page_path(servers.port, key) for user, key in users.items()}
@@ -168,7 +177,8 @@ def phase_requests(args: argparse.Namespace, env: dict[str, str], log_dir: Path)
     print(
         f"\nrequests over HTTP: gunicorn ({GUNICORN_WORKERS} workers), "
         f"{setup['total']:,} findings; staff sees all, the member 3 projects; "
-        f"{args.repeat} timed requests each after 2 warm-ups; p95 interpolated"
+        f"{args.repeat} timed requests each after 2 warm-ups; p95 interpolated; load average "
+        f"{load_before} before, {load_average()} after (2 cores, shared)"
     )
     print(summarise(timings, request_paths(setup, deep["member"])))
     _print_exports(exports, setup["project_findings"], rss_before_export, rss_after_export)
@@ -233,7 +243,8 @@ def phase_history(args: argparse.Namespace, env: dict[str, str]) -> None:
     print(
         f"\nhistory: {name}, one project of {args.history_findings:,} findings, "
         f"{args.history} daily re-scans with {args.churn:.1%} churn (a third gone, a third "
-        f"new, a third moved {3} lines), each ingested and finalised like a scan"
+        f"new, a third moved 3 lines), each ingested and finalised like a scan; load average "
+        f"before: {load_average()}"
     )
     try:
         result = run_child(
@@ -248,6 +259,7 @@ def phase_history(args: argparse.Namespace, env: dict[str, str]) -> None:
             with psycopg.connect(admin_url, autocommit=True) as conn:
                 conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
     print(history_report(result))
+    print(f"  load average after: {load_average()}")
 
 
 def main() -> None:

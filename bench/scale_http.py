@@ -16,6 +16,7 @@ from _common import get_json
 DEEP_ROW = 50_000  # page 2,000 of 25
 FAST_PAGE = 500  # the largest page size, to reach the deep row quickly (untimed)
 WARM_UPS = 2  # one per gunicorn worker, likely
+YEAR = 365
 
 
 def request_paths(setup: dict[str, Any], deep: str) -> list[tuple[str, str, float]]:
@@ -106,7 +107,7 @@ def summarise(
     timings: dict[str, dict[str, list[float]]], rows: list[tuple[str, str, float]]
 ) -> str:
     users = list(timings)
-    head = "| request | goal | " + " | ".join(f"{u} p50 | {u} p95" for u in users) + " | |"
+    head = "| request | goal | " + " | ".join(f"{u} p50 | {u} p95" for u in users) + " | verdict |"
     lines = [head, "|---" * (3 + 2 * len(users)) + "|"]
     for label, _path, goal in rows:
         cells, worst = [], 0.0
@@ -161,5 +162,16 @@ def history_report(result: dict[str, Any]) -> str:
         lines.append(
             f"  | {table} | {rows_before:,} | {rows_first:,} | {rows_after:,} | "
             f"{per_day:,.0f} | {_mb(size_first)} | {_mb(size_after)} |"
+        )
+    if days and days < YEAR:
+        growth = (result["size_after"] - result["size_after_first"]) / days * YEAR
+        tables = ", ".join(
+            f"{table} +{(rows - result['after_first'].get(table, (0, 0))[0]) / days * YEAR:,.0f}"
+            for table, (rows, _size) in result["after"].items()
+            if rows > result["after_first"].get(table, (0, 0))[0]
+        )
+        lines.append(
+            f"  extrapolated linearly to {YEAR} re-scans: database +{_mb(int(growth))}; "
+            f"rows {tables}"
         )
     return "\n".join(lines)
