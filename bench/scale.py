@@ -4,13 +4,14 @@ Three phases, each runnable alone (--only):
 
 fill      N findings (default 1,000,000) in P projects through the product's own ingest:
           per project a code target (semgrep, bandit, eslint, trivy_fs) and a web target
-          (zap_baseline), hundreds of rules, thousands of files, CWEs and CVEs. Two scans per
-          project end like real ones; the second no longer reports 27 % of the findings, so
-          its finalisation auto-resolves them. The bulk triage service then resolves,
-          marks false positive / accepted risk / confirmed and assigns (a few users). First
-          sightings are then spread over a year by SQL (ingest stamps them all "now"), and
-          the findings table is VACUUM FULLed and ANALYZEd. A staff user, a member of 3
-          projects and their API keys are made with the accounts service.
+          (zap_baseline); 300 rules plus the dependency findings' advisories (CVE ids),
+          thousands of files, CWEs. Two scans per project end like real ones; the second no
+          longer reports 27 % of the findings, so its finalisation auto-resolves them. The
+          bulk triage service then resolves, marks false positive / accepted risk /
+          confirmed and assigns (a few users). First sightings are then spread over a year
+          by SQL (ingest stamps them all "now"), and the findings table is VACUUM FULLed and
+          ANALYZEd. A staff user, a member of 3 projects and their API keys are made with
+          the accounts service.
 requests  gunicorn (2 workers) on a loopback port; each request of the issue's table timed
           over HTTP (--repeat times after two warm-ups), as staff and as the member, p50/p95
           next to the goal; the CSV export of one project's findings (seconds, rows/s, the
@@ -22,7 +23,7 @@ history   a fresh database (<name>_history): one project of --history-findings f
           and after, and rows added per re-scan.
 
     backend/.venv/bin/python bench/scale.py                       # everything, 1M findings
-    backend/.venv/bin/python bench/scale.py --reuse --only requests --explain
+    backend/.venv/bin/python bench/scale.py --only requests --explain   # on the filled database
     backend/.venv/bin/python bench/scale.py --only history --history 30
 
 Uses DATABASE_URL if set, else postgres://postgres@127.0.0.1:5432/seculite_bench_scale
