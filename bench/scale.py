@@ -260,6 +260,13 @@ def phase_history(args: argparse.Namespace, env: dict[str, str]) -> None:
             with psycopg.connect(admin_url, autocommit=True) as conn:
                 conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
     print(history_report(result))
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        autovacuum = conn.execute("SHOW autovacuum").fetchone()
+    if autovacuum and autovacuum[0] == "off":
+        print(
+            "  autovacuum is off on this server: dead rows (each re-scan's rewritten findings) "
+            "are never reclaimed here, so the sizes include them; the row counts do not"
+        )
     print(f"  load average after: {load_average()}")
 
 

@@ -348,22 +348,26 @@ def findings_count() -> int:
     return Finding.objects.count()
 
 
-def table_sizes(prefixes: tuple[str, ...] = ("findings_", "scans_")) -> dict[str, tuple[int, int]]:
-    """Rows (exact count) and bytes (with indexes and TOAST) of each table whose name starts
-    with one of `prefixes`, read by name so a new history model is counted too."""
-    sizes: dict[str, tuple[int, int]] = {}
+def table_sizes(
+    prefixes: tuple[str, ...] = ("findings_", "scans_"),
+) -> dict[str, tuple[int, int, int, int]]:
+    """Rows (exact count), bytes (with indexes and TOAST), dead rows and autovacuum runs (the
+    statistics' figures) of each table whose name starts with one of `prefixes`, read by
+    name so a new history model is counted too."""
+    sizes: dict[str, tuple[int, int, int, int]] = {}
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename"
+            "SELECT relname, n_dead_tup, autovacuum_count FROM pg_stat_user_tables "
+            "WHERE schemaname = 'public' ORDER BY relname"
         )
-        names = [row[0] for row in cursor.fetchall() if row[0].startswith(prefixes)]
-        for name in names:
+        tables = [row for row in cursor.fetchall() if row[0].startswith(prefixes)]
+        for name, dead, autovacuums in tables:
             cursor.execute(
                 f'SELECT count(*), pg_total_relation_size(%s) FROM "{name}"',  # noqa: S608
                 [name],
             )
             rows, size = cursor.fetchone()
-            sizes[name] = (int(rows), int(size))
+            sizes[name] = (int(rows), int(size), int(dead), int(autovacuums))
     return sizes
 
 

@@ -43,7 +43,7 @@ def history(*, days: int, count: int, churn: float, log: Callable[[str], None]) 
     changed_per_day = max(1, round(count * churn / 3)) if days else 0
     rng = random.Random(12)  # noqa: S311 - test data, not security
     seconds: list[float] = []
-    after_first: dict[str, tuple[int, int]] = {}
+    after_first: dict[str, tuple[int, int, int, int]] = {}
     size_after_first = 0
     for day in range(days + 1):
         if day:

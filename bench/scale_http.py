@@ -150,24 +150,24 @@ def history_report(result: dict[str, Any]) -> str:
     )
     lines.append(
         "  | table | rows before | rows after day 0 | rows after | rows per re-scan "
-        "| size after day 0 | size after |"
+        "| size after day 0 | size after | dead rows after | autovacuums |"
     )
-    lines.append("  |---|---|---|---|---|---|---|")
-    for table, (rows_after, size_after) in result["after"].items():
-        rows_before = result["before"].get(table, (0, 0))[0]
-        rows_first, size_first = result["after_first"].get(table, (0, 0))
+    lines.append("  |---|---|---|---|---|---|---|---|---|")
+    for table, (rows_after, size_after, dead, vacuums) in result["after"].items():
+        rows_before = result["before"].get(table, (0,))[0]
+        rows_first, size_first = result["after_first"].get(table, (0, 0))[:2]
         per_day = (rows_after - rows_first) / days if days else 0
         if not (rows_after or rows_before):
             continue
         lines.append(
             f"  | {table} | {rows_before:,} | {rows_first:,} | {rows_after:,} | "
-            f"{per_day:,.0f} | {_mb(size_first)} | {_mb(size_after)} |"
+            f"{per_day:,.0f} | {_mb(size_first)} | {_mb(size_after)} | {dead:,} | {vacuums} |"
         )
     if days and days < YEAR:
         growth = (result["size_after"] - result["size_after_first"]) / days * YEAR
         tables = ", ".join(
             f"{table} +{(rows - result['after_first'].get(table, (0, 0))[0]) / days * YEAR:,.0f}"
-            for table, (rows, _size) in result["after"].items()
+            for table, (rows, *_) in result["after"].items()
             if rows > result["after_first"].get(table, (0, 0))[0]
         )
         lines.append(
