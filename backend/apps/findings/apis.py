@@ -34,6 +34,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 
 from apps.accounts.scopes import KeyScope
+from apps.common.pagination import CursorOrPagePagination
 from apps.common.roles import ProjectRole
 from apps.findings import services
 from apps.findings.exports import (
@@ -121,8 +122,9 @@ class FindingViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     filter_backends = [DjangoFilterBackend, SearchFilter, StableOrderingFilter]
     filterset_class = FindingFilter
     search_fields = FINDING_SEARCH_FIELDS
-    ordering_fields = ["severity_rank", "last_seen_at", "first_seen_at", "status", "title"]
-    ordering = ["-severity_rank", "-last_seen_at"]
+    ordering_fields = ["severity_rank", "last_seen_at", "first_seen_at", "status", "title", "id"]
+    ordering = ["-severity_rank", "-id"]
+    pagination_class = CursorOrPagePagination
     # Read by ScopedRateThrottle, which only the export action uses.
     throttle_scope = "findings_export"
 
