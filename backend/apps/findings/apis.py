@@ -113,7 +113,10 @@ class JSONErrorsNegotiation(BaseContentNegotiation):
 
 @extend_schema(tags=["findings"])
 class FindingViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
-    """Findings of every project the caller can see (all projects for staff)."""
+    """Findings of every project the caller can see (all projects for staff).
+
+    The list pages by cursor (next/previous links) unless `page` is given; `count` is exact
+    up to 10,000 matches and an estimate beyond (`count_exact`)."""
 
     scoped_key_access = {"list": KeyScope.READ, "retrieve": KeyScope.READ, "export": KeyScope.READ}
 
