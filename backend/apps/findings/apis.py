@@ -34,6 +34,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 
 from apps.accounts.scopes import KeyScope
+from apps.common.pagination import CursorOrPagePagination
 from apps.common.roles import ProjectRole
 from apps.findings import services
 from apps.findings.exports import (
@@ -112,7 +113,10 @@ class JSONErrorsNegotiation(BaseContentNegotiation):
 
 @extend_schema(tags=["findings"])
 class FindingViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
-    """Findings of every project the caller can see (all projects for staff)."""
+    """Findings of every project the caller can see (all projects for staff).
+
+    The list pages by cursor (next/previous links) unless `page` is given; `count` is exact
+    up to 10,000 matches and an estimate beyond (`count_exact`)."""
 
     scoped_key_access = {"list": KeyScope.READ, "retrieve": KeyScope.READ, "export": KeyScope.READ}
 
@@ -121,8 +125,9 @@ class FindingViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     filter_backends = [DjangoFilterBackend, SearchFilter, StableOrderingFilter]
     filterset_class = FindingFilter
     search_fields = FINDING_SEARCH_FIELDS
-    ordering_fields = ["severity_rank", "last_seen_at", "first_seen_at", "status", "title"]
-    ordering = ["-severity_rank", "-last_seen_at"]
+    ordering_fields = ["severity_rank", "last_seen_at", "first_seen_at", "status", "title", "id"]
+    ordering = ["-severity_rank", "-id"]
+    pagination_class = CursorOrPagePagination
     # Read by ScopedRateThrottle, which only the export action uses.
     throttle_scope = "findings_export"
 

@@ -151,15 +151,22 @@ class Finding(TimeStampedModel):
     due_date = models.DateField(null=True, blank=True)
 
     class Meta:
-        ordering = ["-severity_rank", "-last_seen_at"]
+        ordering = ["-severity_rank", "-id"]
         constraints = [
             models.UniqueConstraint(
                 fields=["project", "fingerprint"], name="uniq_finding_fingerprint"
             ),
         ]
+        # The list reads pages in (ordering column, id) order, so these let it seek to any
+        # cursor; last_seen_at is left unindexed so re-scans update it in place (HOT). The
+        # trigram indexes behind `search` are PostgreSQL-only, in migration 0006.
         indexes = [
             models.Index(fields=["project", "status", "severity_rank"]),
-            models.Index(fields=["project", "-last_seen_at"]),
+            models.Index(fields=["severity_rank", "id"], name="finding_rank_id_idx"),
+            models.Index(fields=["first_seen_at", "id"], name="finding_first_seen_id_idx"),
+            models.Index(fields=["rule_id", "severity_rank", "id"], name="finding_rule_rank_idx"),
+            # "Open highs": counted from the index alone, for staff and for members.
+            models.Index(fields=["status", "severity", "project"], name="finding_status_sev_idx"),
             models.Index(fields=["assignee", "status"]),
             models.Index(fields=["tool", "target"]),
             models.Index(fields=["cve"]),

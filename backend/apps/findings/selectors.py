@@ -16,7 +16,11 @@ from apps.common.roles import ProjectRole, role_at_least
 from apps.findings.filters import FINDING_SEARCH_FIELDS, FindingFilter
 from apps.findings.models import Finding, FindingEvent, FindingOccurrence
 from apps.projects.models import Project
-from apps.projects.selectors import project_ids_for_user, project_role_for_user
+from apps.projects.selectors import (
+    project_ids_for_user,
+    project_role_for_user,
+    visible_project_q,
+)
 
 # Long text the list never shows; the detail loads it.
 LIST_DEFERRED_FIELDS = ("description", "snippet", "evidence", "remediation", "references")
@@ -25,7 +29,7 @@ LIST_DEFERRED_FIELDS = ("description", "snippet", "evidence", "remediation", "re
 def finding_list(*, user: Any) -> QuerySet[Finding]:
     """Findings of every project `user` can see, with what the list shows joined in."""
     return (
-        Finding.objects.filter(project_id__in=project_ids_for_user(user))
+        Finding.objects.filter(visible_project_q(user))
         .select_related("project", "tool", "target", "assignee")
         .defer(*LIST_DEFERRED_FIELDS)
     )
@@ -98,7 +102,7 @@ def finding_bulk_selection(
     `filters`: the list's own query parameters (severity, status, tool, ..., search), checked
     by the same filter set, so the change hits exactly what the list showed.
     """
-    visible = Finding.objects.filter(project_id__in=project_ids_for_user(user))
+    visible = Finding.objects.filter(visible_project_q(user))
     if ids is not None:
         wanted = set(ids)
         selection = visible.filter(pk__in=wanted)

@@ -55,6 +55,18 @@ def project_ids_for_user(user: Any) -> QuerySet[Project, Any]:
     return projects.values("id")
 
 
+def visible_project_q(user: Any, field: str = "project_id") -> Q:
+    """Q on `field` (a project id column) for rows the user can see, with the projects
+    resolved once here: no condition for staff, the key's project through a project-scoped
+    key, else a literal list of ids, which the planner uses like any other filter value."""
+    scoped_project_id = key_project_id(user)
+    if scoped_project_id is not None and user.is_staff:
+        return Q(**{field: scoped_project_id})
+    if user.is_staff:
+        return Q()
+    return Q(**{f"{field}__in": list(project_ids_for_user(user).values_list("id", flat=True))})
+
+
 def project_list(*, user: Any) -> QuerySet[Project]:
     """Projects the user can see, annotated with the user's direct and organization roles."""
     direct_role = ProjectMembership.objects.filter(project=OuterRef("pk"), user=user).values(

@@ -6,7 +6,7 @@ import factory
 from django.contrib.auth import get_user_model
 
 from apps.common.roles import ProjectRole
-from apps.findings.models import Finding, FindingStatus, Severity
+from apps.findings.models import SEVERITY_RANK, Finding, FindingStatus, Severity
 from apps.organizations.models import Organization, OrganizationMembership, OrganizationRole
 from apps.projects.models import Project, ProjectMembership
 from apps.scans.models import (
@@ -154,7 +154,8 @@ class FindingFactory(factory.django.DjangoModelFactory):
     fingerprint = factory.Sequence(lambda n: f"{n:064x}")
     title = factory.Sequence(lambda n: f"Finding {n}")
     severity = Severity.HIGH
-    severity_rank = 4
+    # As ingest writes it: the rank follows the severity.
+    severity_rank = factory.LazyAttribute(lambda finding: SEVERITY_RANK[finding.severity])
     status = FindingStatus.NEW
     file_path = "app/views.py"
     line_start = 10

@@ -182,7 +182,9 @@ def test_list_item_fields(client_for, world):
         ("first_seen_before=DAYS_AGO_7", ["SQL injection", "Vulnerable openssl"]),
         ("last_seen_after=DAYS_AGO_2", ["Reflected XSS", "SQL injection"]),
         ("last_seen_before=DAYS_AGO_2", ["Debug mode", "Vulnerable openssl"]),
-        ("search=query", ["SQL injection"]),
+        # The description is not searched (FindingFilter says why); the title is.
+        ("search=query", []),
+        ("search=injection", ["SQL injection"]),
         ("search=shop/views.py", ["Reflected XSS"]),
         ("search=python.xss", ["Reflected XSS"]),
         ("search=CVE-2024", ["Vulnerable openssl"]),
