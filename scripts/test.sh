@@ -70,6 +70,8 @@ log "scan trust rules on the embedded SQLite default"
   apps/findings/tests/lifecycle/test_branch_lifecycle.py \
   apps/findings/tests/lifecycle/test_scan_pipeline.py \
   apps/findings/tests/lifecycle/test_triage.py \
+  apps/findings/tests/lifecycle/test_sighting_ranges.py \
+  apps/findings/tests/test_sighting_ranges_migration.py \
   apps/findings/tests/test_secrets_never_stored.py \
   apps/tools/tests/adapters/test_identity.py \
   apps/targets/tests/preparation/test_pathfilter.py

@@ -22,8 +22,11 @@ class FindingAdmin(admin.ModelAdmin):
 
 @admin.register(FindingOccurrence)
 class FindingOccurrenceAdmin(admin.ModelAdmin):
-    list_display = ["finding", "scan", "tool_result", "file_path", "line_start", "seen_at"]
-    raw_id_fields = ["finding", "scan", "tool_result"]
+    list_display = [
+        "finding", "scan", "last_scan", "first_seq", "last_seq", "file_path", "line_start",
+        "seen_at", "last_seen_at",
+    ]  # fmt: skip
+    raw_id_fields = ["finding", "stream", "scan", "tool_result", "last_scan", "last_tool_result"]
 
 
 @admin.register(FindingEvent)

@@ -295,14 +295,15 @@ class FindingEventViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
 @extend_schema(tags=["findings"], parameters=[FINDING_PK])
 class FindingOccurrenceViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
-    """Every sighting of a finding by a scan's tool run, newest first."""
+    """The sighting ranges of a finding (seen at one location by every scan of a stream from
+    the first to the last), the one seen last first."""
 
     queryset = FindingOccurrence.objects.none()
     serializer_class = FindingOccurrenceSerializer
     filterset_class = FindingOccurrenceFilter
     search_fields = ["file_path"]
-    ordering_fields = ["seen_at", "line_start"]
-    ordering = ["-seen_at", "-id"]
+    ordering_fields = ["seen_at", "last_seen_at", "line_start"]
+    ordering = ["-last_scan_id", "-id"]
 
     def get_queryset(self) -> QuerySet[FindingOccurrence]:
         if getattr(self, "swagger_fake_view", False):

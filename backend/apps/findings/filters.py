@@ -24,6 +24,7 @@ from apps.findings.models import (
     FindingStatus,
     Severity,
 )
+from apps.findings.sightings import ranges_seen_by_scan, seen_by_scan
 from apps.scans.filters import CommaArrayWidget
 
 MULTI_HELP = "One or more values (repeat the parameter or separate with commas)."
@@ -141,8 +142,7 @@ class FindingFilter(django_filters.FilterSet):
         raise ValidationError({"assignee": ['Use a user id, "me" or "none".']})
 
     def filter_scan(self, queryset: QuerySet[Finding], name: str, value: int) -> QuerySet[Finding]:
-        seen = FindingOccurrence.objects.filter(finding=OuterRef("pk"), scan_id=int(value))
-        return queryset.filter(Exists(seen))
+        return queryset.filter(seen_by_scan(int(value)))
 
 
 class FindingEventFilter(django_filters.FilterSet):
@@ -157,11 +157,16 @@ class FindingEventFilter(django_filters.FilterSet):
 
 
 class FindingOccurrenceFilter(django_filters.FilterSet):
-    scan = IdFilter(field_name="scan_id")
+    scan = IdFilter(method="filter_scan", label="Sighting ranges that include this scan id.")
 
     class Meta:
         model = FindingOccurrence
         fields = ["scan"]
+
+    def filter_scan(
+        self, queryset: QuerySet[FindingOccurrence], name: str, value: int
+    ) -> QuerySet[FindingOccurrence]:
+        return queryset.filter(Exists(ranges_seen_by_scan(int(value)).filter(pk=OuterRef("pk"))))
 
 
 class StableOrderingFilter(OrderingFilter):

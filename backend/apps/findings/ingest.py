@@ -1,8 +1,9 @@
 """Findings ingestion: the one path from parsed tool output (scans and uploads) to findings.
 
 normalise → fingerprint → bulk upsert into the project's findings (a few queries per batch,
-never one per finding) → one FindingOccurrence per sighting. Idempotent: re-ingesting the same
-tool result (a retried task) adds no finding, occurrence or event.
+never one per finding) → the sighting ranges (apps.findings.sightings: an unchanged re-scan
+extends them in place and adds no row). Idempotent: re-ingesting the same tool result (a
+retried task) adds no finding, occurrence or event.
 
 The lifecycle follows the default branch. A scan of another ref (`Scan.is_default_branch`
 False) creates the findings it alone has seen with `on_default_branch` False and refreshes
@@ -47,6 +48,7 @@ from apps.findings.models import (
     FindingStatus,
 )
 from apps.findings.secrets import SecretMasker
+from apps.findings.sightings import Sighting, ranges_record_orm, sighting_take, stream_lock
 from apps.tools.adapters.base import NormalizedFinding
 
 BATCH_SIZE = 10_000
@@ -148,10 +150,11 @@ def findings_ingest(
     }
     result = IngestResult()
     seen: set[str] = set()
+    sighting = sighting_take(tool_result=tool_result, project_id=project.pk)
     if connection.vendor == "postgresql":
         _ingest_postgres(
-            pairs=pairs, context=context, tool_result=tool_result, scan=scan, now=now,
-            result=result, seen=seen, batch_size=batch_size,
+            pairs=pairs, context=context, tool_result=tool_result, sighting=sighting, scan=scan,
+            now=now, result=result, seen=seen, batch_size=batch_size,
         )  # fmt: skip
     else:
         for batch in _batches(pairs, batch_size or BATCH_SIZE):
@@ -159,7 +162,7 @@ def findings_ingest(
             result.total += len(unique)
             _ingest_batch(
                 project=project, unique=unique, context=context, tool_result=tool_result,
-                scan=scan, now=now, result=result,
+                sighting=sighting, scan=scan, now=now, result=result,
             )  # fmt: skip
     if result.created >= ANALYZE_AFTER_CREATED and connection.vendor == "postgresql":
         _statistics_refresh()
@@ -184,6 +187,7 @@ def _ingest_postgres(
     pairs: Iterable[tuple[str, NormalizedFinding]],
     context: dict[str, Any],
     tool_result: Any,
+    sighting: Sighting,
     scan: Any,
     now: Any,
     result: IngestResult,
@@ -195,8 +199,9 @@ def _ingest_postgres(
     otherwise each batch is its own transaction, as it always was."""
     overlapped = connection.in_atomic_block
     statement = BatchStatement(
-        context=context, tool_result=tool_result, now=now, refreshed=REFRESHED_FIELDS
-    )
+        context=context, tool_result=tool_result, sighting=sighting, now=now,
+        refreshed=REFRESHED_FIELDS,
+    )  # fmt: skip
     size = batch_size or (OVERLAPPED_BATCH_SIZE if overlapped else BATCH_SIZE)
     if overlapped:
         _synchronous_commit_off()
@@ -266,11 +271,13 @@ def _ingest_batch(
     unique: dict[str, NormalizedFinding],
     context: dict[str, Any],
     tool_result: Any,
+    sighting: Sighting,
     scan: Any,
     now: Any,
     result: IngestResult,
 ) -> None:
     """One batch through the ORM, for databases other than PostgreSQL."""
+    stream_lock(sighting.stream_id)
     ids, created, reopenable = _upsert_orm(unique=unique, context=context, project=project, now=now)
     created_ids = [ids[fp] for fp in created]
     result.created += len(created_ids)
@@ -283,20 +290,10 @@ def _ingest_batch(
         )  # fmt: skip
     if context["on_default_branch"]:  # only the default branch reopens (upserts report none)
         result.reopened += findings_reopen(ids=[ids[fp] for fp in reopenable], scan=scan, now=now)
-    FindingOccurrence.objects.bulk_create(
-        [
-            FindingOccurrence(
-                finding_id=ids[fp],
-                tool_result=tool_result,
-                scan=scan,
-                file_path=clip(nf.file_path, 1024),
-                line_start=nf.line_start,
-                line_end=nf.line_end,
-            )
-            for fp, nf in unique.items()
-        ],
-        ignore_conflicts=True,
-    )
+    locations = {
+        ids[fp]: (clip(nf.file_path, 1024), nf.line_start, nf.line_end) for fp, nf in unique.items()
+    }
+    ranges_record_orm(locations=locations, sighting=sighting, tool_result=tool_result, now=now)
 
 
 # What an upsert reports: fingerprint → id, the fingerprints it created, and fingerprint →

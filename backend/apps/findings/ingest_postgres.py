@@ -25,6 +25,7 @@ from django.db.models import Field
 
 from apps.findings.lifecycle import REOPENABLE
 from apps.findings.models import SEVERITY_RANK, Finding, FindingEventType, FindingStatus
+from apps.findings.sightings import Sighting
 from apps.tools.adapters.base import NormalizedFinding
 
 STAGE = "_seculite_finding_stage"
@@ -48,6 +49,36 @@ TEXT_LIMITS = {"title": 500, "rule_id": 300, "file_path": 1024, "url": 2048, "pa
                "image": 500, "image_layer": 200, "http_method": 16}  # fmt: skip
 SNIPPET_LIMIT = 4000
 _EMPTY_LIST = "[]"
+
+# The sighting ranges of a batch (see apps.findings.sightings), as CTEs after `up` (the
+# upserted findings): per finding, whether a range of the stream already covers this result (a
+# retried ingest: nothing to do) and which range ends at the previous result at the same
+# location (extended in place: a HOT update, no new row); anything else opens a range.
+_SEEN = (
+    "SELECT up.id AS finding_id, s.file_path, s.line_start, s.line_end, "  # noqa: S608
+    "coalesce(r.covered, FALSE) AS covered, r.extend_id "
+    f"FROM up JOIN {STAGE} s ON s.fingerprint = up.fingerprint "
+    "CROSS JOIN LATERAL (SELECT bool_or(o.last_seq >= %s) AS covered, "
+    "max(o.id) FILTER (WHERE o.last_seq < %s AND o.file_path = s.file_path "
+    "AND o.line_start IS NOT DISTINCT FROM s.line_start "
+    "AND o.line_end IS NOT DISTINCT FROM s.line_end) AS extend_id "
+    "FROM findings_findingoccurrence o "
+    "WHERE o.finding_id = up.id AND o.stream_id = %s AND o.first_seq <= %s "
+    "AND o.last_seq >= %s) r"
+)
+_EXTENDED = (
+    "UPDATE findings_findingoccurrence o SET last_seq = %s, last_tool_result_id = %s, "
+    "last_scan_id = %s, last_seen_at = %s FROM seen "
+    "WHERE o.id = seen.extend_id AND NOT seen.covered AND o.last_seq = %s"
+)
+_OPENED = (
+    "INSERT INTO findings_findingoccurrence (finding_id, stream_id, first_seq, last_seq, "
+    "tool_result_id, scan_id, last_tool_result_id, last_scan_id, file_path, line_start, "
+    "line_end, seen_at, last_seen_at) "
+    "SELECT finding_id, %s, %s, %s, %s, %s, %s, %s, file_path, line_start, line_end, %s, %s "
+    "FROM seen WHERE NOT covered AND extend_id IS NULL "
+    "ON CONFLICT (finding_id, stream_id, first_seq) DO NOTHING"
+)
 
 
 def clip(value: str, limit: int) -> str:
@@ -111,7 +142,13 @@ class BatchStatement:
     """The SQL of an ingest's batches and its bound values, built once per ingest."""
 
     def __init__(
-        self, *, context: dict[str, Any], tool_result: Any, now: Any, refreshed: list[str]
+        self,
+        *,
+        context: dict[str, Any],
+        tool_result: Any,
+        sighting: Sighting,
+        now: Any,
+        refreshed: list[str],
     ) -> None:
         on_default = bool(context["on_default_branch"])
         target = context["target"]
@@ -142,26 +179,31 @@ class BatchStatement:
             "created AS (INSERT INTO findings_findingevent "
             "(finding_id, event_type, from_value, to_value, comment, scan_id, created_at) "
             "SELECT id, %s, '', %s, '', %s, %s FROM up WHERE inserted), "
-            "seen AS (INSERT INTO findings_findingoccurrence "
-            "(finding_id, tool_result_id, scan_id, file_path, line_start, line_end, seen_at) "
-            f"SELECT up.id, %s, %s, s.file_path, s.line_start, s.line_end, %s "
-            f"FROM up JOIN {STAGE} s ON s.fingerprint = up.fingerprint "
-            "ON CONFLICT (finding_id, tool_result_id) DO NOTHING) "
+            f"seen AS ({_SEEN}), "
+            f"extended AS ({_EXTENDED}), "
+            f"opened AS ({_OPENED}) "
             "SELECT count(*) FILTER (WHERE inserted), "
             "coalesce(array_agg(id) FILTER (WHERE NOT inserted AND status = ANY(%s)), '{}') "
             "FROM up"
         )
+        q, previous = sighting.seq, sighting.previous
         self.params = [
             *constants, FindingEventType.CREATED, FindingStatus.NEW, scan_id, now,
-            tool_result.pk, scan_id, now,
+            q, q, sighting.stream_id, q, previous,  # seen
+            q, tool_result.pk, scan_id, now, previous,  # extended
+            sighting.stream_id, q, q, tool_result.pk, scan_id, tool_result.pk, scan_id, now,
+            now,  # opened
             list(REOPENABLE) if on_default else [],
         ]  # fmt: skip
+        self.lock = "SELECT 1 FROM findings_sightingstream WHERE id = %s FOR UPDATE"
+        self.lock_params = [sighting.stream_id]
 
     def run(self, cursor: Any, rows: list[tuple[Any, ...]]) -> Written:
         """Write one batch (`copy_row` tuples with distinct fingerprints) through `cursor`,
         a cursor of the transaction's connection (Django's or psycopg's own)."""
         # Dropped explicitly too: inside an outer transaction ON COMMIT comes too late.
         cursor.execute(f"DROP TABLE IF EXISTS {STAGE}")
+        cursor.execute(self.lock, self.lock_params)
         cursor.execute(self.create_stage)
         raw = getattr(cursor, "cursor", cursor)  # psycopg's own cursor, for COPY
         with raw.copy(self.copy) as copy:

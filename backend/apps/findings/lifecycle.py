@@ -36,6 +36,7 @@ from apps.findings.models import (
     FindingOccurrence,
     FindingStatus,
 )
+from apps.findings.sightings import seen_by_result
 from apps.scans.models import ToolResultStatus
 
 REOPENABLE = (FindingStatus.RESOLVED, FindingStatus.AUTO_RESOLVED)
@@ -115,7 +116,7 @@ def findings_auto_resolve(*, scan: Any, results: Iterable[Any]) -> int:
             unanalysed = unanalysed_paths(result.coverage)
         elif result.status not in COMPLETE:
             continue
-        if unanalysed is None:
+        if unanalysed is None or result.sighting_seq is None:  # never ingested: saw nothing
             continue
         gone = (
             Finding.objects.filter(
@@ -125,7 +126,7 @@ def findings_auto_resolve(*, scan: Any, results: Iterable[Any]) -> int:
                 status__in=OPEN_STATUSES,
                 on_default_branch=True,
             )
-            .exclude(occurrences__tool_result=result)
+            .exclude(seen_by_result(result))
             .order_by("pk")
             .values_list("pk", flat=True)
         )
@@ -151,16 +152,17 @@ def _resolve(
     if not locked:
         return 0
     # A new statement, so sightings committed before the locks were taken are visible.
-    last = FindingOccurrence.objects.filter(
-        finding_id=OuterRef("pk"), scan__is_default_branch=True
-    ).order_by("-scan_id", "-id")
+    # The default branch's last sighting: the end of its default-branch range seen last.
+    last = FindingOccurrence.objects.filter(finding_id=OuterRef("pk"), stream__ref_key="").order_by(
+        "-last_scan_id", "-id"
+    )
     rows = (
         Finding.objects.filter(pk__in=locked)
         .annotate(
-            last_scan=Subquery(last.values("scan_id")[:1]),
-            last_digest=Subquery(last.values("tool_result__config_digest")[:1]),
+            last_seen_by=Subquery(last.values("last_scan_id")[:1]),
+            last_digest=Subquery(last.values("last_tool_result__config_digest")[:1]),
         )
-        .filter(last_scan__lt=scan.pk, last_digest=result.config_digest)
+        .filter(last_seen_by__lt=scan.pk, last_digest=result.config_digest)
         .values_list("pk", "status", "file_path")
     )
     partial = result.status == ToolResultStatus.PARTIAL

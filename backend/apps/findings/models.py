@@ -125,6 +125,8 @@ class Finding(TimeStampedModel):
         related_name="+",
         db_constraint=False,
     )
+    # Not indexed: it changes at every sighting, and an unchanged column set keeps the re-scan's
+    # row update HOT (no index entry written).
     last_seen_scan = models.ForeignKey(
         "scans.Scan",
         null=True,
@@ -132,6 +134,7 @@ class Finding(TimeStampedModel):
         on_delete=models.SET_NULL,
         related_name="+",
         db_constraint=False,
+        db_index=False,
     )
     resolved_in_scan = models.ForeignKey(
         "scans.Scan", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -176,15 +179,66 @@ class Finding(TimeStampedModel):
         return f"[{self.severity}] {self.title}"
 
 
+class SightingStream(models.Model):
+    """The tool results of one (project, tool, target, ref key), in ingest order: `ref_key` is
+    "" for scans of the default branch and the scan's ref otherwise. Each ingested result takes
+    the next `head_seq` (under this row's lock), so a finding seen by consecutive results is
+    one FindingOccurrence range instead of one row per sighting."""
+
+    project = models.ForeignKey(
+        "projects.Project",
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,  # the unique index leads with it
+    )
+    tool = models.ForeignKey("tools.ToolDefinition", on_delete=models.CASCADE, related_name="+")
+    # A deleted target's streams keep its id (never reused): they still are that target's.
+    target = models.ForeignKey(
+        "targets.TargetAsset",
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        related_name="+",
+        db_constraint=False,
+    )
+    ref_key = models.CharField(max_length=255, blank=True)
+    head_seq = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project", "tool", "target", "ref_key"],
+                name="uniq_sighting_stream",
+                nulls_distinct=False,
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"stream {self.pk} ({self.tool_id} on {self.target_id}, ref {self.ref_key!r})"
+
+
 class FindingOccurrence(models.Model):
-    """One sighting of a finding by one tool result. Unique, so a retried task adds nothing."""
+    """A sighting range: the finding was seen, at this location, by every tool result of
+    `stream` from sequence number `first_seq` to `last_seq`. An unchanged re-scan extends the
+    range in place (no new row, and no indexed column changes, so PostgreSQL updates it HOT);
+    a finding that moved or came back after a gap opens a new range. `tool_result`, `scan` and
+    `seen_at` are the range's first sighting, the `last_*` columns its last."""
 
     finding = models.ForeignKey(
         Finding,
         on_delete=models.CASCADE,
         related_name="occurrences",
-        db_index=False,  # the (finding, tool_result) unique index leads with it
+        db_index=False,  # the (finding, stream, first_seq) unique index leads with it
     )
+    stream = models.ForeignKey(
+        SightingStream,
+        on_delete=models.CASCADE,
+        related_name="ranges",
+        db_index=False,  # the (stream, first_seq) index leads with it
+    )
+    first_seq = models.PositiveIntegerField()
+    # Never indexed: extending a range must stay a HOT update.
+    last_seq = models.PositiveIntegerField()
     tool_result = models.ForeignKey(
         "scans.ScanToolResult", on_delete=models.CASCADE, related_name="occurrences"
     )
@@ -197,22 +251,51 @@ class FindingOccurrence(models.Model):
         db_index=False,  # the (scan, finding) index leads with it
         db_constraint=False,
     )
+    # The range's last sighting, rewritten by every re-scan that extends it: no index and no
+    # database check (scans are deleted only with their project, which takes the range along).
+    last_tool_result = models.ForeignKey(
+        "scans.ScanToolResult",
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
+    )
+    last_scan = models.ForeignKey(
+        "scans.Scan",
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
+    )
     file_path = models.CharField(max_length=1024, blank=True)
     line_start = models.PositiveIntegerField(null=True, blank=True)
     line_end = models.PositiveIntegerField(null=True, blank=True)
     seen_at = models.DateTimeField(auto_now_add=True)
+    last_seen_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        ordering = ["-seen_at"]
+        ordering = ["-last_scan_id", "-id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["finding", "tool_result"], name="uniq_occurrence_per_tool_result"
+                fields=["finding", "stream", "first_seq"], name="uniq_sighting_range"
             ),
         ]
-        indexes = [models.Index(fields=["scan", "finding"])]
+        indexes = [
+            models.Index(fields=["scan", "finding"]),
+            models.Index(fields=["stream", "first_seq"]),
+        ]
 
     def __str__(self) -> str:
-        return f"finding {self.finding_id} in result {self.tool_result_id}"
+        return f"finding {self.finding_id}: {self.stream_id} #{self.first_seq}-{self.last_seq}"
+
+    @property
+    def sightings(self) -> int:
+        """How many results of the stream the range spans."""
+        return self.last_seq - self.first_seq + 1
 
 
 class FindingEventType(models.TextChoices):

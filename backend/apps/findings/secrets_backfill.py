@@ -9,8 +9,9 @@ from pathlib import Path
 from django.core.files import File
 from django.db import transaction
 
-from apps.findings.models import Finding, FindingOccurrence
+from apps.findings.models import Finding
 from apps.findings.secrets import SecretMasker, redact_file
+from apps.findings.sightings import results_seeing
 from apps.scans.models import ScanToolResult
 from apps.tools.adapters.base import SEVERITIES, NormalizedFinding
 
@@ -54,9 +55,7 @@ def secrets_backfill(*, batch_size: int = 500) -> BackfillResult:
                 setattr(finding, name, getattr(masked, name))
             finding.save(update_fields=[*changed, "updated_at"])
             result.findings += 1
-        for result_id in FindingOccurrence.objects.filter(finding=finding).values_list(
-            "tool_result_id", flat=True
-        ):
+        for result_id in results_seeing(finding.pk).values_list("pk", flat=True):
             values_by_result.setdefault(result_id, set()).update(masker.values)
     for tool_result in ScanToolResult.objects.exclude(raw_output="").exclude(raw_output=None):
         if _rewrite_raw_output(tool_result, values_by_result.get(tool_result.pk, set())):

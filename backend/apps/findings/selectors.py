@@ -79,13 +79,13 @@ def finding_event_list(*, user: Any, finding_id: Any) -> QuerySet[FindingEvent]:
 
 
 def finding_occurrence_list(*, user: Any, finding_id: Any) -> QuerySet[FindingOccurrence]:
-    """Every sighting of a finding the caller can see, newest first, with scan, tool and
-    target loaded."""
+    """The sighting ranges of a finding the caller can see, the one seen last first, with
+    their scans, tool and target loaded."""
     finding = finding_get_for_user(user=user, finding_id=finding_id)
     return (
         FindingOccurrence.objects.filter(finding=finding)
-        .select_related("scan", "tool_result__tool", "tool_result__target")
-        .order_by("-seen_at", "-id")
+        .select_related("scan", "last_scan", "tool_result__tool", "tool_result__target")
+        .order_by("-last_scan_id", "-id")
     )
 
 

@@ -163,7 +163,13 @@ class FindingEventSerializer(serializers.ModelSerializer):
 
 
 class FindingOccurrenceSerializer(serializers.ModelSerializer):
+    """A sighting range: seen by every scan of its stream from `scan` to `last_scan`."""
+
     scan = ScanRefSerializer(read_only=True)
+    last_scan = ScanRefSerializer(read_only=True, allow_null=True)
+    sightings = serializers.IntegerField(
+        read_only=True, help_text="How many tool results (one per scan) the range spans."
+    )
     tool = ToolSummarySerializer(source="tool_result.tool", read_only=True)
     target = TargetSummarySerializer(source="tool_result.target", read_only=True, allow_null=True)
 
@@ -172,13 +178,17 @@ class FindingOccurrenceSerializer(serializers.ModelSerializer):
         fields = [
             "id",
             "scan",
+            "last_scan",
             "tool_result",
+            "last_tool_result",
             "tool",
             "target",
             "file_path",
             "line_start",
             "line_end",
             "seen_at",
+            "last_seen_at",
+            "sightings",
         ]
         read_only_fields = fields
 

@@ -1,8 +1,8 @@
 """Comparing a scan with a base (a ref or another scan): which findings are new, fixed,
 unchanged.
 
-A finding is seen by a scan when it has a FindingOccurrence of that scan. Relative to the base
-scan:
+A finding is seen by a scan when one of its sighting ranges covers a result of that scan
+(apps.findings.sightings). Relative to the base scan:
 - new: seen by the scan, not by the base scan, and not triaged away (false positive, accepted
   risk);
 - fixed: seen by the base scan, not by the scan, for a (tool, target) the scan ran
@@ -10,8 +10,9 @@ scan:
 - unchanged: seen by both (counted only).
 The base scan of a ref is the latest other scan of the project that ended completed (with or
 without errors), shares a target with the scan, and looked at that ref; a scan of the default
-branch counts as being on each of its targets' default branch. Every set is one SQL query over
-the occurrences' (scan, finding) index, never a Python loop over findings.
+branch counts as being on each of its targets' default branch. Every set is one SQL query from
+the scans' results through the ranges' (stream, first_seq) index, never a Python loop over
+findings.
 """
 
 from __future__ import annotations
@@ -22,8 +23,9 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
-from apps.findings.models import Finding, FindingOccurrence, FindingStatus
+from apps.findings.models import Finding, FindingStatus
 from apps.findings.selectors import LIST_DEFERRED_FIELDS
+from apps.findings.sightings import seen_by_scan
 from apps.scans.models import Scan, ScanStatus, ScanToolResult, ToolResultStatus
 from apps.scans.selectors import scan_get_for_user
 from apps.targets.models import AssetType, TargetAsset
@@ -48,7 +50,7 @@ class ScanComparison:
 
 
 def _seen_by(scan_id: int) -> Exists:
-    return Exists(FindingOccurrence.objects.filter(scan_id=scan_id, finding_id=OuterRef("pk")))
+    return seen_by_scan(scan_id)
 
 
 def _scan_targets(scan: Scan) -> list[TargetAsset]:

@@ -227,6 +227,17 @@ class ScanToolResult(TimeStampedModel):
     # uploaded file's name as given (shown, never used as a path).
     report_format = models.CharField(max_length=32, blank=True)
     report_name = models.CharField(max_length=255, blank=True)
+    # Where the result's sightings are recorded (apps.findings.sightings): its stream and its
+    # sequence number there, taken when its ingest starts; null for a result never ingested.
+    sighting_stream = models.ForeignKey(
+        "findings.SightingStream",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="tool_results",
+        db_index=False,  # the (sighting_stream, sighting_seq) index leads with it
+    )
+    sighting_seq = models.PositiveIntegerField(null=True, blank=True)
 
     class Meta:
         ordering = ["scan", "tool__name"]
@@ -235,7 +246,10 @@ class ScanToolResult(TimeStampedModel):
                 fields=["scan", "tool", "target"], name="uniq_tool_result_per_scan_tool_target"
             ),
         ]
-        indexes = [models.Index(fields=["tool", "target", "-finished_at"])]
+        indexes = [
+            models.Index(fields=["tool", "target", "-finished_at"]),
+            models.Index(fields=["sighting_stream", "sighting_seq"]),
+        ]
 
     def __str__(self) -> str:
         return f"{self.tool_id} on {self.target_id} in scan {self.scan_id}"

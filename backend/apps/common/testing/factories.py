@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import factory
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 
 from apps.common.roles import ProjectRole
-from apps.findings.models import SEVERITY_RANK, Finding, FindingStatus, Severity
+from apps.findings.models import SEVERITY_RANK, Finding, FindingOccurrence, FindingStatus, Severity
+from apps.findings.sightings import sighting_take
 from apps.organizations.models import Organization, OrganizationMembership, OrganizationRole
 from apps.projects.models import Project, ProjectMembership
 from apps.scans.models import (
@@ -159,3 +163,23 @@ class FindingFactory(factory.django.DjangoModelFactory):
     status = FindingStatus.NEW
     file_path = "app/views.py"
     line_start = 10
+
+
+def occurrence_create(
+    *, finding: Finding, tool_result: ScanToolResult, **location: Any
+) -> FindingOccurrence:
+    """A one-result sighting range: `tool_result` saw `finding` (at `location`), recorded as
+    the ingest records it (the result takes its number in its stream first)."""
+    sighting = sighting_take(tool_result=tool_result, project_id=finding.project_id)
+    return FindingOccurrence.objects.create(
+        finding=finding,
+        tool_result=tool_result,
+        scan_id=tool_result.scan_id,
+        stream_id=sighting.stream_id,
+        first_seq=sighting.seq,
+        last_seq=sighting.seq,
+        last_tool_result=tool_result,
+        last_scan_id=tool_result.scan_id,
+        last_seen_at=timezone.now(),
+        **location,
+    )

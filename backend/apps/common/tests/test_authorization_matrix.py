@@ -30,8 +30,8 @@ from apps.common.testing.factories import (
     TargetGroupFactory,
     ToolDefinitionFactory,
     UserFactory,
+    occurrence_create,
 )
-from apps.findings.models import FindingOccurrence
 from apps.organizations.models import OrganizationMembership, OrganizationRole
 from apps.targets.models import AssetType
 
@@ -65,7 +65,7 @@ def _project_objects(owner: Any, tool: Any) -> dict[str, Any]:
     finding = FindingFactory(
         project=project, tool=tool, target=target, first_seen_scan=scan, last_seen_scan=scan
     )
-    FindingOccurrence.objects.create(finding=finding, tool_result=result, scan=scan)
+    occurrence_create(finding=finding, tool_result=result)
     spare = UserFactory()
     spare_membership = ProjectMembershipFactory(
         project=project, user=spare, role=ProjectRole.AUDITOR

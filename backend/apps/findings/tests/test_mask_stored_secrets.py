@@ -12,8 +12,9 @@ from apps.common.testing.factories import (
     FindingFactory,
     ScanToolResultFactory,
     ToolDefinitionFactory,
+    occurrence_create,
 )
-from apps.findings.models import Finding, FindingOccurrence
+from apps.findings.models import Finding
 
 pytestmark = pytest.mark.django_db
 
@@ -38,7 +39,7 @@ def test_old_findings_and_raw_outputs_are_masked_once(tmp_path, settings) -> Non
     other = FindingFactory(
         project=result.scan.project, tool=bandit, rule_id="B307", title="Use of eval 'x + 1'"
     )
-    FindingOccurrence.objects.create(finding=secret, tool_result=result, scan=result.scan)
+    occurrence_create(finding=secret, tool_result=result)
 
     out = io.StringIO()
     call_command("mask_stored_secrets", stdout=out)

@@ -25,6 +25,7 @@ from apps.common.testing.factories import TargetAssetFactory
 from apps.findings.fingerprints import SourceReader, fingerprints_for
 from apps.findings.models import Finding, FindingEvent, FindingEventType
 from apps.findings.secrets import SecretMasker
+from apps.findings.sightings import seen_by_scan
 from apps.imports.generic import parse_generic
 from apps.imports.tests import tool_records
 from apps.imports.tests.conftest import SAMPLES
@@ -193,7 +194,7 @@ def test_import_stores_what_the_tool_reported_and_a_reimport_adds_nothing(
     result = ScanToolResult.objects.get(scan=scan)
     assert result.report_format == case.format
     assert result.report_name == case.report.name
-    stored = list(Finding.objects.filter(occurrences__scan=scan).distinct())
+    stored = list(Finding.objects.filter(seen_by_scan(scan.pk)))
 
     # 1. Exactly what the parser makes of the file, deduplicated by fingerprint.
     expected = _parser_expectation(case, tool_slug=result.tool.slug, target=target)
@@ -240,4 +241,4 @@ def test_import_stores_what_the_tool_reported_and_a_reimport_adds_nothing(
     assert (
         FindingEvent.objects.filter(event_type=FindingEventType.CREATED).count() == created_before
     )
-    assert set(Finding.objects.filter(occurrences__scan=again)) == set(stored)
+    assert set(Finding.objects.filter(seen_by_scan(again.pk))) == set(stored)

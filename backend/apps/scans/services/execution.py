@@ -23,8 +23,9 @@ from django.utils import timezone
 
 from apps.findings.ingest import findings_ingest
 from apps.findings.lifecycle import config_digest, findings_auto_resolve
-from apps.findings.models import Finding, FindingOccurrence, Severity
+from apps.findings.models import Finding, Severity
 from apps.findings.secrets import SecretMasker
+from apps.findings.sightings import ranges_seen_by_scan
 from apps.scans.models import (
     SCAN_FINAL_STATUSES,
     Scan,
@@ -381,9 +382,7 @@ def scan_finalize(*, scan_id: int) -> Scan:
 
 def scan_summary(*, scan: Scan, auto_resolved: int) -> dict[str, Any]:
     """Counts by severity of the findings seen in this scan, and new / existing / resolved."""
-    seen = Finding.objects.filter(
-        pk__in=FindingOccurrence.objects.filter(scan=scan).values("finding_id")
-    )
+    seen = Finding.objects.filter(pk__in=ranges_seen_by_scan(scan.pk).values("finding_id"))
     by_severity = dict(
         seen.values_list("severity").annotate(n=Count("id")).values_list("severity", "n")
     )

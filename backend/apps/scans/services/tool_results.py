@@ -13,6 +13,14 @@ from apps.common.redact import tool_error_for_users
 from apps.findings.secrets import redact_file
 from apps.scans.models import ScanToolResult
 
+# Every column but the ingest's own (apps.findings.sightings writes them in the ingest's
+# transaction): after a failed import rolled them back, the copy in memory is stale.
+_FINISHED_FIELDS = [
+    field.name
+    for field in ScanToolResult._meta.concrete_fields
+    if not field.primary_key and field.name not in ("sighting_stream", "sighting_seq")
+]
+
 
 def tool_result_finish(result: ScanToolResult, status: str, **fields: Any) -> None:
     """Record how `result` ended: status, end time, duration and the given fields."""
@@ -24,7 +32,7 @@ def tool_result_finish(result: ScanToolResult, status: str, **fields: Any) -> No
         setattr(result, name, value)
     # Members read this message: no worker paths, no reply from a URL an override named.
     result.error_message = tool_error_for_users(result)
-    result.save()
+    result.save(update_fields=_FINISHED_FIELDS)
 
 
 def tool_result_keep_raw_output(

@@ -13,6 +13,7 @@ from apps.common.testing.factories import (
     TargetAssetFactory,
     ToolDefinitionFactory,
     UserFactory,
+    occurrence_create,
 )
 from apps.findings.models import (
     Finding,
@@ -22,6 +23,7 @@ from apps.findings.models import (
     FindingStatus,
     Severity,
 )
+from apps.findings.sightings import sighting_take
 
 pytestmark = pytest.mark.django_db
 
@@ -223,11 +225,9 @@ def test_scan_filter_finds_findings_seen_in_that_scan(client_for, world):
     other_result = ScanToolResultFactory(
         scan=other_scan, tool=world["semgrep"], target=world["web"]
     )
-    FindingOccurrence.objects.create(finding=world["xss"], tool_result=result, scan=scan)
-    FindingOccurrence.objects.create(finding=world["noise"], tool_result=result, scan=scan)
-    FindingOccurrence.objects.create(
-        finding=world["xss"], tool_result=other_result, scan=other_scan
-    )
+    occurrence_create(finding=world["xss"], tool_result=result)
+    occurrence_create(finding=world["noise"], tool_result=result)
+    occurrence_create(finding=world["xss"], tool_result=other_result)
     client = client_for(world["roles"].auditor)
     assert titles(client.get(f"{LIST}?scan={scan.id}")) == ["Debug mode", "Reflected XSS"]
     assert titles(client.get(f"{LIST}?scan={other_scan.id}")) == ["Reflected XSS"]
@@ -603,34 +603,46 @@ def test_events_list_the_history_oldest_first_and_paginated(client_for, world):
     assert [e["event_type"] for e in searched.json()["results"]] == ["commented"]
 
 
-def test_occurrences_list_each_sighting_newest_first(client_for, world):
+def test_occurrences_list_each_sighting_range_newest_first(client_for, world):
     finding = world["xss"]
-    scans = [ScanFactory(project=world["project"]) for _ in range(2)]
+    scans = [ScanFactory(project=world["project"]) for _ in range(3)]
     results = [
         ScanToolResultFactory(scan=scan, tool=world["semgrep"], target=world["web"])
         for scan in scans
     ]
-    for scan, result, line in zip(scans, results, (10, 12), strict=True):
-        FindingOccurrence.objects.create(
-            finding=finding,
-            tool_result=result,
-            scan=scan,
-            file_path="shop/views.py",
-            line_start=line,
-        )
+    occurrence_create(
+        finding=finding, tool_result=results[0], file_path="shop/views.py", line_start=10
+    )
+    moved = occurrence_create(
+        finding=finding, tool_result=results[1], file_path="shop/views.py", line_start=12
+    )
+    # The third scan saw it where the second did: the same range, extended.
+    sighting_take(tool_result=results[2], project_id=finding.project_id)
+    FindingOccurrence.objects.filter(pk=moved.pk).update(
+        last_seq=results[2].sighting_seq, last_tool_result=results[2], last_scan=scans[2]
+    )
     response = client_for(world["roles"].auditor).get(detail(finding, "occurrences/"))
     assert response.status_code == 200
     body = response.json()
     assert body["count"] == 2
     newest = body["results"][0]
     assert newest["scan"]["id"] == scans[1].id
+    assert newest["last_scan"]["id"] == scans[2].id
+    assert (newest["tool_result"], newest["last_tool_result"]) == (results[1].id, results[2].id)
+    assert newest["sightings"] == 2
+    assert newest["last_seen_at"] is not None
     assert newest["tool"] == {"id": world["semgrep"].id, "slug": "semgrep", "name": "Semgrep"}
     assert newest["target"]["id"] == world["web"].id
     assert (newest["file_path"], newest["line_start"]) == ("shop/views.py", 12)
-    in_first_scan = client_for(world["roles"].auditor).get(
-        detail(finding, f"occurrences/?scan={scans[0].id}")
-    )
-    assert [o["line_start"] for o in in_first_scan.json()["results"]] == [10]
+    assert body["results"][1]["sightings"] == 1
+
+    def lines_in(scan):
+        found = client_for(world["roles"].auditor).get(
+            detail(finding, f"occurrences/?scan={scan.id}")
+        )
+        return [o["line_start"] for o in found.json()["results"]]
+
+    assert (lines_in(scans[0]), lines_in(scans[1]), lines_in(scans[2])) == ([10], [12], [12])
 
 
 def test_events_of_a_finding_without_a_role_are_hidden_even_from_other_members(client_for, world):

@@ -67,15 +67,17 @@ class Looks:
         status: str = "completed",
         digest: str = DIGEST_X,
         coverage: dict[str, Any] | None = None,
+        findings: list[NormalizedFinding] | None = None,
     ) -> tuple[Scan, ScanToolResult]:
-        """One run that reported `rules`; its findings are ingested now."""
+        """One run that reported `rules` (or `findings`); its findings are ingested now."""
         scan = scan or self.scan()
         result = ScanToolResultFactory(
             scan=scan, tool=self.tool, target=self.target, status=status,
             config_digest=digest, coverage=coverage or {},
         )  # fmt: skip
         findings_ingest(
-            project=self.project, findings=reported(*rules), tool=self.tool,
+            project=self.project, findings=reported(*rules) if findings is None else findings,
+            tool=self.tool,
             tool_result=result, target=self.target,
         )  # fmt: skip
         return scan, result
