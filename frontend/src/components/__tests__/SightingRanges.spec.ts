@@ -71,3 +71,13 @@ describe('SightingRanges', () => {
     expect(text(wrapper.get('[data-testid="ranges-more"]'))).toBe('The newest 2 of 140 ranges.')
   })
 })
+
+describe('SightingRanges of an API from before ranges', () => {
+  it('shows each sighting as one scan', () => {
+    const { id, scan, tool_result, tool, target, file_path, line_start, seen_at } = range({ id: 8 })
+    const old = { id, scan, tool_result, tool, target, file_path, line_start, line_end: 10, seen_at } as SightingRange
+    const item = mountRanges([old]).get('[data-occurrence-id="8"]')
+    expect(text(item.get('[data-testid="range-scans"]'))).toBe('Scan #12')
+    expect(text(item.get('[data-testid="range-when"]'))).toBe('3 Nov')
+  })
+})
