@@ -138,6 +138,16 @@ describe('FindingsTable paging', () => {
     expect(lastQuery()).toEqual({ project: 4, page_size: 100, ordering: 'severity_rank' })
   })
 
+  it('offers the first page when a later page has come up empty (its findings triaged away)', async () => {
+    vi.mocked(findingsApi.listFindings).mockResolvedValueOnce(page({ count: 0, results: [], previous: PREVIOUS })).mockResolvedValueOnce(page())
+    const { wrapper, state } = mountTable({ cursor: 'cD0xMjM=' })
+    await flushPromises()
+    await wrapper.get('[data-testid="pager-back-to-first"]').trigger('click')
+    await flushPromises()
+    expect(state.cursor).toBeUndefined()
+    expect(wrapper.findAll('tbody tr')).toHaveLength(2)
+  })
+
   it('drops a cursor the API refuses and shows the first page', async () => {
     vi.mocked(findingsApi.listFindings)
       .mockRejectedValueOnce(new ApiError(400, 'invalid', 'Invalid input.', { cursor: ['Invalid cursor.'] }))
