@@ -110,6 +110,14 @@ describe('FindingsTable paging', () => {
     expect(lastQuery()).toEqual({ project: 4, page_size: 25 })
   })
 
+  it('offers no "First page" on the first page reached backwards (a cursor, no previous link)', async () => {
+    vi.mocked(findingsApi.listFindings).mockResolvedValue(page({ next: NEXT, previous: null }))
+    const { wrapper } = mountTable({ cursor: 'cj0xJnA9OTk=' })
+    await flushPromises()
+    expect(wrapper.find('[data-testid="pager-first"]').exists()).toBe(false)
+    expect(wrapper.get('[data-testid="pager-previous"]').attributes('disabled')).toBeDefined()
+  })
+
   it('starts again from the first page when the filter changes', async () => {
     const { state } = mountTable({ cursor: 'cD0xMjM=' })
     await flushPromises()
