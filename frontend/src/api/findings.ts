@@ -22,11 +22,12 @@ import type {
  * carry an opaque `cursor`. `count` is exact up to 10,000 matches, else an estimate. */
 export type FindingsPage = Page<Finding> & { count_exact: boolean }
 /** One sighting range: the finding seen at one location by every scan of one stream from
- * `scan` to `last_scan` (`sightings` scans in all). */
+ * `scan` to `last_scan` (`sightings` scans in all). The last_* fields are nullable as in the
+ * backend's schema. */
 export type SightingRange = FindingOccurrence & {
-  readonly last_scan: ScanRef
-  readonly last_tool_result: number
-  readonly last_seen_at: string
+  readonly last_scan: ScanRef | null
+  readonly last_tool_result: number | null
+  readonly last_seen_at: string | null
   readonly sightings: number
 }
 

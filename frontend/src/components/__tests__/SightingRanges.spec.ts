@@ -72,8 +72,14 @@ describe('SightingRanges', () => {
   })
 })
 
-describe('SightingRanges of an API from before ranges', () => {
-  it('shows each sighting as one scan', () => {
+describe('SightingRanges without a last scan', () => {
+  it('shows a range whose last scan is null (the schema allows it) as its first scan', () => {
+    const item = mountRanges([range({ id: 9, last_scan: null, last_tool_result: null, last_seen_at: null })]).get('[data-occurrence-id="9"]')
+    expect(text(item.get('[data-testid="range-scans"]'))).toBe('Scan #12')
+    expect(text(item.get('[data-testid="range-when"]'))).toBe('3 Nov')
+  })
+
+  it('shows each sighting of an API from before ranges as one scan', () => {
     const { id, scan, tool_result, tool, target, file_path, line_start, seen_at } = range({ id: 8 })
     const old = { id, scan, tool_result, tool, target, file_path, line_start, line_end: 10, seen_at } as SightingRange
     const item = mountRanges([old]).get('[data-occurrence-id="8"]')
