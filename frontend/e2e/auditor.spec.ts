@@ -64,8 +64,8 @@ test('an auditor finds no control that changes data', async ({ page, baseURL }) 
     expect(await writeControls(page), `${tab} tab`).toEqual([])
   }
   await expect(page.locator('[data-testid="findings-table"] input[type="checkbox"]')).toHaveCount(0)
-  // Only the page-size picker of the pagination is a select here.
-  await expect(page.locator('main .n-select:not(.n-select--disabled):not(.n-pagination .n-select)')).toHaveCount(0)
+  // Only the page-size picker of the pager is a select here.
+  await expect(page.locator('main .n-select:not(.n-select--disabled):not(.pager .n-select)')).toHaveCount(0)
 
   await page.goto(`/projects/${world.project.id}/configurations/${world.config.id}`)
   await expect(page.getByText('You can read this configuration')).toBeVisible()

@@ -12,10 +12,33 @@ import type {
   Health,
   WorkersHealth,
   Page,
+  ScanRef,
   SettableFindingStatus,
 } from './types'
 
-export const listFindings = (query: Query) => http.get<Page<Finding>>('/findings/', query)
+// Written out until schema.d.ts is regenerated from the backend of issue 12; then these are the
+// generated PaginatedFindingListList and FindingOccurrence again.
+/** A page of the findings list. Without `page` the API pages by keyset: `next` and `previous`
+ * carry an opaque `cursor`. `count` is exact up to 10,000 matches, else an estimate. */
+export type FindingsPage = Page<Finding> & { count_exact: boolean }
+/** One sighting range: the finding seen at one location by every scan of one stream from
+ * `scan` to `last_scan` (`sightings` scans in all). The last_* fields are nullable as in the
+ * backend's schema. */
+export type SightingRange = FindingOccurrence & {
+  readonly last_scan: ScanRef | null
+  readonly last_tool_result: number | null
+  readonly last_seen_at: string | null
+  readonly sightings: number
+}
+
+export const listFindings = (query: Query) => http.get<FindingsPage>('/findings/', query)
+
+/** The cursor a next or previous link of the list carries; none for the first page. */
+export function cursorOf(link: string | null | undefined): string | undefined {
+  if (!link) return undefined
+  return new URL(link, 'http://localhost').searchParams.get('cursor') ?? undefined
+}
+
 export const getFinding = (id: number) => http.get<FindingDetail>(`/findings/${id}/`)
 export const changeFindingStatus = (id: number, status: SettableFindingStatus, reason = '') =>
   http.post<FindingDetail>(`/findings/${id}/status/`, { status, reason })
@@ -28,14 +51,15 @@ export const commentOnFinding = (id: number, comment: string) =>
   http.post<FindingEvent>(`/findings/${id}/comments/`, { comment })
 export const listFindingEvents = (id: number) =>
   http.get<Page<FindingEvent>>(`/findings/${id}/events/`, { page_size: 500 })
+/** The newest 100 sighting ranges of a finding. */
 export const listFindingOccurrences = (id: number) =>
-  http.get<Page<FindingOccurrence>>(`/findings/${id}/occurrences/`, { page_size: 100 })
+  http.get<Page<SightingRange>>(`/findings/${id}/occurrences/`, { page_size: 100 })
 export const bulkTriage = (body: FindingBulkRequest) =>
   http.post<FindingBulkResult>('/findings/bulk/', body)
 
 export const FINDINGS_EXPORT_FORMATS: readonly FindingsExportFormat[] = ['csv', 'json', 'sarif']
 // Paging is the list's own; an export holds every finding the filters match.
-const NOT_EXPORT_PARAMS = new Set(['page', 'page_size', 'format'])
+const NOT_EXPORT_PARAMS = new Set(['page', 'page_size', 'cursor', 'format'])
 
 /** The download URL of the findings matching `filters` (and sorted by `ordering`) in `format`:
  * a plain same-origin link, so the session cookie authenticates it and the browser streams it

@@ -124,6 +124,31 @@ export function formatDate(value?: string | null): string {
   return Number.isNaN(date.getTime()) ? value : date.toLocaleString()
 }
 
+const DAY_MONTH = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'short' })
+const DAY_MONTH_YEAR = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'short', year: 'numeric' })
+
+/** "3 Nov", or "3 Nov 2025" outside the current year. */
+export function formatDay(value?: string | null, now: Date = new Date()): string {
+  if (!value) return '—'
+  const date = new Date(value)
+  if (Number.isNaN(date.getTime())) return value
+  return (date.getFullYear() === now.getFullYear() ? DAY_MONTH : DAY_MONTH_YEAR).format(date)
+}
+
+const WHOLE = new Intl.NumberFormat('en')
+
+/** A count in words: "1,234" when exact; an estimate (the API's, past 10,000 matches) rounded
+ * and said to be one, "about 123,000" or "about 1.2 million". */
+export function countText(count: number, exact = true): string {
+  if (exact) return WHOLE.format(count)
+  if (count < 1_000_000) return `about ${WHOLE.format(Math.round(count / 1000) * 1000)}`
+  return `about ${Number((count / 1_000_000).toFixed(1))} million`
+}
+
+export function findingsCountText(count: number, exact = true): string {
+  return `${countText(count, exact)} ${count === 1 && exact ? 'finding' : 'findings'}`
+}
+
 export function formatDuration(ms?: number | null): string {
   if (ms === null || ms === undefined) return '—'
   if (ms < 1000) return `${ms} ms`
@@ -131,6 +156,12 @@ export function formatDuration(ms?: number | null): string {
   if (seconds < 60) return `${seconds.toFixed(1)} s`
   const minutes = Math.floor(seconds / 60)
   return `${minutes} min ${Math.round(seconds % 60)} s`
+}
+
+/** "src/app.py:10–12", "src/app.py:10" or "src/app.py" ("" without a file). */
+export function lineSpan(file: string, start?: number | null, end?: number | null): string {
+  if (!file || !start) return file
+  return end && end !== start ? `${file}:${start}–${end}` : `${file}:${start}`
 }
 
 export function locationOf(finding: {

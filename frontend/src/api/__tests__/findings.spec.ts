@@ -1,7 +1,8 @@
-// The findings export link: the list's filters and sort, never its paging, and the format.
+// The findings export link (the list's filters and sort, never its paging, and the format), and
+// the cursor a next/previous link of the list carries.
 import { describe, expect, it } from 'vitest'
 
-import { FINDINGS_EXPORT_FORMATS, findingsExportUrl } from '@/api/findings'
+import { FINDINGS_EXPORT_FORMATS, cursorOf, findingsExportUrl } from '@/api/findings'
 
 function params(url: string): Record<string, string> {
   const parsed = new URL(url, 'http://localhost')
@@ -12,7 +13,7 @@ function params(url: string): Record<string, string> {
 describe('findingsExportUrl', () => {
   it('keeps every filter and the sort, and drops paging', () => {
     const url = findingsExportUrl(
-      { project: '3', severity: 'critical,high', status: ['new', 'reopened'], search: 'sql injection', page: 4, page_size: 100, cve: '' },
+      { project: '3', severity: 'critical,high', status: ['new', 'reopened'], search: 'sql injection', page: 4, page_size: 100, cursor: 'cD0xMjM=', cve: '' },
       'csv',
       'title',
     )
@@ -33,5 +34,18 @@ describe('findingsExportUrl', () => {
 
   it('offers the formats the API documents', () => {
     expect([...FINDINGS_EXPORT_FORMATS]).toEqual(['csv', 'json', 'sarif'])
+  })
+})
+
+describe('cursorOf', () => {
+  it('reads the opaque cursor of a next or previous link', () => {
+    expect(cursorOf('http://testserver/api/v1/findings/?cursor=cD0xMjM%3D&project=4&severity=high')).toBe('cD0xMjM=')
+    expect(cursorOf('/api/v1/findings/?project=4&cursor=abc')).toBe('abc')
+  })
+
+  it('has none for the first page or no link', () => {
+    expect(cursorOf('http://testserver/api/v1/findings/?project=4')).toBeUndefined()
+    expect(cursorOf(null)).toBeUndefined()
+    expect(cursorOf(undefined)).toBeUndefined()
   })
 })

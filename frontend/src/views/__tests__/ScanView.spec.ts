@@ -57,7 +57,7 @@ beforeEach(() => {
   vi.mocked(scansApi.getScan).mockResolvedValue(imported)
   vi.mocked(projectsApi.getProject).mockResolvedValue({ id: 4, role: 'member' } as Awaited<ReturnType<typeof projectsApi.getProject>>)
   vi.mocked(importsApi.listImportFormats).mockResolvedValue([{ id: 'semgrep', name: 'Semgrep JSON', tool: 'semgrep', media: 'JSON', description: '' }])
-  vi.mocked(findingsApi.listFindings).mockResolvedValue({ count: 0, results: [] })
+  vi.mocked(findingsApi.listFindings).mockResolvedValue({ count: 0, count_exact: true, next: null, previous: null, results: [] })
 })
 afterEach(() => {
   document.body.innerHTML = ''
