@@ -2,7 +2,6 @@
 import { API_BASE, buildQuery, http, type Query } from './client'
 import type {
   Dashboard,
-  Finding,
   FindingBulkRequest,
   FindingBulkResult,
   FindingDetail,
@@ -12,24 +11,16 @@ import type {
   Health,
   WorkersHealth,
   Page,
-  ScanRef,
+  PaginatedFindingList,
   SettableFindingStatus,
 } from './types'
 
-// Written out until schema.d.ts is regenerated from the backend of issue 12; then these are the
-// generated PaginatedFindingListList and FindingOccurrence again.
 /** A page of the findings list. Without `page` the API pages by keyset: `next` and `previous`
  * carry an opaque `cursor`. `count` is exact up to 10,000 matches, else an estimate. */
-export type FindingsPage = Page<Finding> & { count_exact: boolean }
+export type FindingsPage = PaginatedFindingList
 /** One sighting range: the finding seen at one location by every scan of one stream from
- * `scan` to `last_scan` (`sightings` scans in all). The last_* fields are nullable as in the
- * backend's schema. */
-export type SightingRange = FindingOccurrence & {
-  readonly last_scan: ScanRef | null
-  readonly last_tool_result: number | null
-  readonly last_seen_at: string | null
-  readonly sightings: number
-}
+ * `scan` to `last_scan` (`sightings` scans in all). */
+export type SightingRange = FindingOccurrence
 
 export const listFindings = (query: Query) => http.get<FindingsPage>('/findings/', query)
 

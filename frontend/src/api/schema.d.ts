@@ -301,7 +301,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description Findings of every project the caller can see (all projects for staff). */
+        /**
+         * @description Findings of every project the caller can see (all projects for staff).
+         *
+         *     The list pages by cursor (next/previous links) unless `page` is given; `count` is exact
+         *     up to 10,000 matches and an estimate beyond (`count_exact`).
+         */
         get: operations["findings_list"];
         put?: never;
         post?: never;
@@ -335,7 +340,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description Every sighting of a finding by a scan's tool run, newest first. */
+        /**
+         * @description The sighting ranges of a finding (seen at one location by every scan of a stream from
+         *     the first to the last), the one seen last first.
+         */
         get: operations["findings_occurrences_list"];
         put?: never;
         post?: never;
@@ -352,7 +360,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description Findings of every project the caller can see (all projects for staff). */
+        /**
+         * @description Findings of every project the caller can see (all projects for staff).
+         *
+         *     The list pages by cursor (next/previous links) unless `page` is given; `count` is exact
+         *     up to 10,000 matches and an estimate beyond (`count_exact`).
+         */
         get: operations["findings_retrieve"];
         put?: never;
         post?: never;
@@ -1211,7 +1224,10 @@ export interface components {
             name: string;
             /** Format: date-time */
             expires_at?: string | null;
-            /** @description Limit the key to this project (you need a role there). Leave it out for a key that acts as you in every project. */
+            /**
+             * Format: int64
+             * @description Limit the key to this project (you need a role there). Leave it out for a key that acts as you in every project.
+             */
             project?: number | null;
             /** @description With a project: `read` (auditor and up), `import` and/or `scan` (member and up; each implies read). Without a project: leave it empty. */
             scopes?: components["schemas"]["ApiKeyScopeEnum"][];
@@ -1519,10 +1535,13 @@ export interface components {
             readonly due_date: string | null;
             readonly tags: unknown;
         };
+        /** @description A sighting range: seen by every scan of its stream from `scan` to `last_scan`. */
         FindingOccurrence: {
             readonly id: number;
             readonly scan: components["schemas"]["ScanRef"];
+            readonly last_scan: components["schemas"]["ScanRef"] | null;
             readonly tool_result: number;
+            readonly last_tool_result: number | null;
             readonly tool: components["schemas"]["ToolSummary"];
             readonly target: components["schemas"]["TargetSummary"] | null;
             readonly file_path: string;
@@ -1530,6 +1549,10 @@ export interface components {
             readonly line_end: number | null;
             /** Format: date-time */
             readonly seen_at: string;
+            /** Format: date-time */
+            readonly last_seen_at: string | null;
+            /** @description How many tool results (one per scan) the range spans. */
+            readonly sightings: number;
         };
         FindingStatusChangeRequest: {
             status: components["schemas"]["SettableFindingStatusEnum"];
@@ -1762,16 +1785,12 @@ export interface components {
         PaginatedFindingListList: {
             /** @example 123 */
             count: number;
-            /**
-             * Format: uri
-             * @example http://api.example.org/accounts/?page=4
-             */
-            next?: string | null;
-            /**
-             * Format: uri
-             * @example http://api.example.org/accounts/?page=2
-             */
-            previous?: string | null;
+            /** @description False when more than 10000 rows match and count is the database's estimate. */
+            count_exact: boolean;
+            /** Format: uri */
+            next: string | null;
+            /** Format: uri */
+            previous: string | null;
             results: components["schemas"]["FindingList"][];
         };
         PaginatedFindingOccurrenceList: {
@@ -3171,6 +3190,8 @@ export interface operations {
             query?: {
                 /** @description User id, "me" or "none" (unassigned). */
                 assignee?: string;
+                /** @description Opaque position from a next/previous link (the default paging). */
+                cursor?: string;
                 cve?: string;
                 cwe?: number;
                 first_seen_after?: string;
@@ -3187,9 +3208,9 @@ export interface operations {
                 on_default_branch?: "false" | "true";
                 /** @description Which field to use when ordering the results. */
                 ordering?: string;
-                /** @description A page number within the paginated result set. */
+                /** @description Page number: offset paging instead of cursors (deep pages are slow). */
                 page?: number;
-                /** @description Number of results to return per page. */
+                /** @description Rows per page (at most 500). */
                 page_size?: number;
                 project?: number;
                 resolved_in_scan?: number;
