@@ -6,8 +6,9 @@ Each statement's transition table is aggregated into one INSERT ... ON CONFLICT 
 rollup, rows in key order (so concurrent writers lock them in the same order); rows that drop
 to zero are deleted. INSERT ... ON CONFLICT DO UPDATE fires the INSERT trigger with the rows it
 inserted and the UPDATE trigger with the rows it updated, so ingest's upsert is counted
-exactly. An UPDATE only counts rows whose counted columns changed. The SQL is frozen here, as
-a migration must be; apps.dashboard.rollups recomputes the same figures (the repair command).
+exactly. An UPDATE takes its old rows out and its new rows in, so unchanged rows cancel out
+(groups that sum to zero write nothing). The SQL is frozen here, as a migration must be;
+apps.dashboard.rollups recomputes the same figures (the repair command).
 """
 
 import django.db.models.deletion
@@ -20,12 +21,11 @@ BUCKET = "date_bin('15 minutes', {column}, TIMESTAMPTZ '2000-01-01 00:00:00+00')
 CHANGES = {
     "insert": f"SELECT {', '.join(COUNTED)}, 1 AS n FROM new_rows",
     "delete": f"SELECT {', '.join(COUNTED)}, -1 AS n FROM old_rows",
+    # Old rows out, new rows in: rows whose counted columns did not change cancel out in
+    # the sums (a join of the two tables would have no statistics to plan with).
     "update": (
-        f"SELECT side.* FROM old_rows o JOIN new_rows nw ON nw.id = o.id "
-        f"CROSS JOIN LATERAL (VALUES ({', '.join('o.' + c for c in COUNTED)}, -1), "
-        f"({', '.join('nw.' + c for c in COUNTED)}, 1)) AS side({', '.join(COUNTED)}, n) "
-        f"WHERE ({', '.join('o.' + c for c in COUNTED)}) "
-        f"IS DISTINCT FROM ({', '.join('nw.' + c for c in COUNTED)})"
+        f"SELECT {', '.join(COUNTED)}, -1 AS n FROM old_rows "
+        f"UNION ALL SELECT {', '.join(COUNTED)}, 1 FROM new_rows"
     ),
 }
 
