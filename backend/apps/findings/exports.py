@@ -39,7 +39,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import CharField, F, Func, QuerySet
 
 from apps.findings.models import Finding, FindingStatus, Severity
@@ -422,6 +422,23 @@ EXPORT_FORMATS: dict[str, ExportFormat] = {
 
 
 def findings_export(queryset: QuerySet[Finding], *, export_format: ExportFormat) -> Iterator[bytes]:
-    """The export of `queryset` in `export_format`, as a lazy stream of UTF-8 chunks."""
+    """The export of `queryset` in `export_format`, as a lazy stream of UTF-8 chunks.
+
+    On PostgreSQL the rows come from a server-side cursor, which the planner optimises for
+    the first rows (cursor_tuple_fraction 0.1): for a sorted export of one project that can
+    mean walking another index over the whole table, 3-4 times slower than planning for all
+    rows, which an export always reads. So the stream runs in a transaction that plans for all
+    of them (and its cursor streams instead of being materialised up front, as a cursor held
+    over autocommit is). Closing the stream early rolls the read-only transaction back.
+    """
     rows = export_rows(export_format.order(queryset), fields=export_format.fields)
-    return export_format.render(rows)
+    if connection.vendor != "postgresql":
+        return export_format.render(rows)
+
+    def planned_for_every_row() -> Iterator[bytes]:
+        with transaction.atomic(savepoint=False):
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL cursor_tuple_fraction = 1.0")
+            yield from export_format.render(rows)
+
+    return planned_for_every_row()

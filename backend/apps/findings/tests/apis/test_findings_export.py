@@ -513,3 +513,27 @@ def test_timestamps_are_written_as_isoformat_writes_them(world, client_for):
         expected = getattr(finding, field).isoformat()
         assert row[field] == item[field] == expected, field
     assert "." not in row["first_seen_at"] and row["last_seen_at"].endswith(".000120+00:00")
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's cursor planning")
+@pytest.mark.django_db(transaction=True)
+def test_an_export_closed_early_leaves_the_connection_as_it_found_it(client_for):
+    """The stream plans its cursor for every row in a transaction of its own; a client that
+    goes away mid-download rolls it back and leaves no setting behind."""
+    from apps.common.testing.factories import ProjectFactory, ProjectMembershipFactory, UserFactory
+
+    user = UserFactory()
+    project = ProjectFactory()
+    ProjectMembershipFactory(project=project, user=user, role="auditor")
+    FindingFactory.create_batch(500, project=project, title="x" * 500)
+
+    response = export(client_for(user), format="json", project=project.pk)
+    first = next(iter(response.streaming_content))
+    assert connection.in_atomic_block  # the download is under way, in its transaction
+    response.close()
+
+    assert first.startswith(b"[\n{")
+    assert not connection.in_atomic_block
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW cursor_tuple_fraction")
+        assert cursor.fetchone()[0] == "0.1"
