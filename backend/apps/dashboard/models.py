@@ -12,16 +12,21 @@ from __future__ import annotations
 from django.db import models
 
 
-class FindingCount(models.Model):
-    """How many findings of a project have this severity, status and branch flag."""
-
-    project = models.ForeignKey(
+def _project_id() -> models.ForeignKey:
+    """The project a rollup row counts for (no constraint; the unique index leads with it)."""
+    return models.ForeignKey(
         "projects.Project",
         on_delete=models.DO_NOTHING,
         db_constraint=False,
-        db_index=False,  # the unique index leads with it
+        db_index=False,
         related_name="+",
     )
+
+
+class FindingCount(models.Model):
+    """How many findings of a project have this severity, status and branch flag."""
+
+    project = _project_id()
     severity = models.CharField(max_length=16)
     status = models.CharField(max_length=16)
     on_default_branch = models.BooleanField()
@@ -46,13 +51,7 @@ class FindingTrendBucket(models.Model):
     in any caller's timezone (including +05:30 or +05:45).
     """
 
-    project = models.ForeignKey(
-        "projects.Project",
-        on_delete=models.DO_NOTHING,
-        db_constraint=False,
-        db_index=False,  # the unique index leads with it
-        related_name="+",
-    )
+    project = _project_id()
     bucket = models.DateTimeField()
     new_count = models.BigIntegerField()
     resolved_count = models.BigIntegerField()
