@@ -1,4 +1,4 @@
-"""App configuration for the dashboard (read-only aggregates; no models)."""
+"""App configuration for the dashboard (aggregates, and the rollups that keep them cheap)."""
 
 from django.apps import AppConfig
 

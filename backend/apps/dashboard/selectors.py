@@ -1,8 +1,10 @@
 """Dashboard aggregates over every project the caller can see.
 
-Each figure is one grouped query over the visible projects (no per-project or per-day loop),
-so the page stays fast at a million findings: counts by (severity, status), new findings per
-day by `first_seen_at`, resolved findings per day by `resolved_at`.
+The caller's projects are resolved once; each figure is then one grouped query over them (no
+per-project or per-day loop). On PostgreSQL the counts and the trend read the rollups that
+triggers keep at write time (apps.dashboard.rollups), so their cost does not grow with the
+number of findings. On SQLite they are grouped queries over the findings themselves: counts
+by (severity, status), new per day by `first_seen_at`, resolved per day by `resolved_at`.
 """
 
 from __future__ import annotations
@@ -12,11 +14,13 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, QuerySet, Sum
 from django.db.models.functions import TruncDate
 from django.utils.timezone import now
 
 from apps.accounts.selectors import profile_get_for_user
+from apps.dashboard.models import FindingCount, FindingTrendBucket
+from apps.dashboard.rollups import rollups_maintained
 from apps.findings.models import OPEN_STATUSES, Finding, FindingStatus, Severity
 from apps.findings.selectors import finding_list
 from apps.projects.selectors import project_ids_for_user
@@ -56,10 +60,19 @@ def _caller_timezone(user: Any) -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo("UTC")
 
 
-def _visible_findings(user: Any) -> QuerySet[Finding]:
-    """The findings the counts cover: on the default branch of a project `user` can see
-    (what only branch or pull-request scans have seen is compared, not counted)."""
-    return Finding.objects.filter(project_id__in=project_ids_for_user(user), on_default_branch=True)
+def _visible_findings(project_ids: list[int]) -> QuerySet[Finding]:
+    """The findings the counts cover: on the default branch of the given projects (what
+    only branch or pull-request scans have seen is compared, not counted)."""
+    return Finding.objects.filter(project_id__in=project_ids, on_default_branch=True)
+
+
+def _counts_by_severity_and_status(project_ids: list[int]) -> list[dict[str, Any]]:
+    """Rows of severity, status and count over the visible findings."""
+    if rollups_maintained():
+        rows = FindingCount.objects.filter(project_id__in=project_ids, on_default_branch=True)
+        return list(rows.values("severity", "status").annotate(count=Sum("count")).order_by())
+    grouped = _visible_findings(project_ids).values("severity", "status")
+    return list(grouped.annotate(count=Count("id")).order_by())
 
 
 def _daily_counts(
@@ -76,15 +89,39 @@ def _daily_counts(
     return {row["day"]: row["count"] for row in rows}
 
 
+def _new_and_resolved_per_day(
+    project_ids: list[int], since: datetime, tz: zoneinfo.ZoneInfo
+) -> tuple[dict[date, int], dict[date, int]]:
+    """({day: new}, {day: resolved}) in `tz` since `since` (a midnight in `tz`, which is
+    always on a 15-minute bucket's edge, so the buckets add up to exact days)."""
+    if not rollups_maintained():
+        visible = _visible_findings(project_ids)
+        return (
+            _daily_counts(visible, "first_seen_at", since, tz),
+            _daily_counts(visible, "resolved_at", since, tz),
+        )
+    rows = (
+        FindingTrendBucket.objects.filter(project_id__in=project_ids, bucket__gte=since)
+        .annotate(day=TruncDate("bucket", tzinfo=tz))
+        .values("day")
+        .annotate(new=Sum("new_count"), resolved=Sum("resolved_count"))
+        .order_by()
+    )
+    new: dict[date, int] = {}
+    resolved: dict[date, int] = {}
+    for row in rows:
+        new[row["day"]], resolved[row["day"]] = row["new"], row["resolved"]
+    return new, resolved
+
+
 def dashboard_summary(*, user: Any, days: int = TREND_DAYS) -> DashboardSummary:
     """Everything the dashboard shows for `user`, limited to the projects they can see."""
     tz = _caller_timezone(user)
-    visible = _visible_findings(user)
+    project_ids = list(project_ids_for_user(user).order_by().values_list("id", flat=True))
 
     by_status = dict.fromkeys(FindingStatus.values, 0)
     open_by_severity = dict.fromkeys(Severity.values, 0)
-    grouped = visible.values("severity", "status").annotate(count=Count("id")).order_by()
-    for row in grouped:
+    for row in _counts_by_severity_and_status(project_ids):
         by_status[row["status"]] = by_status.get(row["status"], 0) + row["count"]
         if row["status"] in OPEN_STATUSES:
             open_by_severity[row["severity"]] = (
@@ -94,8 +131,7 @@ def dashboard_summary(*, user: Any, days: int = TREND_DAYS) -> DashboardSummary:
     today = now().astimezone(tz).date()
     first_day = today - timedelta(days=days - 1)
     since = datetime.combine(first_day, datetime.min.time(), tzinfo=tz)
-    new_per_day = _daily_counts(visible, "first_seen_at", since, tz)
-    resolved_per_day = _daily_counts(visible, "resolved_at", since, tz)
+    new_per_day, resolved_per_day = _new_and_resolved_per_day(project_ids, since, tz)
     trend = [
         {
             "date": day,
@@ -120,5 +156,5 @@ def dashboard_summary(*, user: Any, days: int = TREND_DAYS) -> DashboardSummary:
                 assigned.order_by("-severity_rank", "-last_seen_at", "-id")[:ASSIGNED_SHOWN]
             ),
         ),
-        project_count=project_ids_for_user(user).count(),
+        project_count=len(project_ids),
     )

@@ -7,7 +7,13 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from apps.common.testing.factories import FindingFactory, ProjectFactory, ScanFactory
+from apps.common.roles import ProjectRole
+from apps.common.testing.factories import (
+    FindingFactory,
+    ProjectFactory,
+    ProjectMembershipFactory,
+    ScanFactory,
+)
 from apps.findings.models import FindingStatus, Severity
 
 pytestmark = pytest.mark.django_db
@@ -89,7 +95,7 @@ def test_anonymous_is_refused(api_client, world):
     assert response.json()["error"]["code"] == "not_authenticated"
 
 
-def test_query_count_does_not_grow_with_findings(client_for, world):
+def test_query_count_does_not_grow_with_findings_or_projects(client_for, world):
     def queries() -> int:
         with CaptureQueriesContext(connection) as captured:
             assert client_for(world.member).get(URL).status_code == 200
@@ -98,6 +104,13 @@ def test_query_count_does_not_grow_with_findings(client_for, world):
     queries()  # the first read creates the caller's profile
     before = queries()
     FindingFactory.create_batch(20, project=world.project, first_seen_at=timezone.now())
+    assert queries() == before
+    for _ in range(4):  # more projects, each with findings, scans and an assignment
+        project = ProjectFactory()
+        ProjectMembershipFactory(project=project, user=world.member, role=ProjectRole.MEMBER)
+        FindingFactory.create_batch(5, project=project, first_seen_at=timezone.now(),
+                                    resolved_at=timezone.now(), assignee=world.member)  # fmt: skip
+        ScanFactory(project=project)
     assert queries() == before
 
 

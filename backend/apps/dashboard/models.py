@@ -1,0 +1,69 @@
+"""Rollups of findings the dashboard reads instead of scanning findings (PostgreSQL only).
+
+Both tables are kept exact by statement-level triggers on findings_finding (see
+apps.dashboard.rollups): every write path, including raw SQL, updates them in the same
+transaction. On SQLite the tables stay empty and the dashboard counts findings directly.
+The project is a plain indexed id, not a constraint: the rows follow the project's findings
+(a deleted project's findings take their counts with them), never the project row.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+def _project_id() -> models.ForeignKey:
+    """The project a rollup row counts for (no constraint; the unique index leads with it)."""
+    return models.ForeignKey(
+        "projects.Project",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        related_name="+",
+    )
+
+
+class FindingCount(models.Model):
+    """How many findings of a project have this severity, status and branch flag."""
+
+    project = _project_id()
+    severity = models.CharField(max_length=16)
+    status = models.CharField(max_length=16)
+    on_default_branch = models.BooleanField()
+    count = models.BigIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project", "severity", "status", "on_default_branch"],
+                name="uniq_dashboard_finding_count",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"project {self.project_id}: {self.count} {self.severity} {self.status}"
+
+
+class FindingTrendBucket(models.Model):
+    """Default-branch findings of a project first seen / resolved in one 15-minute UTC bucket.
+
+    Every timezone's offset is a multiple of 15 minutes, so the buckets add up to exact days
+    in any caller's timezone (including +05:30 or +05:45).
+    """
+
+    project = _project_id()
+    bucket = models.DateTimeField()
+    new_count = models.BigIntegerField()
+    resolved_count = models.BigIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project", "bucket"], name="uniq_dashboard_trend_bucket"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return (
+            f"project {self.project_id} at {self.bucket}: +{self.new_count} -{self.resolved_count}"
+        )
