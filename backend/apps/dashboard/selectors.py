@@ -153,7 +153,7 @@ def dashboard_summary(*, user: Any, days: int = TREND_DAYS) -> DashboardSummary:
         assigned_to_me=AssignedToMe(
             count=assigned.count(),
             results=list(
-                assigned.order_by("-severity_rank", "-last_seen_at", "-id")[:ASSIGNED_SHOWN]
+                assigned.order_by("-severity_rank", "-id")[:ASSIGNED_SHOWN]
             ),
         ),
         project_count=len(project_ids),
