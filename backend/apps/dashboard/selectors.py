@@ -152,9 +152,7 @@ def dashboard_summary(*, user: Any, days: int = TREND_DAYS) -> DashboardSummary:
         recent_scans=list(scan_list(user=user)[:RECENT_SCANS]),
         assigned_to_me=AssignedToMe(
             count=assigned.count(),
-            results=list(
-                assigned.order_by("-severity_rank", "-id")[:ASSIGNED_SHOWN]
-            ),
+            results=list(assigned.order_by("-severity_rank", "-id")[:ASSIGNED_SHOWN]),
         ),
         project_count=len(project_ids),
     )
