@@ -90,19 +90,42 @@ def _quoted(columns: tuple[str, ...]) -> str:
 
 
 def update_clause(refreshed_fields: list[str], *, on_default_branch: bool) -> str:
-    """The DO UPDATE SET list of the upsert. A default-branch sighting refreshes every
-    refreshed column and puts the finding on the default branch; another ref's sighting
-    refreshes only findings that are not on the default branch."""
+    """The DO UPDATE SET list of the upsert. A default-branch sighting refreshes the
+    refreshed columns and puts the finding on the default branch; another ref's sighting
+    refreshes only findings that are not on the default branch.
+
+    A column the tool reports unchanged keeps its stored value, not an equal copy: the row
+    update then changes no indexed column (PostgreSQL makes it HOT: no index entry) and a
+    long description keeps its TOAST value instead of being stored again. `updated_at` moves
+    only when the content did; the last sighting always."""
     refreshed = {cast(Field, Finding._meta.get_field(name)).column for name in refreshed_fields}
-    columns = [c for c in VARYING_COLUMNS + CONSTANT_COLUMNS if c in refreshed]
+    content = [c for c in VARYING_COLUMNS if c in refreshed]
+    stored = [f'findings_finding."{c}"' for c in content]
+    reported = [f'EXCLUDED."{c}"' for c in content]
+    changed = f"({', '.join(stored)}) IS DISTINCT FROM ({', '.join(reported)})"
+    if on_default_branch:
+        changed = f"({changed} OR NOT findings_finding.on_default_branch)"
+    values = {
+        c: f'CASE WHEN findings_finding."{c}" IS DISTINCT FROM EXCLUDED."{c}" '
+        f'THEN EXCLUDED."{c}" ELSE findings_finding."{c}" END'
+        for c in content
+    }
+    for column in CONSTANT_COLUMNS:
+        if column not in refreshed:
+            continue
+        values[column] = f'EXCLUDED."{column}"'
+        if column == "updated_at":
+            values[column] = (
+                f'CASE WHEN {changed} THEN EXCLUDED."{column}" ELSE findings_finding."{column}" END'
+            )
     if on_default_branch:
         return ", ".join(
-            [*(f'"{c}" = EXCLUDED."{c}"' for c in columns), '"on_default_branch" = TRUE']
+            [*(f'"{c}" = {v}' for c, v in values.items()), '"on_default_branch" = TRUE']
         )
     return ", ".join(
         f'"{c}" = CASE WHEN findings_finding.on_default_branch THEN findings_finding."{c}" '
-        f'ELSE EXCLUDED."{c}" END'
-        for c in columns
+        f"ELSE {v} END"
+        for c, v in values.items()
     )
 
 
