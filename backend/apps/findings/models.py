@@ -79,6 +79,10 @@ class Finding(TimeStampedModel):
     # False while the finding has only been seen by scans of other refs (a branch or pull
     # request): such findings are compared, and count nowhere on the default branch.
     on_default_branch = models.BooleanField(default=True)
+    # Tool and target are the same for every finding of an ingest batch, and a database
+    # constraint would check them again for each new finding at COMMIT (with the sighting
+    # range's stream and tool result, a fifth of a large first import); Django's on_delete
+    # still clears them when a tool or target is deleted.
     tool = models.ForeignKey(
         "tools.ToolDefinition",
         null=True,
@@ -86,6 +90,7 @@ class Finding(TimeStampedModel):
         on_delete=models.SET_NULL,
         related_name="+",
         db_index=False,  # the (tool, target) index leads with it
+        db_constraint=False,
     )
     rule_id = models.CharField(max_length=300, blank=True)
     target = models.ForeignKey(
@@ -94,6 +99,7 @@ class Finding(TimeStampedModel):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="findings",
+        db_constraint=False,
     )
     cwe = models.PositiveIntegerField(null=True, blank=True)
     cve = models.CharField(max_length=64, blank=True)
@@ -230,20 +236,26 @@ class FindingOccurrence(models.Model):
         related_name="occurrences",
         db_index=False,  # the (finding, stream, first_seq) unique index leads with it
     )
+    # Stream and tool result are the same for every range an ingest batch writes: no
+    # per-row database check at COMMIT (see Finding.tool); Django's on_delete cascades.
     stream = models.ForeignKey(
         SightingStream,
         on_delete=models.CASCADE,
         related_name="ranges",
         db_index=False,  # the (stream, first_seq) index leads with it
+        db_constraint=False,
     )
     first_seq = models.PositiveIntegerField()
     # Never indexed: extending a range must stay a HOT update.
     last_seq = models.PositiveIntegerField()
     tool_result = models.ForeignKey(
-        "scans.ScanToolResult", on_delete=models.CASCADE, related_name="occurrences"
+        "scans.ScanToolResult",
+        on_delete=models.CASCADE,
+        related_name="occurrences",
+        db_constraint=False,
     )
-    # Denormalised from tool_result.scan for per-scan queries; the tool_result constraint
-    # already ties the row to its scan, so this one skips the per-row database check.
+    # Denormalised from tool_result.scan for per-scan queries; no per-row database check
+    # either (see stream).
     scan = models.ForeignKey(
         "scans.Scan",
         on_delete=models.CASCADE,
