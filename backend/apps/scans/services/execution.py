@@ -383,10 +383,17 @@ def scan_finalize(*, scan_id: int) -> Scan:
 def scan_summary(*, scan: Scan, auto_resolved: int) -> dict[str, Any]:
     """Counts by severity of the findings seen in this scan, and new / existing / resolved."""
     seen = Finding.objects.filter(pk__in=ranges_seen_by_scan(scan.pk).values("finding_id"))
-    by_severity = dict(
-        seen.values_list("severity").annotate(n=Count("id")).values_list("severity", "n")
+    # One pass over the scan's findings (a second, for the new ones, cost as much again).
+    counts = (
+        seen.order_by()
+        .values_list("severity")
+        .annotate(n=Count("id"), new=Count("id", filter=Q(first_seen_scan=scan)))
+        .values_list("severity", "n", "new")
     )
-    new = seen.filter(first_seen_scan=scan).count()
+    by_severity, new = {}, 0
+    for severity, n, new_n in counts:
+        by_severity[severity] = n
+        new += new_n
     total = sum(by_severity.values())
     return {
         "by_severity": {sev: by_severity.get(sev, 0) for sev in Severity.values},
