@@ -159,6 +159,14 @@ TokenOption = Annotated[
     ),
 ]
 ProjectOption = Annotated[str, typer.Option("--project", "-p", help="Project id or name.")]
+WaitFlag = Annotated[
+    bool,
+    typer.Option(
+        "--wait",
+        help="Wait for the scan to end, with live progress on stderr; exit 0 if it completes, "
+        "1 otherwise.",
+    ),
+]
 WaitTimeout = Annotated[
     float,
     typer.Option(
@@ -167,12 +175,23 @@ WaitTimeout = Annotated[
 ]
 
 
-def _wait_and_report(api: Api, ctx: typer.Context, scan_id: int, timeout: float) -> int:
-    """Wait for the scan with live progress on stderr; print its summary; 0 when it ended
-    `completed`, 1 otherwise."""
+def _scan_wait(api: Api, ctx: typer.Context, scan_id: int, timeout: float) -> dict[str, Any]:
+    """The scan's status once it has ended, with live progress on stderr meanwhile."""
     waiting = _runtime(ctx).waiting
     waiting.timeout = timeout
-    status = scan_wait(api, scan_id, console=_stderr(), waiting=waiting)
+    return scan_wait(api, scan_id, console=_stderr(), waiting=waiting)
+
+
+def _scan_report(
+    api: Api, ctx: typer.Context, scan_id: int, started: str, *, wait: bool, timeout: float
+) -> int:
+    """Print what started the scan (`started`) and its page; with `wait`, follow it to its end
+    and print its summary. The command's exit code: 1 when a waited-for scan did not end
+    `completed`."""
+    _stdout().print(f"{started}: {api.web_url(f'/scans/{scan_id}')}")
+    if not wait:
+        return EXIT_OK
+    status = _scan_wait(api, ctx, scan_id, timeout)
     _stdout().print(f"{summary_line(status)}\n{api.web_url(f'/scans/{scan_id}')}")
     return EXIT_OK if status.get("status") == "completed" else EXIT_FAILED
 
@@ -268,18 +287,12 @@ def import_report(
             "to it, so findings match across CI runners. Default: the current directory."
         ),
     ] = None,
-    wait: Annotated[
-        bool,
-        typer.Option(
-            "--wait", help="Wait for the import to be processed; exit 1 unless it completes."
-        ),
-    ] = False,
+    wait: WaitFlag = False,
     timeout: WaitTimeout = 3600.0,
     url: UrlOption = None,
     token: TokenOption = None,
 ) -> None:
     """Upload a report: it becomes a scan of trigger `import`, processed by the worker."""
-    exit_code = EXIT_OK
     with _session(ctx, url, token) as api:
         found = project_resolve(api, project)
         data = _import_target_fields(api, found, target, target_type, target_identifier)
@@ -297,12 +310,11 @@ def import_report(
             )
         scan = api.json(response)
         scan_id = int(scan["id"])
-        _stdout().print(
+        started = (
             f"Imported {report.name} into project {found.get('name')!r} as scan {scan_id} "
-            f"({scan.get('status')}): {api.web_url(f'/scans/{scan_id}')}"
+            f"({scan.get('status')})"
         )
-        if wait:
-            exit_code = _wait_and_report(api, ctx, scan_id, timeout)
+        exit_code = _scan_report(api, ctx, scan_id, started, wait=wait, timeout=timeout)
     raise typer.Exit(exit_code)
 
 
@@ -320,18 +332,12 @@ def scan_run(
         str | None,
         typer.Option(help="Scan this ref instead of each target's default branch."),
     ] = None,
-    wait: Annotated[
-        bool,
-        typer.Option(
-            "--wait", help="Show live progress; exit 0 if the scan completes, 1 otherwise."
-        ),
-    ] = False,
+    wait: WaitFlag = False,
     timeout: WaitTimeout = 3600.0,
     url: UrlOption = None,
     token: TokenOption = None,
 ) -> None:
     """Start a server-side scan of a configuration (optionally at a ref)."""
-    exit_code = EXIT_OK
     with _session(ctx, url, token) as api:
         found = project_resolve(api, project)
         config = configuration_resolve(api, found, configuration)
@@ -345,12 +351,10 @@ def scan_run(
                 f"warning: the server did not record ref {ref!r} on scan {scan_id} "
                 "(a SecuLite without refs scans the default branch)"
             )
-        _stdout().print(
-            f"Started scan {scan_id} of {config.get('name')!r} in project "
-            f"{found.get('name')!r}: {api.web_url(f'/scans/{scan_id}')}"
+        started = (
+            f"Started scan {scan_id} of {config.get('name')!r} in project {found.get('name')!r}"
         )
-        if wait:
-            exit_code = _wait_and_report(api, ctx, scan_id, timeout)
+        exit_code = _scan_report(api, ctx, scan_id, started, wait=wait, timeout=timeout)
     raise typer.Exit(exit_code)
 
 
@@ -447,10 +451,8 @@ def gate(
             judged = scan_of_ref(api, found, ref)
         scan_id = int(judged["id"])
         if judged.get("status") not in FINAL_STATUSES:
-            waiting = _runtime(ctx).waiting
-            waiting.timeout = timeout
             _stderr().print(f"Waiting for scan {scan_id} ({judged.get('status')}) to end…")
-            judged = {**judged, **scan_wait(api, scan_id, console=_stderr(), waiting=waiting)}
+            judged = {**judged, **_scan_wait(api, ctx, scan_id, timeout)}
         scan_check_judgeable(judged)
         compare = compare_get(api, scan_id, base)
         verdict = verdict_make(compare, threshold)

@@ -1,7 +1,7 @@
 """Finding endpoints: the list across visible projects, detail, triage and history.
 
 /findings/export/ downloads the list (same visibility, filters, search and ordering) as CSV,
-JSON or SARIF, streamed; see apps.findings.exports for the formats.
+JSON or SARIF, streamed; see apps.findings.exports and exports_sarif for the formats.
 
 History and sightings are nested lists: /findings/{finding_pk}/events/ and
 /findings/{finding_pk}/occurrences/. Everyone with a role in a finding's project reads;
@@ -41,9 +41,9 @@ from apps.findings.exports import (
     EXPORT_COLUMNS,
     EXPORT_FORMATS,
     LONG_TEXT_COLUMNS,
-    SARIF_FINGERPRINT_KEY,
     findings_export,
 )
+from apps.findings.exports_sarif import SARIF_FINGERPRINT_KEY
 from apps.findings.filters import (
     FINDING_SEARCH_FIELDS,
     FindingEventFilter,

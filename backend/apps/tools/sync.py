@@ -41,13 +41,18 @@ def tool_probe(adapter: ToolAdapter) -> ToolProbe:
     return ToolProbe(adapter.tool_id, True, adapter.parse_version(output)[:100], "")
 
 
+def tools_probe(adapters: dict[str, ToolAdapter]) -> dict[str, ToolProbe]:
+    """Every adapter's probe, four at a time (a version command can take seconds)."""
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        return {probe.tool_id: probe for probe in pool.map(tool_probe, adapters.values())}
+
+
 def tools_sync(*, adapters: dict[str, ToolAdapter] | None = None) -> list[ToolDefinition]:
     """Create or update one row per adapter; rows without an adapter become unavailable,
     except the IMPORTED rows of report producers (never run, so never checked). The admins'
     `enabled` switch is never changed here."""
     adapters = ADAPTERS if adapters is None else adapters
-    with ThreadPoolExecutor(max_workers=4) as pool:
-        probes = {probe.tool_id: probe for probe in pool.map(tool_probe, adapters.values())}
+    probes = tools_probe(adapters)
     now = timezone.now()
     rows = []
     with transaction.atomic():

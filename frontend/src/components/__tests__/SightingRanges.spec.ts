@@ -78,12 +78,4 @@ describe('SightingRanges without a last scan', () => {
     expect(text(item.get('[data-testid="range-scans"]'))).toBe('Scan #12')
     expect(text(item.get('[data-testid="range-when"]'))).toBe('3 Nov')
   })
-
-  it('shows each sighting of an API from before ranges as one scan', () => {
-    const { id, scan, tool_result, tool, target, file_path, line_start, seen_at } = range({ id: 8 })
-    const old = { id, scan, tool_result, tool, target, file_path, line_start, line_end: 10, seen_at } as SightingRange
-    const item = mountRanges([old]).get('[data-occurrence-id="8"]')
-    expect(text(item.get('[data-testid="range-scans"]'))).toBe('Scan #12')
-    expect(text(item.get('[data-testid="range-when"]'))).toBe('3 Nov')
-  })
 })

@@ -15,7 +15,6 @@ from apps.scans.models import Scan, ScanStatus, ToolResultStatus
 from apps.scans.services.scans import scan_start
 from apps.scans.tests.e2e.conftest import WorkerHandle, wait_for
 from apps.scans.tests.e2e.test_scan_e2e import TESTDATA, make_configuration, require_tools
-from apps.tools.sync import tools_sync
 
 pytestmark = [
     pytest.mark.smoke,
@@ -27,9 +26,8 @@ pytestmark = [
 TOOLS = ("bandit", "shellcheck", "detect-secrets", "hadolint", "njsscan", "checkov", "semgrep")
 
 
-def test_a_worker_on_sqlite_runs_tools_in_parallel(transactional_db, tmp_path):
+def test_a_worker_on_sqlite_runs_tools_in_parallel(transactional_db, tmp_path, synced_tools):
     require_tools(*TOOLS)
-    tools_sync()
     tree = tmp_path / "vulnerable-project"
     shutil.copytree(TESTDATA / "vulnerable-project", tree)
     project = ProjectFactory()

@@ -32,7 +32,6 @@ from apps.scans.services.schedule_sync import scan_configuration_schedule_sync
 from apps.scans.tests.e2e.conftest import wait_for
 from apps.tools.adapters.registry import ADAPTERS
 from apps.tools.models import ToolDefinition
-from apps.tools.sync import tools_sync
 
 pytestmark = [pytest.mark.e2e]
 
@@ -108,9 +107,8 @@ def failures(scan: Scan) -> list[tuple[str, str, str]]:
     ]
 
 
-def test_scan_tracks_planted_issues_across_scans(celery_workers, sample_tree):
+def test_scan_tracks_planted_issues_across_scans(celery_workers, sample_tree, synced_tools):
     require_tools(*E2E_TOOLS)
-    tools_sync()
     project = ProjectFactory()
     target = TargetAssetFactory(
         project=project, asset_type="codebase_path", identifier=str(sample_tree)
@@ -205,9 +203,10 @@ def test_scan_tracks_planted_issues_across_scans(celery_workers, sample_tree):
     assert Finding.objects.filter(project=project).count() == total
 
 
-def test_worker_killed_mid_scan_the_scan_finishes_on_a_new_worker(celery_workers, sample_tree):
+def test_worker_killed_mid_scan_the_scan_finishes_on_a_new_worker(
+    celery_workers, sample_tree, synced_tools
+):
     require_tools("semgrep", "checkov", "bandit")
-    tools_sync()
     project = ProjectFactory()
     target = TargetAssetFactory(
         project=project, asset_type="codebase_path", identifier=str(sample_tree)
@@ -234,9 +233,8 @@ def test_worker_killed_mid_scan_the_scan_finishes_on_a_new_worker(celery_workers
         assert result.occurrences.count() == result.findings_count
 
 
-def test_beat_starts_a_scheduled_scan(celery_workers, sample_tree):
+def test_beat_starts_a_scheduled_scan(celery_workers, sample_tree, synced_tools):
     require_tools("bandit")
-    tools_sync()
     project = ProjectFactory()
     target = TargetAssetFactory(
         project=project, asset_type="codebase_path", identifier=str(sample_tree)

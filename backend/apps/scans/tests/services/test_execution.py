@@ -100,14 +100,13 @@ def notified(monkeypatch) -> list[int]:
     return queued
 
 
-@pytest.fixture
-def scan(tmp_path, monkeypatch, settings, notified) -> Scan:
+def _scan_of(tools: tuple[type[ScriptAdapter], ...], tmp_path, monkeypatch, settings) -> Scan:
     settings.MEDIA_ROOT = str(tmp_path / "media")
     settings.SECULITE_ALLOWED_PATHS = [str(tmp_path)]
     code = tmp_path / "code"
     code.mkdir()
     (code / "app.py").write_text("a = 1\nb = 2\n")
-    adapters = {a.tool_id: a for a in (GoodTool(), GarbageTool(), HangingTool(), CrashingTool())}
+    adapters = {a.tool_id: a for a in (tool() for tool in tools)}
     monkeypatch.setattr(registry, "ADAPTERS", adapters)
     monkeypatch.setattr(execution, "ADAPTERS", adapters)
     monkeypatch.setattr(scan_services, "_enqueue_scan", lambda scan_id: None)
@@ -120,6 +119,20 @@ def scan(tmp_path, monkeypatch, settings, notified) -> Scan:
         tool = ToolDefinitionFactory(slug=slug, supported_asset_types=["codebase_path"])
         ScanConfigurationToolFactory(configuration=configuration, tool=tool)
     return scan_services.scan_start(configuration=configuration)
+
+
+@pytest.fixture
+def scan(tmp_path, monkeypatch, settings, notified) -> Scan:
+    """A scan of a good, a garbage, a hanging (stopped by its 3 s timeout) and a crashing tool."""
+    tools = (GoodTool, GarbageTool, HangingTool, CrashingTool)
+    return _scan_of(tools, tmp_path, monkeypatch, settings)
+
+
+@pytest.fixture
+def quick_scan(tmp_path, monkeypatch, settings, notified) -> Scan:
+    """The same scan without the hanging tool, for tests that need no timeout: each run of it
+    waits the full 3 s."""
+    return _scan_of((GoodTool, GarbageTool, CrashingTool), tmp_path, monkeypatch, settings)
 
 
 def run_everything(scan: Scan) -> Scan:
@@ -158,31 +171,31 @@ def test_failures_stay_in_their_tool_result(scan):
     assert finished.summary["by_severity"]["high"] == 2
 
 
-def test_an_ended_scan_queues_its_notifications_once(scan, notified):
-    run_everything(scan)
-    assert notified == [scan.pk]
-    execution.scan_finalize(scan_id=scan.pk)  # a redelivered finalize
-    assert notified == [scan.pk]
+def test_an_ended_scan_queues_its_notifications_once(quick_scan, notified):
+    run_everything(quick_scan)
+    assert notified == [quick_scan.pk]
+    execution.scan_finalize(scan_id=quick_scan.pk)  # a redelivered finalize
+    assert notified == [quick_scan.pk]
 
 
-def test_the_failure_email_goes_out_from_finalize(scan, notified, mailoutbox, monkeypatch):
+def test_the_failure_email_goes_out_from_finalize(quick_scan, notified, mailoutbox, monkeypatch):
     from apps.common.roles import ProjectRole
     from apps.common.testing.factories import ProjectMembershipFactory
     from apps.notifications.services import scan_notify
 
-    owner = ProjectMembershipFactory(project=scan.project, role=ProjectRole.OWNER).user
+    owner = ProjectMembershipFactory(project=quick_scan.project, role=ProjectRole.OWNER).user
     monkeypatch.setattr(execution, "_enqueue_notify", lambda scan_id: scan_notify(scan_id=scan_id))
-    run_everything(scan)
+    run_everything(quick_scan)
     [message] = mailoutbox
     assert message.to == [owner.email]
-    assert message.subject.startswith(f"[SecuLite] Scan #{scan.pk} ")
+    assert message.subject.startswith(f"[SecuLite] Scan #{quick_scan.pk} ")
     assert "completed with errors: 2 new findings (high+)" in message.subject
     assert "Garbage on" in message.body and "R1" in message.body
 
 
-def test_a_retried_tool_task_writes_no_duplicates(scan):
-    run_everything(scan)
-    good = ScanToolResult.objects.get(scan=scan, tool__slug="good")
+def test_a_retried_tool_task_writes_no_duplicates(quick_scan):
+    run_everything(quick_scan)
+    good = ScanToolResult.objects.get(scan=quick_scan, tool__slug="good")
     # Redelivery after a worker died: the same task runs again from a "running" state.
     ScanToolResult.objects.filter(pk=good.pk).update(status=ToolResultStatus.RUNNING)
     execution.tool_result_run(result_id=good.pk)

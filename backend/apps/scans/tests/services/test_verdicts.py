@@ -30,7 +30,6 @@ from apps.tools.adapters.base import PreparedTarget, ToolCommand
 from apps.tools.adapters.nmap import NmapAdapter
 from apps.tools.adapters.toolkit import require_host_or_network
 from apps.tools.models import ToolDefinition
-from apps.tools.sync import tools_sync
 from apps.tools.tests.adapters.recorded import require_binary
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -118,9 +117,8 @@ def require(*slugs: str) -> None:
 # --- not applicable -----------------------------------------------------------------------
 
 
-def test_tools_that_do_not_apply_are_skipped_and_the_scan_completes(media, notified):
+def test_tools_that_do_not_apply_are_skipped_and_the_scan_completes(media, notified, synced_tools):
     require("bandit", "npm_audit", "pip_audit")
-    tools_sync()
     code = media / "code"
     shutil.copytree(BROKEN_PYTHON, code)
     (code / "half.py").unlink()
@@ -145,9 +143,10 @@ def test_tools_that_do_not_apply_are_skipped_and_the_scan_completes(media, notif
 # --- partial ------------------------------------------------------------------------------
 
 
-def test_a_partial_run_stores_its_findings_and_resolves_nothing_it_did_not_read(media, notified):
+def test_a_partial_run_stores_its_findings_and_resolves_nothing_it_did_not_read(
+    media, notified, synced_tools
+):
     require("bandit")
-    tools_sync()
     code = media / "code"
     shutil.copytree(BROKEN_PYTHON, code)
     half = code / "half.py"
@@ -187,9 +186,8 @@ def test_a_partial_run_stores_its_findings_and_resolves_nothing_it_did_not_read(
 # --- analysed nothing ---------------------------------------------------------------------
 
 
-def test_a_run_that_analysed_nothing_fails_and_says_why(media, notified):
+def test_a_run_that_analysed_nothing_fails_and_says_why(media, notified, synced_tools):
     require("semgrep")
-    tools_sync()
     code = media / "code"
     shutil.copytree(BROKEN_PYTHON, code)
     project = ProjectFactory()
@@ -211,12 +209,11 @@ def test_a_run_that_analysed_nothing_fails_and_says_why(media, notified):
 
 
 def test_an_unreachable_host_fails_the_run_and_keeps_its_findings_open(
-    media, notified, monkeypatch, settings
+    media, notified, monkeypatch, settings, synced_tools
 ):
     """The second report is real nmap output recorded where no host was up (see the
     coverage tests); replaying it sends no packet."""
     settings.SECULITE_TARGET_ALLOW = ["127.0.0.0/8"]
-    tools_sync()
     project = ProjectFactory()
     target = TargetAssetFactory(project=project, asset_type="ip_range", identifier="127.0.0.66/32")
     configuration = configure(project, target, {"nmap": {}})
@@ -243,11 +240,10 @@ def test_an_unreachable_host_fails_the_run_and_keeps_its_findings_open(
 
 
 def test_an_unreachable_host_beside_a_good_run_completes_with_errors(
-    media, notified, monkeypatch, settings
+    media, notified, monkeypatch, settings, synced_tools
 ):
     require("bandit")
     settings.SECULITE_TARGET_ALLOW = ["127.0.0.0/8"]
-    tools_sync()
     code = media / "code"
     shutil.copytree(BROKEN_PYTHON, code)
     (code / "half.py").unlink()

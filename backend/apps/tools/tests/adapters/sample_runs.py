@@ -16,7 +16,7 @@ from __future__ import annotations
 import shutil
 import sys
 import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,7 +25,6 @@ from apps.tools.adapters.base import ExitVerdict, NormalizedFinding, PreparedTar
 from apps.tools.adapters.common import inputs_record_path
 from apps.tools.adapters.runner import RunOutcome, run_process
 from apps.tools.sandbox import sandbox_for
-from apps.tools.tests.adapters.recorded import require_binary
 
 TESTS_DIR = Path(__file__).resolve().parents[1]
 FIXTURES = TESTS_DIR / "fixtures"
@@ -112,6 +111,10 @@ class ToolRun:
         return list(adapter.parse(output_path=self.output_path, target=target_for(root)))
 
 
+# The `sample_run` fixture (conftest.py): an adapter → its tree and its run, shared.
+SampleRun = Callable[[ToolAdapter], tuple[Path, ToolRun]]
+
+
 def run_tool(
     adapter: ToolAdapter, root: Path, workdir: Path, config: Mapping[str, Any] | None = None
 ) -> ToolRun:
@@ -191,11 +194,3 @@ def parse_report_text(
     output = workdir / name
     output.write_text(text)
     return list(adapter.parse(output_path=output, target=target_for(workdir)))
-
-
-def real_run_on_sample(adapter: ToolAdapter, tool_id: str, workdir: Path) -> tuple[Path, ToolRun]:
-    """Run the real binary on a fresh tree of the tool's "many" fixtures; skips the test when
-    the scanner is not installed."""
-    require_binary(adapter)
-    root = build_tree(tool_id, "many", workdir)
-    return root, run_tool(adapter, root, workdir)

@@ -10,9 +10,9 @@ from apps.tools.adapters.bandit import bandit, bandit_severity
 from apps.tools.adapters.base import ToolOutputError
 from apps.tools.tests.adapters.recorded import require_binary
 from apps.tools.tests.adapters.sample_runs import (
+    SampleRun,
     parse_report_text,
     parse_sample,
-    real_run_on_sample,
     run_tool,
     target_for,
     with_fake_executable,
@@ -106,8 +106,8 @@ def test_version_parsing() -> None:
 
 
 @pytest.mark.scanner
-def test_real_run(tmp_path: Path) -> None:
-    root, run = real_run_on_sample(bandit, "bandit", tmp_path)
+def test_real_run(sample_run: SampleRun) -> None:
+    root, run = sample_run(bandit)
     assert run.outcome.exit_code == 1 and run.verdict.ok, run.verdict.reason
     findings = run.findings(bandit, root)
     assert {"B602", "B301", "B506"} <= {f.rule_id for f in findings}

@@ -10,9 +10,9 @@ import pytest
 from apps.tools.adapters.base import ToolOutputError
 from apps.tools.adapters.checkov import checkov, checkov_severity
 from apps.tools.tests.adapters.sample_runs import (
+    SampleRun,
     parse_report_text,
     parse_sample,
-    real_run_on_sample,
     target_for,
     with_fake_executable,
 )
@@ -129,8 +129,8 @@ def test_garbage_output_raises(tmp_path: Path, content: str) -> None:
 
 
 @pytest.mark.scanner
-def test_real_run(tmp_path: Path) -> None:
-    root, run = real_run_on_sample(checkov, "checkov", tmp_path)
+def test_real_run(sample_run: SampleRun) -> None:
+    root, run = sample_run(checkov)
     assert run.outcome.exit_code == 1 and run.verdict.ok, run.verdict.reason
     findings = run.findings(checkov, root)
     assert {"CKV_AWS_20", "CKV_AWS_24", "CKV_DOCKER_8"} <= {f.rule_id for f in findings}

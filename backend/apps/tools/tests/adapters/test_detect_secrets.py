@@ -12,10 +12,10 @@ from apps.tools.adapters.base import ToolOutputError
 from apps.tools.adapters.detect_secrets import detect_secrets, masked_line
 from apps.tools.tests.adapters.sample_runs import (
     FIXTURES,
+    SampleRun,
     build_tree,
     parse_report_text,
     parse_sample,
-    real_run_on_sample,
     sample_path,
     target_for,
     with_fake_executable,
@@ -125,8 +125,8 @@ def test_fixture_secrets_are_fake() -> None:
 
 
 @pytest.mark.scanner
-def test_real_run(tmp_path: Path) -> None:
-    root, run = real_run_on_sample(detect_secrets, "detect-secrets", tmp_path)
+def test_real_run(sample_run: SampleRun) -> None:
+    root, run = sample_run(detect_secrets)
     assert run.verdict.ok, run.verdict.reason
     assert AWS_KEY not in json.dumps(json.loads(run.output_path.read_text()))
     findings = run.findings(detect_secrets, root)

@@ -10,9 +10,9 @@ from apps.tools.adapters.base import ToolOutputError
 from apps.tools.adapters.hadolint import hadolint, is_dockerfile
 from apps.tools.adapters.tool_configs import TOOL_CONFIGS
 from apps.tools.tests.adapters.sample_runs import (
+    SampleRun,
     parse_report_text,
     parse_sample,
-    real_run_on_sample,
     target_for,
     with_fake_executable,
 )
@@ -123,8 +123,8 @@ def test_version_parsing() -> None:
 
 
 @pytest.mark.scanner
-def test_real_run(tmp_path: Path) -> None:
-    root, run = real_run_on_sample(hadolint, "hadolint", tmp_path)
+def test_real_run(sample_run: SampleRun) -> None:
+    root, run = sample_run(hadolint)
     assert run.outcome.exit_code == 1 and run.verdict.ok, run.verdict.reason
     findings = run.findings(hadolint, root)
     assert {"DL3007", "DL3002", "DL4000"} <= {f.rule_id for f in findings}

@@ -24,12 +24,11 @@ import pytest
 from apps.findings.fingerprints import SourceReader, fingerprints_for
 from apps.tools.adapters.base import NormalizedFinding, PreparedTarget, ToolAdapter
 from apps.tools.adapters.registry import ADAPTERS
-from apps.tools.tests.adapters.recorded import require_binary
 from apps.tools.tests.adapters.sample_runs import (
     PLACEHOLDER_ROOT,
     PLAN,
     SAMPLES,
-    build_tree,
+    SampleRun,
     run_tool,
     target_for,
 )
@@ -107,20 +106,20 @@ def _located(findings: Iterable[NormalizedFinding]) -> list[tuple[str, str, int 
     return sorted((f.rule_id, f.file_path, f.line_start) for f in findings)
 
 
-@pytest.fixture
-def real_tree(request: pytest.FixtureRequest, tmp_path: Path) -> tuple[ToolAdapter, Path]:
-    adapter = ADAPTERS[request.param]
-    require_binary(adapter)
-    return adapter, build_tree(adapter.tool_id, "many", tmp_path / "original")
+def _original(sample_run: SampleRun, adapter: ToolAdapter) -> tuple[Path, list[NormalizedFinding]]:
+    """The tool's fixture tree and its findings there (one real run, shared; never changed)."""
+    root, run = sample_run(adapter)
+    assert run.verdict.ok, run.verdict.reason
+    return root, run.findings(adapter, root)
 
 
 @pytest.mark.scanner
-@pytest.mark.parametrize("real_tree", RERUN, indirect=True)
+@pytest.mark.parametrize("tool_id", RERUN)
 def test_a_finding_moved_down_keeps_its_fingerprint(
-    real_tree: tuple[ToolAdapter, Path], tmp_path: Path
+    tool_id: str, sample_run: SampleRun, tmp_path: Path
 ) -> None:
-    adapter, root = real_tree
-    before = _run(adapter, root, tmp_path / "run-1")
+    adapter = ADAPTERS[tool_id]
+    root, before = _original(sample_run, adapter)
     assert before, f"{adapter.tool_id} found nothing in its fixtures"
     moved = tmp_path / "moved" / "root"
     shutil.copytree(root, moved)
@@ -140,13 +139,15 @@ def test_a_finding_moved_down_keeps_its_fingerprint(
 
 
 @pytest.mark.scanner
-@pytest.mark.parametrize("real_tree", RERUN, indirect=True)
+@pytest.mark.parametrize("tool_id", RERUN)
 def test_the_same_code_in_another_file_is_another_finding(
-    real_tree: tuple[ToolAdapter, Path], tmp_path: Path
+    tool_id: str, sample_run: SampleRun, tmp_path: Path
 ) -> None:
-    adapter, root = real_tree
-    before = _run(adapter, root, tmp_path / "run-1")
-    original = set(identities(adapter, before, root))
+    adapter = ADAPTERS[tool_id]
+    shared_root, before = _original(sample_run, adapter)
+    original = set(identities(adapter, before, shared_root))
+    root = tmp_path / "copied" / "root"
+    shutil.copytree(shared_root, root)
     for directory in [p for p in root.iterdir() if p.is_dir()]:
         shutil.copytree(directory, root / f"{directory.name}_copy")
     after = _run(adapter, root, tmp_path / "run-2")

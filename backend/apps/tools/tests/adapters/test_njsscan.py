@@ -12,9 +12,9 @@ from apps.tools.adapters.base import ToolOutputError
 from apps.tools.adapters.njsscan import njsscan
 from apps.tools.adapters.tool_configs import TOOL_CONFIGS
 from apps.tools.tests.adapters.sample_runs import (
+    SampleRun,
     parse_report_text,
     parse_sample,
-    real_run_on_sample,
     target_for,
     with_fake_executable,
 )
@@ -115,8 +115,8 @@ def test_version_parsing() -> None:
 
 
 @pytest.mark.scanner
-def test_real_run(tmp_path: Path) -> None:
-    root, run = real_run_on_sample(njsscan, "njsscan", tmp_path)
+def test_real_run(sample_run: SampleRun) -> None:
+    root, run = sample_run(njsscan)
     assert run.outcome.exit_code == 1 and run.verdict.ok, run.verdict.reason
     findings = run.findings(njsscan, root)
     assert {"eval_nodejs", "generic_os_command_exec"} <= {f.rule_id for f in findings}

@@ -20,8 +20,8 @@ from apps.tools.adapters.njsscan import njsscan
 from apps.tools.adapters.npm_audit import npm_audit
 from apps.tools.adapters.shellcheck import shellcheck
 from apps.tools.tests.adapters import loopback
-from apps.tools.tests.adapters.recorded import SAMPLES, require_binary, run_real, tree_target
-from apps.tools.tests.adapters.sample_runs import build_tree, run_tool, target_for
+from apps.tools.tests.adapters.recorded import SAMPLES, run_real, tree_target
+from apps.tools.tests.adapters.sample_runs import SampleRun, build_tree, run_tool, target_for
 from apps.tools.tests.test_sandbox import Listener
 
 pytestmark = pytest.mark.scanner
@@ -89,11 +89,11 @@ def _keys(adapter: ToolAdapter, output: Path, root: Path) -> set[tuple[str, str,
 
 
 @pytest.mark.parametrize("tool_id", sorted(CASES))
-def test_a_config_file_in_the_tree_changes_nothing(tmp_path: Path, tool_id: str) -> None:
+def test_a_config_file_in_the_tree_changes_nothing(
+    tmp_path: Path, tool_id: str, sample_run: SampleRun
+) -> None:
     adapter, hostile = CASES[tool_id]
-    require_binary(adapter)
-    clean_root = build_tree(tool_id, "many", tmp_path / "clean")
-    clean = run_tool(adapter, clean_root, tmp_path / "clean")
+    clean_root, clean = sample_run(adapter)
     assert clean.verdict.ok, clean.verdict.reason
     expected = _keys(adapter, clean.output_path, clean_root)
     assert expected, "the fixture must give findings for the comparison to mean something"

@@ -10,9 +10,9 @@ from apps.tools.adapters.base import ToolOutputError
 from apps.tools.adapters.semgrep import RULES_DIR, RULESETS, ruleset_path, semgrep
 from apps.tools.tests.adapters.sample_runs import (
     PLACEHOLDER_ROOT,
+    SampleRun,
     parse_report_text,
     parse_sample,
-    real_run_on_sample,
     sample_path,
     target_for,
     with_fake_executable,
@@ -211,8 +211,8 @@ def test_version_parsing() -> None:
 
 
 @pytest.mark.scanner
-def test_real_run(tmp_path: Path) -> None:
-    root, run = real_run_on_sample(semgrep, "semgrep", tmp_path)
+def test_real_run(sample_run: SampleRun) -> None:
+    root, run = sample_run(semgrep)
     assert run.verdict.ok, run.verdict.reason
     findings = run.findings(semgrep, root)
     assert len(findings) >= 20

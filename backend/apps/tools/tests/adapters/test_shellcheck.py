@@ -11,9 +11,9 @@ from apps.tools.adapters.base import ToolOutputError
 from apps.tools.adapters.shellcheck import is_shell_script, shellcheck
 from apps.tools.tests.adapters.recorded import require_binary
 from apps.tools.tests.adapters.sample_runs import (
+    SampleRun,
     parse_report_text,
     parse_sample,
-    real_run_on_sample,
     run_tool,
     target_for,
     with_fake_executable,
@@ -121,8 +121,8 @@ def test_version_parsing() -> None:
 
 
 @pytest.mark.scanner
-def test_real_run(tmp_path: Path) -> None:
-    root, run = real_run_on_sample(shellcheck, "shellcheck", tmp_path)
+def test_real_run(sample_run: SampleRun) -> None:
+    root, run = sample_run(shellcheck)
     assert run.outcome.exit_code == 1 and run.verdict.ok, run.verdict.reason
     findings = run.findings(shellcheck, root)
     assert {"SC2045", "SC2086", "SC2162"} <= {f.rule_id for f in findings}
