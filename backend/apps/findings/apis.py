@@ -58,6 +58,7 @@ from apps.findings.selectors import (
     finding_export_project_name,
     finding_get_for_user,
     finding_list,
+    finding_list_count,
     finding_occurrence_list,
 )
 from apps.findings.serializers import (
@@ -135,6 +136,10 @@ class FindingViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         if getattr(self, "swagger_fake_view", False):
             return Finding.objects.none()
         return finding_list(user=self.request.user)
+
+    def paginated_count(self, queryset: QuerySet[Finding]) -> tuple[int, bool]:
+        """The total for the paginator: exact from the rollups where they apply."""
+        return finding_list_count(user=self.request.user, request=self.request, queryset=queryset)
 
     def _finding(self, min_role: str = ProjectRole.AUDITOR) -> Finding:
         return finding_get_for_user(

@@ -10,9 +10,13 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 from django.http import Http404, QueryDict
+from django_filters.constants import EMPTY_VALUES
 from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.settings import api_settings
 
+from apps.common.counting import bounded_count
 from apps.common.roles import ProjectRole, role_at_least
+from apps.dashboard.rollups import rollup_finding_count, rollups_maintained
 from apps.findings.filters import FINDING_SEARCH_FIELDS, FindingFilter
 from apps.findings.models import Finding, FindingEvent, FindingOccurrence
 from apps.projects.models import Project
@@ -24,6 +28,8 @@ from apps.projects.selectors import (
 
 # Long text the list never shows; the detail loads it.
 LIST_DEFERRED_FIELDS = ("description", "snippet", "evidence", "remediation", "references")
+# The list's filters that the dashboard's rollups count by (apps.dashboard.models.FindingCount).
+ROLLUP_FILTERS = ("project", "severity", "status", "on_default_branch")
 
 
 def finding_list(*, user: Any) -> QuerySet[Finding]:
@@ -33,6 +39,48 @@ def finding_list(*, user: Any) -> QuerySet[Finding]:
         .select_related("project", "tool", "target", "assignee")
         .defer(*LIST_DEFERRED_FIELDS)
     )
+
+
+def finding_list_count(*, user: Any, request: Any, queryset: QuerySet[Finding]) -> tuple[int, bool]:
+    """The list's total as (count, exact). When the request filters by nothing but project,
+    severity, status and branch, the dashboard's rollups hold it exactly at any size (one
+    sum, no read of the findings); any other filter or a search is counted by
+    `bounded_count` on `queryset`, the filtered list."""
+    filters = _rollup_filters(request)
+    if filters is None:
+        return bounded_count(queryset)
+    project_ids = project_ids_for_user(user)
+    if filters["project"] is not None:
+        project_ids = project_ids.filter(pk=filters["project"])
+    total = rollup_finding_count(
+        project_ids=project_ids,
+        severities=filters["severity"] or (),
+        statuses=filters["status"] or (),
+        on_default_branch=filters["on_default_branch"],
+    )
+    return total, True
+
+
+def _rollup_filters(request: Any) -> dict[str, Any] | None:
+    """The request's filters as FindingFilter reads them, if the rollups count by all of
+    them (FindingCount: project, severity, status, branch); else None. Severity is counted
+    by name: ingest writes the rank from it, so the list's rank condition changes nothing."""
+    params = request.query_params
+    search = params.get(api_settings.SEARCH_PARAM, "")
+    if not rollups_maintained() or search.replace(",", " ").split():
+        return None
+    filterset = FindingFilter(data=params, queryset=Finding.objects.none(), request=request)
+    if not filterset.is_valid():
+        return None
+    filters = filterset.form.cleaned_data
+    if any(
+        value not in EMPTY_VALUES for name, value in filters.items() if name not in ROLLUP_FILTERS
+    ):
+        return None
+    return {
+        name: filters.get(name) if filters.get(name) not in EMPTY_VALUES else None
+        for name in ROLLUP_FILTERS
+    }
 
 
 def finding_export_project_name(*, user: Any, project_id: Any) -> str | None:
