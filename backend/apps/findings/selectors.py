@@ -26,19 +26,30 @@ from apps.projects.selectors import (
     visible_project_q,
 )
 
-# Long text the list never shows; the detail loads it.
-LIST_DEFERRED_FIELDS = ("description", "snippet", "evidence", "remediation", "references")
+# The columns FindingListSerializer shows, and of its related rows only what their summaries
+# show: the rest (long text, evidence, a tool's JSON schema, a target's metadata, a user's
+# password hash) is never read, decoded or turned into Python for a page. The detail loads
+# everything.
+LIST_COLUMNS = (
+    "id", "project", "title", "severity", "severity_rank", "confidence", "status",
+    "on_default_branch", "tool", "rule_id", "target", "cwe", "cve", "file_path", "line_start",
+    "line_end", "url", "parameter", "package_name", "package_version", "image",
+    "first_seen_at", "last_seen_at", "resolved_at", "assignee", "due_date", "tags",
+    "project__name", "tool__slug", "tool__name", "target__name", "target__asset_type",
+    "assignee__username", "assignee__email", "assignee__first_name", "assignee__last_name",
+)  # fmt: skip
 # The list's filters that the dashboard's rollups count by (apps.dashboard.models.FindingCount).
 ROLLUP_FILTERS = ("project", "severity", "status", "on_default_branch")
 
 
 def finding_list(*, user: Any) -> QuerySet[Finding]:
     """Findings of every project `user` can see, with what the list shows joined in."""
-    return (
-        Finding.objects.filter(visible_project_q(user))
-        .select_related("project", "tool", "target", "assignee")
-        .defer(*LIST_DEFERRED_FIELDS)
-    )
+    return finding_list_columns(Finding.objects.filter(visible_project_q(user)))
+
+
+def finding_list_columns(findings: QuerySet[Finding]) -> QuerySet[Finding]:
+    """`findings` with their relations joined and only LIST_COLUMNS loaded."""
+    return findings.select_related("project", "tool", "target", "assignee").only(*LIST_COLUMNS)
 
 
 def finding_list_count(*, user: Any, request: Any, queryset: QuerySet[Finding]) -> tuple[int, bool]:
