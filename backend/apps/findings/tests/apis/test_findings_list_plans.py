@@ -82,6 +82,7 @@ def many_findings():
     for project in projects[:3]:
         ProjectMembershipFactory(project=project, user=member, role=ProjectRole.MEMBER)
     values = _column_values([p.pk for p in projects])
+    values["assignee_id"] = f"CASE WHEN g % 7 = 0 THEN {int(member.pk)} END"
     columns = ", ".join(f'"{column}"' for column in values)
     with connection.cursor() as cursor:
         cursor.execute(
@@ -141,3 +142,30 @@ def test_every_searched_column_has_a_trigram_index(client_for, many_findings):
         assert "Seq Scan on findings_finding" not in plan, f"{sql}\n{plan}"
         for field in FINDING_SEARCH_FIELDS:
             assert f"upper(({field})::text) ~~" in plan
+
+
+# (request, index whose entries alone give the page's ids: the member's rows are picked out
+# of the index, not by reading each skipped row of another project)
+INDEX_ONLY_PAGES = [
+    ("/api/v1/findings/", "finding_rank_project_idx"),
+    ("/api/v1/findings/?rule_id=rule.10", "finding_rule_project_idx"),
+    ("/api/v1/findings/?project={project}", "finding_project_rank_idx"),
+    ("/api/v1/findings/?assignee=me", "finding_assignee_rank_idx"),
+]
+
+
+def test_a_members_pages_take_their_ids_from_an_index_alone(client_for, many_findings):
+    """With the visibility map set, a member's page reads its ids by an index-only scan and
+    the rows themselves by primary key; the dashboard's assigned-to-me count comes from its
+    index alone too."""
+    client = client_for(many_findings["member"])
+    for url, index in INDEX_ONLY_PAGES:
+        _, plans = _plans(client, url.format(project=many_findings["project"].pk))
+        pages = [plan for sql, plan in plans if "ORDER BY" in sql]
+        assert len(pages) == 1, url
+        assert f"Index Only Scan Backward using {index}" in pages[0], f"{url}\n{pages[0]}"
+        assert "Index Scan using findings_finding_pkey" in pages[0], f"{url}\n{pages[0]}"
+    _, plans = _plans(client, "/api/v1/dashboard/")
+    counts = [plan for sql, plan in plans if sql.startswith("SELECT COUNT(*)")]
+    assert len(counts) == 1
+    assert "Index Only Scan using finding_assignee_rank_idx" in counts[0], counts[0]
