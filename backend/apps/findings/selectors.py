@@ -12,7 +12,6 @@ from django.db.models import Q, QuerySet
 from django.http import Http404, QueryDict
 from django_filters.constants import EMPTY_VALUES
 from rest_framework.exceptions import PermissionDenied, ValidationError
-from rest_framework.settings import api_settings
 
 from apps.common.counting import bounded_count
 from apps.common.roles import ProjectRole, role_at_least
@@ -52,38 +51,35 @@ def finding_list_columns(findings: QuerySet[Finding]) -> QuerySet[Finding]:
     return findings.select_related("project", "tool", "target", "assignee").only(*LIST_COLUMNS)
 
 
-def finding_list_count(*, user: Any, request: Any, queryset: QuerySet[Finding]) -> tuple[int, bool]:
-    """The list's total as (count, exact). When the request filters by nothing but project,
-    severity, status and branch, the dashboard's rollups hold it exactly at any size (one
-    sum, no read of the findings); any other filter or a search is counted by
-    `bounded_count` on `queryset`, the filtered list."""
-    filters = _rollup_filters(request)
-    if filters is None:
+def finding_list_count(
+    *, user: Any, queryset: QuerySet[Finding], filters: dict[str, Any] | None, search: str
+) -> tuple[int, bool]:
+    """The list's total as (count, exact). `queryset` is the filtered list, `filters` the
+    request's cleaned FindingFilter values (None if unknown) and `search` its search text.
+    When nothing but project, severity, status and branch filters the list, the dashboard's
+    rollups hold the total exactly at any size (one sum, no read of the findings); any
+    other filter or a search is counted by `bounded_count` on `queryset`."""
+    rollup = _rollup_filters(filters, search)
+    if rollup is None:
         return bounded_count(queryset)
     project_ids = project_ids_for_user(user)
-    if filters["project"] is not None:
-        project_ids = project_ids.filter(pk=filters["project"])
+    if rollup["project"] is not None:
+        project_ids = project_ids.filter(pk=rollup["project"])
     total = rollup_finding_count(
         project_ids=project_ids,
-        severities=filters["severity"] or (),
-        statuses=filters["status"] or (),
-        on_default_branch=filters["on_default_branch"],
+        severities=rollup["severity"] or (),
+        statuses=rollup["status"] or (),
+        on_default_branch=rollup["on_default_branch"],
     )
     return total, True
 
 
-def _rollup_filters(request: Any) -> dict[str, Any] | None:
-    """The request's filters as FindingFilter reads them, if the rollups count by all of
-    them (FindingCount: project, severity, status, branch); else None. Severity is counted
-    by name: ingest writes the rank from it, so the list's rank condition changes nothing."""
-    params = request.query_params
-    search = params.get(api_settings.SEARCH_PARAM, "")
-    if not rollups_maintained() or search.replace(",", " ").split():
+def _rollup_filters(filters: dict[str, Any] | None, search: str) -> dict[str, Any] | None:
+    """`filters` reduced to ROLLUP_FILTERS (None for each one unset) if the rollups count by
+    every filter that is set and there is no search; else None. Severity is counted by name:
+    ingest writes the rank from it, so the list's rank condition changes nothing."""
+    if filters is None or not rollups_maintained() or search.replace(",", " ").split():
         return None
-    filterset = FindingFilter(data=params, queryset=Finding.objects.none(), request=request)
-    if not filterset.is_valid():
-        return None
-    filters = filterset.form.cleaned_data
     if any(
         value not in EMPTY_VALUES for name, value in filters.items() if name not in ROLLUP_FILTERS
     ):
