@@ -9,9 +9,9 @@ fill      N findings (default 1,000,000) in P projects through the product's own
           longer reports 27 % of the findings, so its finalisation auto-resolves them. The
           bulk triage service then resolves, marks false positive / accepted risk /
           confirmed and assigns (a few users). First sightings are then spread over a year
-          by SQL (ingest stamps them all "now"), and the findings table is VACUUM FULLed and
-          ANALYZEd. A staff user, a member of 3 projects and their API keys are made with
-          the accounts service.
+          by SQL (ingest stamps them all "now"), and the findings table is VACUUM FULLed,
+          VACUUMed (the visibility map autovacuum would set) and ANALYZEd. A staff user,
+          a member of 3 projects and their API keys are made with the accounts service.
 requests  gunicorn (2 workers) on a loopback port; each request of the issue's table timed
           over HTTP (--repeat times after two warm-ups), as staff and as the member, p50/p95
           next to the goal; the CSV export of one project's findings (seconds, rows/s, the
@@ -88,7 +88,7 @@ def child(phase: str, io_path: Path) -> None:
         result = scale_data.findings_count()
     elif phase == "fill":
         scale_data.fill(findings=args["findings"], projects=args["projects"], log=log)
-        log("  spreading first sightings over a year (SQL UPDATE), VACUUM FULL, ANALYZE")
+        log("  spreading first sightings over a year (SQL UPDATE), VACUUM FULL, VACUUM, ANALYZE")
         scale_data.spread_timestamps()
         result = scale_data.findings_count()
     elif phase == "setup":

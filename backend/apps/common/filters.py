@@ -1,4 +1,5 @@
-"""Shared query-string filters: dates and times the database can always compare against."""
+"""Shared query-string filters: dates and times the database can always compare against, and
+a filter backend that leaves its filter set on the view."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import Any
 import django_filters
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django_filters.fields import IsoDateTimeField
+from django_filters.rest_framework import DjangoFilterBackend
 
 
 class UtcIsoDateTimeField(IsoDateTimeField):
@@ -30,3 +32,14 @@ class UtcIsoDateTimeField(IsoDateTimeField):
 
 class IsoDateTimeFilter(django_filters.IsoDateTimeFilter):
     field_class = UtcIsoDateTimeField
+
+
+class ViewFilterSetBackend(DjangoFilterBackend):
+    """DjangoFilterBackend that leaves the filter set it applied on the view as `filterset`,
+    so the view can read the request's cleaned filters (to count from a rollup, say) without
+    building and validating a second one."""
+
+    def get_filterset(self, request: Any, queryset: Any, view: Any) -> Any:
+        filterset = super().get_filterset(request, queryset, view)
+        view.filterset = filterset
+        return filterset

@@ -144,13 +144,28 @@ def rows_after(
     limit: int,
 ) -> list[Any]:
     """Up to `limit` rows that follow the row with `values` (the first rows when None), in
-    the ordering, or in the reversed ordering when `reverse`."""
+    the ordering, or in the reversed ordering when `reverse`. Each segment's rows are found
+    by id first (`page_rows`)."""
     rows: list[Any] = []
     for segment in _segments(queryset, keys, values, reverse):
-        rows += list(ordered(segment, keys, reverse)[: limit - len(rows)])
+        ids = ordered(segment, keys, reverse).values("pk")[: limit - len(rows)]
+        rows += page_rows(queryset, ids, keys, reverse)
         if len(rows) >= limit:
             break
     return rows
+
+
+def page_rows(queryset: QuerySet, ids: QuerySet, keys: list[Key], reverse: bool) -> list[Any]:
+    """The rows of `queryset` whose ids the sliced, ordered subquery `ids` picks, in order:
+    one statement. The subquery reads only the ordering, the filters and the id, which an
+    index can hold whole (an index-only scan), so rows that a filter rejects (another
+    project's, say) cost an index entry each instead of a table row each; only the page's
+    own rows are then read in full, by primary key. The outer query keeps the queryset's
+    joins and columns but not its filters (the subquery applied them), so the planner has
+    nothing to choose but the ids."""
+    rows = queryset.all()
+    rows.query.clear_where()
+    return list(ordered(rows.filter(pk__in=ids), keys, reverse))
 
 
 def _segments(

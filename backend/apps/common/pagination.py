@@ -39,6 +39,9 @@ class CursorOrPagePagination(BasePagination):
     (`count_exact` says which). Without a cursor the first page is served; next/previous are
     full URLs keeping the other query parameters. The queryset must be ordered by columns of
     its own model; the primary key is added as the last tie-breaker.
+
+    A view with a cheaper exact total for some requests (a rollup) provides
+    `paginated_count(queryset) -> (count, exact)`; `bounded_count` serves the rest.
     """
 
     page_size = StandardPagination.page_size
@@ -58,7 +61,9 @@ class CursorOrPagePagination(BasePagination):
             rows = self._by_page(queryset, request)
         else:
             rows = self._by_cursor(queryset, request)
-        self.count, self.count_exact = bounded_count(queryset)
+        counter = getattr(view, "paginated_count", None) or bounded_count
+        counted: tuple[int, bool] = counter(queryset)
+        self.count, self.count_exact = counted
         return rows
 
     def _page_size(self, request: Request) -> int:

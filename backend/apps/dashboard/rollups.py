@@ -9,7 +9,12 @@ findings directly.
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from django.db import connection, transaction
+from django.db.models import QuerySet, Sum
+
+from apps.dashboard.models import FindingCount
 
 # 15-minute UTC buckets (as the triggers make them): every timezone's offset is a multiple
 # of 15 minutes.
@@ -34,6 +39,26 @@ _REBUILD = (
 def rollups_maintained() -> bool:
     """True where triggers keep the rollups (PostgreSQL); elsewhere, count findings."""
     return connection.vendor == "postgresql"
+
+
+def rollup_finding_count(
+    *,
+    project_ids: QuerySet | Collection[int],
+    severities: Collection[str] = (),
+    statuses: Collection[str] = (),
+    on_default_branch: bool | None = None,
+) -> int:
+    """How many findings of `project_ids` (ids or a subquery of them) have one of
+    `severities` and one of `statuses` (any when empty) on the branch flag (either when
+    None): a sum over a few rollup rows, exact, never a read of the findings."""
+    rows = FindingCount.objects.filter(project_id__in=project_ids)
+    if severities:
+        rows = rows.filter(severity__in=sorted(severities))
+    if statuses:
+        rows = rows.filter(status__in=sorted(statuses))
+    if on_default_branch is not None:
+        rows = rows.filter(on_default_branch=on_default_branch)
+    return int(rows.aggregate(total=Sum("count"))["total"] or 0)
 
 
 def rollups_rebuild() -> tuple[int, int]:

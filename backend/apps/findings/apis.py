@@ -19,7 +19,6 @@ from django.db.models import QuerySet
 from django.http import StreamingHttpResponse
 from django.utils import timezone
 from django.utils.text import slugify
-from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
@@ -31,9 +30,11 @@ from rest_framework.parsers import BaseParser
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 from rest_framework.throttling import ScopedRateThrottle
 
 from apps.accounts.scopes import KeyScope
+from apps.common.filters import ViewFilterSetBackend
 from apps.common.pagination import CursorOrPagePagination
 from apps.common.roles import ProjectRole
 from apps.findings import services
@@ -58,6 +59,7 @@ from apps.findings.selectors import (
     finding_export_project_name,
     finding_get_for_user,
     finding_list,
+    finding_list_count,
     finding_occurrence_list,
 )
 from apps.findings.serializers import (
@@ -122,7 +124,7 @@ class FindingViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
     queryset = Finding.objects.none()
     serializer_class = FindingListSerializer
-    filter_backends = [DjangoFilterBackend, SearchFilter, StableOrderingFilter]
+    filter_backends = [ViewFilterSetBackend, SearchFilter, StableOrderingFilter]
     filterset_class = FindingFilter
     search_fields = FINDING_SEARCH_FIELDS
     ordering_fields = ["severity_rank", "last_seen_at", "first_seen_at", "status", "title", "id"]
@@ -135,6 +137,16 @@ class FindingViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         if getattr(self, "swagger_fake_view", False):
             return Finding.objects.none()
         return finding_list(user=self.request.user)
+
+    def paginated_count(self, queryset: QuerySet[Finding]) -> tuple[int, bool]:
+        """The total for the paginator: exact from the rollups where they apply."""
+        filterset = getattr(self, "filterset", None)
+        return finding_list_count(
+            user=self.request.user,
+            queryset=queryset,
+            filters=filterset.form.cleaned_data if filterset is not None else None,
+            search=self.request.query_params.get(api_settings.SEARCH_PARAM, ""),
+        )
 
     def _finding(self, min_role: str = ProjectRole.AUDITOR) -> Finding:
         return finding_get_for_user(

@@ -155,7 +155,7 @@ class Finding(TimeStampedModel):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="assigned_findings",
-        db_index=False,  # the (assignee, status) index leads with it
+        db_index=False,  # the finding_assignee_rank_idx index leads with it
     )
     due_date = models.DateField(null=True, blank=True)
 
@@ -168,15 +168,30 @@ class Finding(TimeStampedModel):
         ]
         # The list reads pages in (ordering column, id) order, so these let it seek to any
         # cursor; last_seen_at is left unindexed so re-scans update it in place (HOT). The
-        # trigram indexes behind `search` are PostgreSQL-only, in migration 0006.
+        # trigram indexes behind `search` are PostgreSQL-only, in migration 0006. A trailing
+        # project (and status) after the id never changes the order: it lets a page's ids
+        # and a count be read from the index alone (apps.common.keyset.page_rows) when a
+        # member's list skips other projects' rows.
         indexes = [
             models.Index(fields=["project", "status", "severity_rank"]),
-            models.Index(fields=["severity_rank", "id"], name="finding_rank_id_idx"),
+            models.Index(
+                fields=["project", "severity_rank", "id"], name="finding_project_rank_idx"
+            ),
+            models.Index(
+                fields=["severity_rank", "id", "project"], name="finding_rank_project_idx"
+            ),
             models.Index(fields=["first_seen_at", "id"], name="finding_first_seen_id_idx"),
-            models.Index(fields=["rule_id", "severity_rank", "id"], name="finding_rule_rank_idx"),
+            models.Index(
+                fields=["rule_id", "severity_rank", "id", "project"],
+                name="finding_rule_project_idx",
+            ),
             # "Open highs": counted from the index alone, for staff and for members.
             models.Index(fields=["status", "severity", "project"], name="finding_status_sev_idx"),
-            models.Index(fields=["assignee", "status"]),
+            # Assigned to someone: the dashboard's "assigned to me", its count and its page.
+            models.Index(
+                fields=["assignee", "severity_rank", "id", "status", "project"],
+                name="finding_assignee_rank_idx",
+            ),
             models.Index(fields=["tool", "target"]),
             models.Index(fields=["cve"]),
         ]

@@ -10,9 +10,12 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 from django.http import Http404, QueryDict
+from django_filters.constants import EMPTY_VALUES
 from rest_framework.exceptions import PermissionDenied, ValidationError
 
+from apps.common.counting import bounded_count
 from apps.common.roles import ProjectRole, role_at_least
+from apps.dashboard.rollups import rollup_finding_count, rollups_maintained
 from apps.findings.filters import FINDING_SEARCH_FIELDS, FindingFilter
 from apps.findings.models import Finding, FindingEvent, FindingOccurrence
 from apps.projects.models import Project
@@ -22,17 +25,69 @@ from apps.projects.selectors import (
     visible_project_q,
 )
 
-# Long text the list never shows; the detail loads it.
-LIST_DEFERRED_FIELDS = ("description", "snippet", "evidence", "remediation", "references")
+# The columns FindingListSerializer shows, and of its related rows only what their summaries
+# show: the rest (long text, evidence, a tool's JSON schema, a target's metadata, a user's
+# password hash) is never read, decoded or turned into Python for a page. The detail loads
+# everything.
+LIST_COLUMNS = (
+    "id", "project", "title", "severity", "severity_rank", "confidence", "status",
+    "on_default_branch", "tool", "rule_id", "target", "cwe", "cve", "file_path", "line_start",
+    "line_end", "url", "parameter", "package_name", "package_version", "image",
+    "first_seen_at", "last_seen_at", "resolved_at", "assignee", "due_date", "tags",
+    "project__name", "tool__slug", "tool__name", "target__name", "target__asset_type",
+    "assignee__username", "assignee__email", "assignee__first_name", "assignee__last_name",
+)  # fmt: skip
+# The list's filters that the dashboard's rollups count by (apps.dashboard.models.FindingCount).
+ROLLUP_FILTERS = ("project", "severity", "status", "on_default_branch")
 
 
 def finding_list(*, user: Any) -> QuerySet[Finding]:
     """Findings of every project `user` can see, with what the list shows joined in."""
-    return (
-        Finding.objects.filter(visible_project_q(user))
-        .select_related("project", "tool", "target", "assignee")
-        .defer(*LIST_DEFERRED_FIELDS)
+    return finding_list_columns(Finding.objects.filter(visible_project_q(user)))
+
+
+def finding_list_columns(findings: QuerySet[Finding]) -> QuerySet[Finding]:
+    """`findings` with their relations joined and only LIST_COLUMNS loaded."""
+    return findings.select_related("project", "tool", "target", "assignee").only(*LIST_COLUMNS)
+
+
+def finding_list_count(
+    *, user: Any, queryset: QuerySet[Finding], filters: dict[str, Any] | None, search: str
+) -> tuple[int, bool]:
+    """The list's total as (count, exact). `queryset` is the filtered list, `filters` the
+    request's cleaned FindingFilter values (None if unknown) and `search` its search text.
+    When nothing but project, severity, status and branch filters the list, the dashboard's
+    rollups hold the total exactly at any size (one sum, no read of the findings); any
+    other filter or a search is counted by `bounded_count` on `queryset`."""
+    rollup = _rollup_filters(filters, search)
+    if rollup is None:
+        return bounded_count(queryset)
+    project_ids = project_ids_for_user(user)
+    if rollup["project"] is not None:
+        project_ids = project_ids.filter(pk=rollup["project"])
+    total = rollup_finding_count(
+        project_ids=project_ids,
+        severities=rollup["severity"] or (),
+        statuses=rollup["status"] or (),
+        on_default_branch=rollup["on_default_branch"],
     )
+    return total, True
+
+
+def _rollup_filters(filters: dict[str, Any] | None, search: str) -> dict[str, Any] | None:
+    """`filters` reduced to ROLLUP_FILTERS (None for each one unset) if the rollups count by
+    every filter that is set and there is no search; else None. Severity is counted by name:
+    ingest writes the rank from it, so the list's rank condition changes nothing."""
+    if filters is None or not rollups_maintained() or search.replace(",", " ").split():
+        return None
+    if any(
+        value not in EMPTY_VALUES for name, value in filters.items() if name not in ROLLUP_FILTERS
+    ):
+        return None
+    return {
+        name: filters.get(name) if filters.get(name) not in EMPTY_VALUES else None
+        for name in ROLLUP_FILTERS
+    }
 
 
 def finding_export_project_name(*, user: Any, project_id: Any) -> str | None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from rest_framework import serializers
 
 from apps.common.ids import IdField
@@ -41,7 +43,10 @@ class ScanRefSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class FindingListSerializer(serializers.ModelSerializer):
+# The fields of a finding in a list, serialized field by field as DRF does: the declaration
+# behind FindingListSerializer (and its schema) and FindingDetailSerializer. (Comments, not
+# docstrings, on these classes: drf-spectacular would publish a docstring in the schema.)
+class FindingFieldsSerializer(serializers.ModelSerializer):
     project = NamedRefSerializer(read_only=True)
     tool = ToolSummarySerializer(read_only=True, allow_null=True)
     target = TargetSummarySerializer(read_only=True, allow_null=True)
@@ -90,14 +95,77 @@ class FindingListSerializer(serializers.ModelSerializer):
         }
 
 
-class FindingDetailSerializer(FindingListSerializer):
+_DATETIME = serializers.DateTimeField()
+_DATE = serializers.DateField()
+
+
+def _when(value: Any) -> Any:
+    return None if value is None else _DATETIME.to_representation(value)
+
+
+# A finding as the list shows it: FindingFieldsSerializer's fields and schema, written out in
+# one dict. DRF's generic path (a field object, an attribute lookup and a call per value,
+# nested serializers for the summaries) cost about 2 ms of CPU per page of 25; a test checks
+# that both give the same rows.
+class FindingListSerializer(FindingFieldsSerializer):
+    def to_representation(self, instance: Finding) -> dict[str, Any]:
+        finding = instance
+        project, tool, target, assignee = (
+            finding.project,
+            finding.tool,
+            finding.target,
+            finding.assignee,
+        )
+        return {
+            "id": finding.id,
+            "project": {"id": project.id, "name": project.name},
+            "title": finding.title,
+            "severity": finding.severity,
+            "severity_rank": finding.severity_rank,
+            "confidence": finding.confidence,
+            "status": finding.status,
+            "on_default_branch": finding.on_default_branch,
+            "tool": None if tool is None else {"id": tool.id, "slug": tool.slug, "name": tool.name},
+            "rule_id": finding.rule_id,
+            "target": None
+            if target is None
+            else {"id": target.id, "name": target.name, "asset_type": target.asset_type},
+            "cwe": finding.cwe,
+            "cve": finding.cve,
+            "file_path": finding.file_path,
+            "line_start": finding.line_start,
+            "line_end": finding.line_end,
+            "url": finding.url,
+            "parameter": finding.parameter,
+            "package_name": finding.package_name,
+            "package_version": finding.package_version,
+            "image": finding.image,
+            "first_seen_at": _when(finding.first_seen_at),
+            "last_seen_at": _when(finding.last_seen_at),
+            "resolved_at": _when(finding.resolved_at),
+            "assignee": None
+            if assignee is None
+            else {
+                "id": assignee.id,
+                "username": assignee.username,
+                "email": assignee.email,
+                "full_name": str(assignee.get_full_name()),
+            },
+            "due_date": None
+            if finding.due_date is None
+            else _DATE.to_representation(finding.due_date),
+            "tags": finding.tags,
+        }
+
+
+class FindingDetailSerializer(FindingFieldsSerializer):
     first_seen_scan = ScanRefSerializer(read_only=True, allow_null=True)
     last_seen_scan = ScanRefSerializer(read_only=True, allow_null=True)
     resolved_in_scan = ScanRefSerializer(read_only=True, allow_null=True)
 
-    class Meta(FindingListSerializer.Meta):
+    class Meta(FindingFieldsSerializer.Meta):
         fields = [
-            *FindingListSerializer.Meta.fields,
+            *FindingFieldsSerializer.Meta.fields,
             "fingerprint",
             "description",
             "status_reason",

@@ -24,7 +24,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from apps.findings.models import Finding, FindingStatus
-from apps.findings.selectors import LIST_DEFERRED_FIELDS
+from apps.findings.selectors import finding_list_columns
 from apps.findings.sightings import seen_by_scan
 from apps.scans.models import Scan, ScanStatus, ScanToolResult, ToolResultStatus
 from apps.scans.selectors import scan_get_for_user
@@ -102,11 +102,7 @@ def _base_scan_by_id(*, scan: Scan, user: Any, base_id: str) -> Scan:
 
 
 def _listed(findings: QuerySet[Finding], limit: int) -> list[Finding]:
-    return list(
-        findings.select_related("project", "tool", "target", "assignee")
-        .defer(*LIST_DEFERRED_FIELDS)
-        .order_by("-severity_rank", "id")[:limit]
-    )
+    return list(finding_list_columns(findings).order_by("-severity_rank", "id")[:limit])
 
 
 def scan_compare(

@@ -3,6 +3,8 @@
 from datetime import date, timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from apps.common.testing.factories import (
@@ -288,6 +290,45 @@ def test_list_of_30_findings_takes_a_fixed_number_of_queries(
     assert response.status_code == 200
     assert response.json()["count"] == 30
     assert len(response.json()["results"]) == 30
+
+
+# Columns the list never shows: reading them would only cost decoding (JSON, long text).
+UNLISTED_COLUMNS = [
+    '"findings_finding"."description"',
+    '"findings_finding"."snippet"',
+    '"findings_finding"."evidence"',
+    '"findings_finding"."remediation"',
+    '"findings_finding"."references"',
+    '"tools_tooldefinition"."config_schema"',
+    '"tools_tooldefinition"."default_config"',
+    '"targets_targetasset"."metadata"',
+    '"targets_targetasset"."credential_encrypted"',
+    '"auth_user"."password"',
+    '"projects_project"."description"',
+]
+
+
+def test_the_list_reads_only_the_columns_it_shows(client_for, world):
+    finding, member = world["sqli"], world["roles"].member
+    member.first_name, member.last_name = "Ada", "Lovelace"
+    member.save()
+    with CaptureQueriesContext(connection) as captured:
+        response = client_for(world["roles"].auditor).get(LIST)
+    assert response.status_code == 200
+    listed = next(item for item in response.json()["results"] if item["id"] == finding.pk)
+    assert listed["tool"] == {"id": finding.tool.pk, "slug": "semgrep", "name": "Semgrep"}
+    assert listed["target"] == {"id": world["web"].pk, "name": "web", "asset_type": "url"}
+    assert listed["assignee"] == {
+        "id": member.pk,
+        "username": member.username,
+        "email": member.email,
+        "full_name": "Ada Lovelace",
+    }
+    assert listed["project"] == {"id": world["project"].pk, "name": world["project"].name}
+    sqls = [query["sql"] for query in captured.captured_queries]
+    pages = [sql for sql in sqls if 'JOIN "tools_tooldefinition"' in sql]
+    assert len(pages) == 1
+    assert [column for column in UNLISTED_COLUMNS if column in pages[0]] == []
 
 
 # --- detail ----------------------------------------------------------------------------------
