@@ -43,10 +43,12 @@ log "the seculite command line against a fake API"
 "$BIN/pytest" -q -p no:xdist ../cli/tests
 
 log "API fuzzing: schemathesis from the OpenAPI schema, as staff and as a member; no 5xx"
-# Bounded: SECULITE_FUZZ_EXAMPLES cases per operation and role, and a hard time limit.
+# Bounded: SECULITE_FUZZ_EXAMPLES generated cases per operation and role (plus schemathesis's
+# deterministic coverage cases, about 13,000 requests in all), and a hard time limit. Each
+# xdist worker fuzzes on its own test database.
 DATABASE_URL="postgres://postgres@127.0.0.1:5432/seculite_test" \
 SECULITE_FUZZ_EXAMPLES="${SECULITE_FUZZ_EXAMPLES:-10}" \
-  timeout "${SECULITE_FUZZ_TIMEOUT:-600}" "$BIN/pytest" -q -p no:xdist -m fuzz fuzz_tests
+  timeout "${SECULITE_FUZZ_TIMEOUT:-600}" "$BIN/pytest" -q -n 2 -m fuzz fuzz_tests
 
 log "deployment: compose, Dockerfiles, entrypoint, nginx, and the plain-process stack end to end"
 "$BIN/pytest" -q -p no:xdist -m deploy deploy_tests

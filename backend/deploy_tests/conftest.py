@@ -1,5 +1,5 @@
 """Fixtures of the deployment tests: the linters they run, and the plain-process stack
-(scripts/stack.sh) started once per module on its own database, ports and folder."""
+(scripts/stack.sh) started once per test process on its own database, ports and folder."""
 
 from __future__ import annotations
 
@@ -293,12 +293,23 @@ def _drop_database(name: str) -> None:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')  # type: ignore[arg-type]
 
 
-@pytest.fixture(scope="module")
+# The test that stops the stack (test_stack_e2e.py); it runs after every other test.
+STOPS_THE_STACK = "test_stop_leaves_no_process_behind"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every module shares one stack: the test that stops it goes last (a stable sort keeps
+    the others in their order)."""
+    items.sort(key=lambda item: item.name == STOPS_THE_STACK)
+
+
+@pytest.fixture(scope="session")
 def stack(
     tmp_path_factory: pytest.TempPathFactory, frontend_build: FrontendBuild
 ) -> Iterator[Stack]:
     """scripts/stack.sh started on a fresh database, Redis database 9, free ports and a
-    temporary folder; stopped (and checked) at the end of the module.
+    temporary folder, once for every module (a start takes about half a minute); stopped
+    (and checked) at the end of the session.
 
     Under pytest-xdist the stacks of several processes run one after the other (a file lock),
     since they share Redis database 9.
