@@ -22,10 +22,11 @@ from rest_framework.views import APIView
 from apps.accounts.scopes import KeyScope
 from apps.common.errors import ServiceError
 from apps.common.roles import ProjectRole
+from apps.imports.checks import import_max_bytes
 from apps.imports.formats import import_formats
 from apps.imports.generic import generic_schema
 from apps.imports.serializers import ImportFormatSerializer, ImportInputSerializer
-from apps.imports.services import import_max_bytes, import_start
+from apps.imports.services import import_start
 from apps.projects.selectors import project_get_for_user
 from apps.scans.selectors import scan_get_for_user
 from apps.scans.serializers import ScanDetailSerializer

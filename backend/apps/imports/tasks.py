@@ -1,10 +1,10 @@
-"""Celery task of report imports: a thin wrapper over `services.import_run`."""
+"""Celery task of report imports: a thin wrapper over `running.import_run`."""
 
 from __future__ import annotations
 
 from celery import shared_task
 
-from apps.imports import services
+from apps.imports import running
 from apps.scans.limits import tool_task_time_limits
 
 # Reading and storing a report gets what a tool run gets after its tool (no tool time).
@@ -19,4 +19,4 @@ SOFT_TIME_LIMIT, TIME_LIMIT = tool_task_time_limits(0)
     time_limit=TIME_LIMIT,
 )
 def import_run(scan_id: int) -> None:
-    services.import_run(scan_id=scan_id)
+    running.import_run(scan_id=scan_id)

@@ -12,7 +12,7 @@ import pytest
 from apps.findings.models import Finding, FindingEvent, FindingOccurrence, FindingStatus
 from apps.findings.sightings import seen_by_scan
 from apps.imports.formats import ADAPTER_FORMATS, import_format_get, report_probe
-from apps.imports.services import import_run
+from apps.imports.running import import_run
 from apps.imports.tests.conftest import SAMPLES, sample, target_of
 from apps.scans.models import ScanStatus, ScanToolResult, ToolResultStatus
 from apps.tools.adapters.base import PreparedTarget
