@@ -201,12 +201,12 @@ install_apt_packages() {
   local log_file="$LOG_DIR/apt.log"
   if [ "$apt_updated" -eq 0 ]; then
     log "Updating Debian's package lists"
-    "${sudo[@]}" apt-get update -qq >"$log_file" 2>&1 || warn "apt-get update failed (see $log_file)"
+    "${sudo[@]}" apt-get -o DPkg::Lock::Timeout=600 update -qq >"$log_file" 2>&1 || warn "apt-get update failed (see $log_file)"
     apt_updated=1
   fi
   for package in "${missing[@]}"; do
     log "Installing Debian package $package"
-    if DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends \
+    if DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends \
       "$package" >>"$log_file" 2>&1; then
       installed+=("$package")
     else

@@ -28,7 +28,7 @@ install_backend() {
   python="$(find_python)"
   if ! "$python" -c 'import venv, ensurepip' >/dev/null 2>&1; then
     log "Installing python3-venv from Debian's packages"
-    apt-get update -qq && apt-get install -y -qq python3-venv >/dev/null
+    apt-get -o DPkg::Lock::Timeout=600 update -qq && apt-get -o DPkg::Lock::Timeout=600 install -y -qq python3-venv >/dev/null
   fi
   if [ ! -x "$POETRY" ] || ! "$POETRY" --version 2>/dev/null | grep -q "$POETRY_VERSION"; then
     log "Installing Poetry $POETRY_VERSION into .tools/poetry"
@@ -66,6 +66,6 @@ ensure_test_packages() {
   [ -x /usr/sbin/sshd ] || missing+=(openssh-server)
   if [ "${#missing[@]}" -gt 0 ]; then
     log "Installing ${missing[*]} from Debian's packages"
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+    apt-get -o DPkg::Lock::Timeout=600 update -qq && DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq "${missing[@]}" >/dev/null
   fi
 }
