@@ -19,6 +19,7 @@ from django.utils import timezone
 from apps.findings.ingest import findings_ingest
 from apps.findings.lifecycle import config_digest
 from apps.findings.secrets import SecretMasker, redaction_needed
+from apps.imports import repeats
 from apps.imports.checks import CHUNK_BYTES
 from apps.imports.paths import findings_relative_to
 from apps.imports.reading import ReportRejected, report_reader, report_secret_values
@@ -102,6 +103,9 @@ def _read_and_ingest(result: ScanToolResult) -> None:
         )
         return
     with _stored_report(result) as path:
+        result.report_digest = repeats.report_digest(result=result, path=path)
+        if repeats.report_repeat(result=result):
+            return
         masker = SecretMasker(result.tool.slug)
         try:
             _ingest(result, target=target, path=path, masker=masker)

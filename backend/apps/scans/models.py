@@ -227,6 +227,9 @@ class ScanToolResult(TimeStampedModel):
     # uploaded file's name as given (shown, never used as a path).
     report_format = models.CharField(max_length=32, blank=True)
     report_name = models.CharField(max_length=255, blank=True)
+    # Keyed digest of an imported report with what reading it depends on (apps.imports.repeats):
+    # the same report imported again right after itself is not read again.
+    report_digest = models.CharField(max_length=64, blank=True)
     # Where the result's sightings are recorded (apps.findings.sightings): its stream and its
     # sequence number there, taken when its ingest starts; null for a result never ingested.
     sighting_stream = models.ForeignKey(
