@@ -71,6 +71,7 @@ log "scan trust rules on the embedded SQLite default"
   apps/scans/tests/apis/test_scan_webhook_trigger.py \
   apps/scans/tests/test_limits.py \
   apps/findings/tests/lifecycle/test_auto_resolve.py \
+  apps/imports/tests/test_repeated_report.py \
   apps/findings/tests/lifecycle/test_branch_lifecycle.py \
   apps/findings/tests/lifecycle/test_scan_pipeline.py \
   apps/findings/tests/lifecycle/test_triage.py \

@@ -19,15 +19,16 @@ import hashlib
 import hmac
 import json
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.core.files import File
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from apps.findings.lifecycle import REOPENABLE, findings_reopen
 from apps.findings.models import Finding, FindingOccurrence, SightingStream
-from apps.findings.sightings import sighting_take, stream_ref_key
+from apps.findings.sightings import Sighting, sighting_take, stream_ref_key
 from apps.imports.checks import CHUNK_BYTES
 from apps.scans.models import ScanToolResult, ToolResultStatus
 from apps.scans.services.tool_results import tool_result_finish
@@ -110,16 +111,8 @@ def _repeat(*, result: ScanToolResult, previous: ScanToolResult) -> None:
     if sighting.previous != previous.sighting_seq:
         raise _NotARepeat
     now, scan = timezone.now(), result.scan
-    ranges = FindingOccurrence.objects.filter(
-        stream_id=sighting.stream_id, last_seq=sighting.previous
-    )
-    seen = Finding.objects.filter(pk__in=ranges.values("finding_id"))
-    count = seen.update(last_seen_scan=scan, last_seen_at=now)
-    reopenable = list(seen.filter(status__in=REOPENABLE).values_list("pk", flat=True))
-    ranges.update(
-        last_seq=sighting.seq, last_tool_result_id=result.pk, last_scan_id=scan.pk,
-        last_seen_at=now,
-    )  # fmt: skip
+    extend = _extend_sql if connection.vendor == "postgresql" else _extend_orm
+    count, reopenable = extend(sighting=sighting, result=result, now=now)
     findings_reopen(ids=reopenable, scan=scan, now=now)
     _keep_previous_copy(result=result, previous=previous)
     result.config_digest = previous.config_digest
@@ -127,6 +120,44 @@ def _repeat(*, result: ScanToolResult, previous: ScanToolResult) -> None:
         result, previous.status, findings_count=count, coverage=previous.coverage,
         error_message=previous.error_message,
     )  # fmt: skip
+
+
+# One statement on PostgreSQL: the ranges ending at the last result are extended, their
+# findings stamped with this sighting, and the resolved ones among them returned.
+_EXTEND = (
+    "WITH ranges AS (UPDATE findings_findingoccurrence SET last_seq = %s, "
+    "last_tool_result_id = %s, last_scan_id = %s, last_seen_at = %s "
+    "WHERE stream_id = %s AND last_seq = %s RETURNING finding_id), "
+    "stamped AS (UPDATE findings_finding f SET last_seen_scan_id = %s, last_seen_at = %s "
+    "FROM ranges WHERE f.id = ranges.finding_id RETURNING f.id, f.status) "
+    "SELECT count(*), coalesce(array_agg(id) FILTER (WHERE status = ANY(%s)), '{}') FROM stamped"
+)
+
+
+def _extend_sql(*, sighting: Sighting, result: ScanToolResult, now: Any) -> tuple[int, list[int]]:
+    scan_id = result.scan_id
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _EXTEND,
+            [sighting.seq, result.pk, scan_id, now, sighting.stream_id, sighting.previous,
+             scan_id, now, list(REOPENABLE)],
+        )  # fmt: skip
+        count, reopenable = cursor.fetchone()
+    return int(count), list(reopenable)
+
+
+def _extend_orm(*, sighting: Sighting, result: ScanToolResult, now: Any) -> tuple[int, list[int]]:
+    ranges = FindingOccurrence.objects.filter(
+        stream_id=sighting.stream_id, last_seq=sighting.previous
+    )
+    seen = Finding.objects.filter(pk__in=ranges.values("finding_id"))
+    count = seen.update(last_seen_scan_id=result.scan_id, last_seen_at=now)
+    reopenable = list(seen.filter(status__in=REOPENABLE).values_list("pk", flat=True))
+    ranges.update(
+        last_seq=sighting.seq, last_tool_result_id=result.pk, last_scan_id=result.scan_id,
+        last_seen_at=now,
+    )  # fmt: skip
+    return count, reopenable
 
 
 def _keep_previous_copy(*, result: ScanToolResult, previous: ScanToolResult) -> None:
