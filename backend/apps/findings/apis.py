@@ -179,8 +179,8 @@ class FindingViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
             status=data.validated_data.get("status"),
             reason=data.validated_data["reason"],
             assignee_id=data.validated_data.get("assignee", services.KEEP),
-            dismissal_reason=data.validated_data["dismissal_reason"],
-            accepted_until=data.validated_data["accepted_until"],
+            dismissal_reason=data.validated_data.get("dismissal_reason", ""),
+            accepted_until=data.validated_data.get("accepted_until"),
         )
         return Response(FindingBulkResultSerializer(result).data)
 
@@ -284,8 +284,8 @@ class FindingViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
             user=request.user,
             status=data.validated_data.get("status"),
             reason=data.validated_data["reason"],
-            dismissal_reason=data.validated_data["dismissal_reason"],
-            accepted_until=data.validated_data["accepted_until"],
+            dismissal_reason=data.validated_data.get("dismissal_reason", ""),
+            accepted_until=data.validated_data.get("accepted_until"),
         )
         return self._detail(finding)
 

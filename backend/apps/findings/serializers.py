@@ -161,6 +161,10 @@ class FindingListSerializer(FindingFieldsSerializer):
 
 
 class FindingDetailSerializer(FindingFieldsSerializer):
+    dismissal_reason = serializers.CharField(
+        read_only=True,
+        help_text="Why it was dismissed (a DismissalReasonEnum value); empty unless dismissed.",
+    )
     first_seen_scan = ScanRefSerializer(read_only=True, allow_null=True)
     last_seen_scan = ScanRefSerializer(read_only=True, allow_null=True)
     resolved_in_scan = ScanRefSerializer(read_only=True, allow_null=True)
@@ -192,7 +196,6 @@ class FindingDetailSerializer(FindingFieldsSerializer):
 class DismissalFieldsSerializer(serializers.Serializer):
     dismissal_reason = DismissalReasonField(
         required=False,
-        default="",
         allow_blank=True,
         help_text="Why a finding is dismissed, in the words people use; stands for its status "
         "(false_positive and used_in_tests: false_positive; wont_fix and accepted_risk: "
@@ -201,7 +204,6 @@ class DismissalFieldsSerializer(serializers.Serializer):
     accepted_until = serializers.DateField(
         required=False,
         allow_null=True,
-        default=None,
         help_text="An accepted risk's last day (after today); the finding reopens after it.",
     )
 

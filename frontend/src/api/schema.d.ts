@@ -1491,11 +1491,8 @@ export interface components {
         };
         /** @description Which findings (ids, or the list's current filter) and what to change on them. */
         FindingBulkRequest: {
-            /**
-             * @description Why a finding is dismissed, in the words people use; stands for its status (false_positive and used_in_tests: false_positive; wont_fix and accepted_risk: accepted_risk). Leave out with other statuses.
-             * @default
-             */
-            dismissal_reason: components["schemas"]["DismissalReasonEnum"];
+            /** @description Why a finding is dismissed, in the words people use; stands for its status (false_positive and used_in_tests: false_positive; wont_fix and accepted_risk: accepted_risk). Leave out with other statuses. */
+            dismissal_reason?: components["schemas"]["DismissalReasonEnum"];
             /**
              * Format: date
              * @description An accepted risk's last day (after today); the finding reopens after it.
@@ -1567,7 +1564,8 @@ export interface components {
             readonly fingerprint: string;
             readonly description: string;
             readonly status_reason: string;
-            readonly dismissal_reason: components["schemas"]["DismissalReasonEnum"];
+            /** @description Why it was dismissed (a DismissalReasonEnum value); empty unless dismissed. */
+            readonly dismissal_reason: string;
             /** Format: date */
             readonly accepted_until: string | null;
             readonly http_method: string;
@@ -1670,11 +1668,8 @@ export interface components {
             };
         };
         FindingStatusChangeRequest: {
-            /**
-             * @description Why a finding is dismissed, in the words people use; stands for its status (false_positive and used_in_tests: false_positive; wont_fix and accepted_risk: accepted_risk). Leave out with other statuses.
-             * @default
-             */
-            dismissal_reason: components["schemas"]["DismissalReasonEnum"];
+            /** @description Why a finding is dismissed, in the words people use; stands for its status (false_positive and used_in_tests: false_positive; wont_fix and accepted_risk: accepted_risk). Leave out with other statuses. */
+            dismissal_reason?: components["schemas"]["DismissalReasonEnum"];
             /**
              * Format: date
              * @description An accepted risk's last day (after today); the finding reopens after it.
