@@ -227,7 +227,7 @@ describe('FindingsTable columns and bulk assignment', () => {
     expect(headers).toEqual(expect.arrayContaining(['Rule', 'CWE', 'Due']))
     const row = wrapper.get('tr[data-finding-id="3"]')
     expect(row.text()).toContain('CWE-89')
-    expect(row.get('td.rule').attributes('title')).toBe('python.django.security.injection.sql')
+    expect(row.get('td.rule span').attributes('title')).toBe('python.django.security.injection.sql')
     expect(row.get('td.loc').attributes('title')).toBe('very/long/path/to/some/module.py:1')
     expect(row.find('[data-testid="overdue-badge"]').exists()).toBe(true)
     expect(wrapper.get('tr[data-finding-id="4"]').find('[data-testid="overdue-badge"]').exists()).toBe(false)
