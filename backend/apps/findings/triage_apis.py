@@ -11,6 +11,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from apps.accounts.scopes import KeyScope
 from apps.common.ids import is_valid_id
 from apps.common.roles import ProjectRole
 from apps.findings.models import SavedFilter
@@ -93,6 +94,8 @@ class ProjectSlaApi(APIView):
     sighting (critical 7, high 30, medium 90, low 180 until changed). Everyone with a role
     reads; owners change them. New findings get their due date at first sight; changing the
     days leaves due dates already set as they are."""
+
+    scoped_key_access = {"GET": KeyScope.READ}
 
     @extend_schema(responses=ProjectSlaSerializer)
     def get(self, request: Request, project_pk: Any) -> Response:

@@ -120,3 +120,16 @@ def test_ingest_sets_due_dates_at_first_sight_from_the_sla(client_for, project_w
     Finding.objects.filter(title="SQLi").update(due_date=today + timedelta(days=60))
     ingest(reported)
     assert Finding.objects.get(title="SQLi").due_date == today + timedelta(days=60)
+
+
+def test_a_project_key_reads_its_sla_but_no_saved_filters(project_with_roles):
+    from apps.accounts.services import api_key_create
+    from apps.accounts.tests.utils import token_client
+
+    project = project_with_roles.project
+    _, key = api_key_create(
+        user=project_with_roles.member, name="ci", project_id=project.pk, scopes=["read"]
+    )
+    client = token_client(key)
+    assert client.get(sla_url(project)).json()["critical"] == 7
+    assert client.get(SAVED).status_code == 403
