@@ -54,6 +54,7 @@ from apps.findings.filters import (
 )
 from apps.findings.models import Finding, FindingEvent, FindingOccurrence
 from apps.findings.selectors import (
+    finding_assignable_users,
     finding_bulk_selection,
     finding_event_list,
     finding_export_project_name,
@@ -71,8 +72,10 @@ from apps.findings.serializers import (
     FindingEventSerializer,
     FindingListSerializer,
     FindingOccurrenceSerializer,
+    FindingSelectionSerializer,
     FindingStatusChangeSerializer,
 )
+from apps.projects.serializers import UserSummarySerializer
 
 ID = OpenApiParameter("id", int, OpenApiParameter.PATH)
 FINDING_PK = OpenApiParameter("finding_pk", int, OpenApiParameter.PATH, description="Finding id.")
@@ -176,8 +179,37 @@ class FindingViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
             status=data.validated_data.get("status"),
             reason=data.validated_data["reason"],
             assignee_id=data.validated_data.get("assignee", services.KEEP),
+            dismissal_reason=data.validated_data.get("dismissal_reason", ""),
+            accepted_until=data.validated_data.get("accepted_until"),
         )
         return Response(FindingBulkResultSerializer(result).data)
+
+    @extend_schema(
+        operation_id="findings_bulk_assignees",
+        request=FindingSelectionSerializer,
+        responses=UserSummarySerializer(many=True),
+    )
+    @action(
+        detail=False,
+        methods=["post"],
+        url_path="bulk/assignees",
+        filter_backends=[],
+        pagination_class=None,
+    )
+    def bulk_assignees(self, request: Request) -> Response:
+        """Who the selected findings (ids, or the list's filter) can be assigned to: the
+        active users with a role in every project among them, by username. Empty when the
+        selection spans more than 50 projects."""
+        data = FindingSelectionSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        findings = finding_bulk_selection(
+            user=request.user,
+            request=request,
+            ids=data.validated_data.get("ids"),
+            filters=data.validated_data.get("filter"),
+        )
+        users = finding_assignable_users(findings=findings)
+        return Response(UserSummarySerializer(users, many=True).data)
 
     @extend_schema(
         operation_id="findings_export",
@@ -241,16 +273,19 @@ class FindingViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     )
     @action(detail=True, methods=["post"], url_path="status", filter_backends=[])
     def change_status(self, request: Request, pk: Any = None) -> Response:
-        """Triage: set the status (members and owners). A reason is required for
-        false_positive and accepted_risk; auto_resolved is set by scans only."""
+        """Triage: set the status, or dismiss with a reason in people's words (members and
+        owners). A reason is required for false_positive and accepted_risk; an accepted risk
+        may end on a day (`accepted_until`); auto_resolved is set by scans only."""
         finding = self._finding(ProjectRole.MEMBER)
         data = FindingStatusChangeSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         finding = services.finding_status_change(
             finding=finding,
             user=request.user,
-            status=data.validated_data["status"],
+            status=data.validated_data.get("status"),
             reason=data.validated_data["reason"],
+            dismissal_reason=data.validated_data.get("dismissal_reason", ""),
+            accepted_until=data.validated_data.get("accepted_until"),
         )
         return self._detail(finding)
 

@@ -6,6 +6,7 @@ caller cannot see yields an empty list instead of revealing that it exists.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import django_filters
@@ -16,6 +17,7 @@ from rest_framework.filters import OrderingFilter
 from apps.common.filters import IsoDateTimeFilter
 from apps.common.ids import IdFilter, is_valid_id
 from apps.findings.models import (
+    OPEN_STATUSES,
     SEVERITY_RANK,
     Finding,
     FindingEvent,
@@ -25,6 +27,7 @@ from apps.findings.models import (
     Severity,
 )
 from apps.findings.sightings import ranges_seen_by_scan, seen_by_scan
+from apps.findings.sla import overdue_q
 from apps.scans.filters import CommaArrayWidget
 
 MULTI_HELP = "One or more values (repeat the parameter or separate with commas)."
@@ -32,6 +35,28 @@ MULTI_HELP = "One or more values (repeat the parameter or separate with commas).
 # has a pg_trgm index on PostgreSQL (migration findings 0006). Not the description: see
 # FindingFilter.
 FINDING_SEARCH_FIELDS = ["title", "file_path", "rule_id", "cve", "package_name"]
+
+
+# The list's open/closed switch. Open is what the dashboard counts as open.
+FINDING_STATES = ("open", "closed", "all")
+_CWE = re.compile(r"^\s*(?:cwe[-_: ]?)?0*(\d{1,9})\s*$", re.IGNORECASE)
+
+
+def state_statuses(state: str) -> list[str]:
+    """The statuses a state of the switch covers (open ones, or every other)."""
+    if state == "open":
+        return list(OPEN_STATUSES)
+    if state == "closed":
+        return [status for status in FindingStatus.values if status not in OPEN_STATUSES]
+    return list(FindingStatus.values)
+
+
+def cwe_number(value: str) -> int:
+    """The number of a CWE written as the list shows it (CWE-89), in lower case or bare."""
+    match = _CWE.match(value)
+    if match is None:
+        raise ValidationError({"cwe": ["Give a CWE such as CWE-89 or 89."]})
+    return int(match.group(1))
 
 
 class ChoicesInFilter(django_filters.MultipleChoiceFilter):
@@ -81,7 +106,18 @@ class FindingFilter(django_filters.FilterSet):
     assignee = django_filters.CharFilter(
         method="filter_assignee", label='User id, "me" or "none" (unassigned).'
     )
-    cwe = IdFilter(label="CWE number, e.g. 79.")
+    cwe = django_filters.CharFilter(
+        method="filter_cwe", label="CWE, as the list shows it or as a number: CWE-79, cwe-79, 79."
+    )
+    state = django_filters.ChoiceFilter(
+        choices=[(state, state) for state in FINDING_STATES],
+        method="filter_state",
+        label="open: new, confirmed or reopened, on the default branch (what the dashboard "
+        "counts); closed: dismissed or resolved; all (the default): no condition.",
+    )
+    overdue = django_filters.BooleanFilter(
+        method="filter_overdue", label="true: open findings past their due date; false: others."
+    )
     cve = django_filters.CharFilter(lookup_expr="iexact")
     rule_id = django_filters.CharFilter()
     first_seen_after = IsoDateTimeFilter(field_name="first_seen_at", lookup_expr="gte")
@@ -111,6 +147,8 @@ class FindingFilter(django_filters.FilterSet):
             "cwe",
             "cve",
             "rule_id",
+            "state",
+            "overdue",
             "first_seen_after",
             "first_seen_before",
             "last_seen_after",
@@ -143,6 +181,22 @@ class FindingFilter(django_filters.FilterSet):
 
     def filter_scan(self, queryset: QuerySet[Finding], name: str, value: int) -> QuerySet[Finding]:
         return queryset.filter(seen_by_scan(int(value)))
+
+    def filter_cwe(self, queryset: QuerySet[Finding], name: str, value: str) -> QuerySet[Finding]:
+        return queryset.filter(cwe=cwe_number(value))
+
+    def filter_state(self, queryset: QuerySet[Finding], name: str, value: str) -> QuerySet[Finding]:
+        statuses = state_statuses(value)
+        if value == "open":
+            return queryset.filter(status__in=statuses, on_default_branch=True)
+        return queryset if value == "all" else queryset.filter(status__in=statuses)
+
+    def filter_overdue(
+        self, queryset: QuerySet[Finding], name: str, value: bool | None
+    ) -> QuerySet[Finding]:
+        if value is None:
+            return queryset
+        return queryset.filter(overdue_q()) if value else queryset.exclude(overdue_q())
 
 
 class FindingEventFilter(django_filters.FilterSet):

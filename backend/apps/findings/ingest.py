@@ -49,6 +49,7 @@ from apps.findings.models import (
 )
 from apps.findings.secrets import SecretMasker
 from apps.findings.sightings import Sighting, ranges_record_orm, sighting_take, stream_lock
+from apps.findings.sla import sla_due_dates
 from apps.tools.adapters.base import NormalizedFinding
 
 BATCH_SIZE = 10_000
@@ -78,7 +79,11 @@ class IngestResult:
 
 
 def _finding_row(
-    *, fingerprint: str, normalized: NormalizedFinding, context: dict[str, Any]
+    *,
+    fingerprint: str,
+    normalized: NormalizedFinding,
+    context: dict[str, Any],
+    due_dates: dict[str, Any],
 ) -> Finding:
     values: dict[str, Any] = {
         name: clip(getattr(normalized, name), limit) for name, limit in TEXT_LIMITS.items()
@@ -102,6 +107,7 @@ def _finding_row(
         remediation=normalized.remediation,
         references=list(normalized.references),
         status=FindingStatus.NEW,
+        due_date=due_dates.get(normalized.severity),  # kept on conflict: not refreshed
         **values,
         **context,
     )
@@ -148,13 +154,15 @@ def findings_ingest(
         "last_seen_at": now,
         "on_default_branch": bool(getattr(scan, "is_default_branch", True)),
     }
+    # Due dates by severity, written into new findings only (first sight).
+    due_dates = sla_due_dates(project_id=project.pk, first_seen_at=now)
     result = IngestResult()
     seen: set[str] = set()
     sighting = sighting_take(tool_result=tool_result, project_id=project.pk)
     if connection.vendor == "postgresql":
         _ingest_postgres(
             pairs=pairs, context=context, tool_result=tool_result, sighting=sighting, scan=scan,
-            now=now, result=result, seen=seen, batch_size=batch_size,
+            now=now, result=result, seen=seen, batch_size=batch_size, due_dates=due_dates,
         )  # fmt: skip
     else:
         for batch in _batches(pairs, batch_size or BATCH_SIZE):
@@ -162,7 +170,7 @@ def findings_ingest(
             result.total += len(unique)
             _ingest_batch(
                 project=project, unique=unique, context=context, tool_result=tool_result,
-                sighting=sighting, scan=scan, now=now, result=result,
+                sighting=sighting, scan=scan, now=now, result=result, due_dates=due_dates,
             )  # fmt: skip
     if result.created >= ANALYZE_AFTER_CREATED and connection.vendor == "postgresql":
         _statistics_refresh()
@@ -193,6 +201,7 @@ def _ingest_postgres(
     result: IngestResult,
     seen: set[str],
     batch_size: int | None,
+    due_dates: dict[str, Any],
 ) -> None:
     """COPY and write each batch (see ingest_postgres). Inside the caller's transaction the
     batches are written on a thread of their own while the next is parsed, and together;
@@ -200,7 +209,7 @@ def _ingest_postgres(
     overlapped = connection.in_atomic_block
     statement = BatchStatement(
         context=context, tool_result=tool_result, sighting=sighting, now=now,
-        refreshed=REFRESHED_FIELDS,
+        refreshed=REFRESHED_FIELDS, due_dates=due_dates,
     )  # fmt: skip
     size = batch_size or (OVERLAPPED_BATCH_SIZE if overlapped else BATCH_SIZE)
     if overlapped:
@@ -275,10 +284,13 @@ def _ingest_batch(
     scan: Any,
     now: Any,
     result: IngestResult,
+    due_dates: dict[str, Any],
 ) -> None:
     """One batch through the ORM, for databases other than PostgreSQL."""
     stream_lock(sighting.stream_id)
-    ids, created, reopenable = _upsert_orm(unique=unique, context=context, project=project, now=now)
+    ids, created, reopenable = _upsert_orm(
+        unique=unique, context=context, project=project, due_dates=due_dates
+    )
     created_ids = [ids[fp] for fp in created]
     result.created += len(created_ids)
     result.existing += len(unique) - len(created_ids)
@@ -302,7 +314,11 @@ Upserted = tuple[dict[str, int], list[str], dict[str, str]]
 
 
 def _upsert_orm(
-    *, unique: dict[str, NormalizedFinding], context: dict[str, Any], project: Any, now: Any
+    *,
+    unique: dict[str, NormalizedFinding],
+    context: dict[str, Any],
+    project: Any,
+    due_dates: dict[str, Any],
 ) -> Upserted:
     """The upsert through bulk_create, for databases other than PostgreSQL."""
     on_default = context["on_default_branch"]
@@ -315,7 +331,7 @@ def _upsert_orm(
     # Another ref's scan leaves the default branch's findings as they are.
     kept = {} if on_default else {fp: row[0] for fp, row in existing.items() if row[2]}
     rows = [
-        _finding_row(fingerprint=fp, normalized=nf, context=context)
+        _finding_row(fingerprint=fp, normalized=nf, context=context, due_dates=due_dates)
         for fp, nf in unique.items()
         if fp not in kept
     ]

@@ -172,6 +172,7 @@ class BatchStatement:
         sighting: Sighting,
         now: Any,
         refreshed: list[str],
+        due_dates: dict[str, Any] | None = None,
     ) -> None:
         on_default = bool(context["on_default_branch"])
         target = context["target"]
@@ -184,6 +185,9 @@ class BatchStatement:
         casts = {"tags": "::jsonb"}
         binds = ", ".join(f"%s{casts.get(column, '')}" for column in CONSTANT_COLUMNS)
         varying = _quoted(VARYING_COLUMNS)
+        # New findings' due dates by severity (apps.findings.sla); the update leaves them be.
+        due = dict(due_dates or {})
+        due_sql = "CASE severity" + " WHEN %s THEN %s::date" * len(due) + " END"
         self.create_stage = (
             f"CREATE TEMP TABLE {STAGE} ON COMMIT DROP AS "  # noqa: S608 - module constants
             f"SELECT {varying} FROM findings_finding WITH NO DATA"
@@ -194,8 +198,8 @@ class BatchStatement:
         # sighting: that is how resolved findings to reopen are found.
         self.write = (
             "WITH up AS ("  # noqa: S608 - module constants
-            f"INSERT INTO findings_finding ({varying}, {_quoted(CONSTANT_COLUMNS)}) "
-            f"SELECT {varying}, {binds} FROM {STAGE} "
+            f"INSERT INTO findings_finding ({varying}, {_quoted(CONSTANT_COLUMNS)}, due_date) "
+            f"SELECT {varying}, {binds}, {due_sql if due else 'NULL::date'} FROM {STAGE} "
             "ON CONFLICT (project_id, fingerprint) DO UPDATE SET "
             f"{update_clause(refreshed, on_default_branch=on_default)} "
             "RETURNING id, fingerprint, (xmax = 0) AS inserted, status), "
@@ -211,7 +215,8 @@ class BatchStatement:
         )
         q, previous = sighting.seq, sighting.previous
         self.params = [
-            *constants, FindingEventType.CREATED, FindingStatus.NEW, scan_id, now,
+            *constants, *(value for pair in due.items() for value in pair),
+            FindingEventType.CREATED, FindingStatus.NEW, scan_id, now,
             q, q, sighting.stream_id, q, previous,  # seen
             q, tool_result.pk, scan_id, now, previous,  # extended
             sighting.stream_id, q, q, tool_result.pk, scan_id, tool_result.pk, scan_id, now,

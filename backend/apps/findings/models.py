@@ -50,6 +50,26 @@ OPEN_STATUSES = (FindingStatus.NEW, FindingStatus.CONFIRMED, FindingStatus.REOPE
 STATUSES_REQUIRING_REASON = (FindingStatus.FALSE_POSITIVE, FindingStatus.ACCEPTED_RISK)
 
 
+class DismissalReason(models.TextChoices):
+    """Why a finding was dismissed, in the words people use (GitHub code scanning's, plus
+    accepted risk); each maps onto a closed status (DISMISSAL_STATUS)."""
+
+    FALSE_POSITIVE = "false_positive", "False positive"
+    USED_IN_TESTS = "used_in_tests", "Used in tests"
+    WONT_FIX = "wont_fix", "Won't fix"
+    ACCEPTED_RISK = "accepted_risk", "Accepted risk"
+
+
+# A finding only tests reach is no problem of the product (like a false positive); a finding
+# nobody will fix is a risk the team carries (like an accepted risk, without an expiry).
+DISMISSAL_STATUS: dict[str, str] = {
+    DismissalReason.FALSE_POSITIVE: FindingStatus.FALSE_POSITIVE,
+    DismissalReason.USED_IN_TESTS: FindingStatus.FALSE_POSITIVE,
+    DismissalReason.WONT_FIX: FindingStatus.ACCEPTED_RISK,
+    DismissalReason.ACCEPTED_RISK: FindingStatus.ACCEPTED_RISK,
+}
+
+
 class Finding(TimeStampedModel):
     """One issue in a project, however many times and by however many scans it is seen.
 
@@ -76,6 +96,12 @@ class Finding(TimeStampedModel):
         max_length=16, choices=FindingStatus.choices, default=FindingStatus.NEW
     )
     status_reason = models.TextField(blank=True)
+    # Set with the dismissed statuses only. A database default: ingest inserts rows by SQL.
+    dismissal_reason = models.CharField(
+        max_length=16, choices=DismissalReason.choices, blank=True, db_default=""
+    )
+    # An accepted risk's last day: after it, the beat task reopens the finding.
+    accepted_until = models.DateField(null=True, blank=True)
     # False while the finding has only been seen by scans of other refs (a branch or pull
     # request): such findings are compared, and count nowhere on the default branch.
     on_default_branch = models.BooleanField(default=True)
@@ -157,6 +183,7 @@ class Finding(TimeStampedModel):
         related_name="assigned_findings",
         db_index=False,  # the finding_assignee_rank_idx index leads with it
     )
+    # Set at first sight from the project's SLA (apps.findings.sla); people may change it.
     due_date = models.DateField(null=True, blank=True)
 
     class Meta:
@@ -373,3 +400,44 @@ class FindingEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event_type} on finding {self.finding_id}"
+
+
+class SavedFilter(models.Model):
+    """A named query of the findings list, private to its user (`query` is the list's URL
+    query string; what it shows is still limited to the projects the user can see)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="saved_finding_filters",
+        db_index=False,  # the (user, name) unique index leads with it
+    )
+    name = models.CharField(max_length=100)
+    query = models.CharField(max_length=2000, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "name"], name="uniq_saved_filter_name"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.user_id})"
+
+
+class ProjectSla(models.Model):
+    """Days to fix a finding of each severity in one project; None: no due date for that
+    severity. A project without a row uses SLA_DEFAULT_DAYS (apps.findings.sla)."""
+
+    project = models.OneToOneField(
+        "projects.Project", on_delete=models.CASCADE, primary_key=True, related_name="sla"
+    )
+    critical_days = models.PositiveSmallIntegerField(null=True, blank=True, default=7)
+    high_days = models.PositiveSmallIntegerField(null=True, blank=True, default=30)
+    medium_days = models.PositiveSmallIntegerField(null=True, blank=True, default=90)
+    low_days = models.PositiveSmallIntegerField(null=True, blank=True, default=180)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"SLA of project {self.project_id}"

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.contrib.auth import get_user_model
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404, QueryDict
 from django_filters.constants import EMPTY_VALUES
 from rest_framework.exceptions import PermissionDenied, ValidationError
@@ -16,9 +17,10 @@ from rest_framework.exceptions import PermissionDenied, ValidationError
 from apps.common.counting import bounded_count
 from apps.common.roles import ProjectRole, role_at_least
 from apps.dashboard.rollups import rollup_finding_count, rollups_maintained
-from apps.findings.filters import FINDING_SEARCH_FIELDS, FindingFilter
+from apps.findings.filters import FINDING_SEARCH_FIELDS, FindingFilter, state_statuses
 from apps.findings.models import Finding, FindingEvent, FindingOccurrence
-from apps.projects.models import Project
+from apps.organizations.models import OrganizationMembership
+from apps.projects.models import Project, ProjectMembership
 from apps.projects.selectors import (
     project_ids_for_user,
     project_role_for_user,
@@ -77,17 +79,30 @@ def finding_list_count(
 def _rollup_filters(filters: dict[str, Any] | None, search: str) -> dict[str, Any] | None:
     """`filters` reduced to ROLLUP_FILTERS (None for each one unset) if the rollups count by
     every filter that is set and there is no search; else None. Severity is counted by name:
-    ingest writes the rank from it, so the list's rank condition changes nothing."""
+    ingest writes the rank from it, so the list's rank condition changes nothing. The
+    open/closed switch (`state`) is a set of statuses (and, for open, the default branch)."""
     if filters is None or not rollups_maintained() or search.replace(",", " ").split():
         return None
-    if any(
-        value not in EMPTY_VALUES for name, value in filters.items() if name not in ROLLUP_FILTERS
-    ):
+    counted = (*ROLLUP_FILTERS, "state")
+    if any(value not in EMPTY_VALUES for name, value in filters.items() if name not in counted):
         return None
-    return {
+    rollup = {
         name: filters.get(name) if filters.get(name) not in EMPTY_VALUES else None
         for name in ROLLUP_FILTERS
     }
+    state = filters.get("state")
+    if state in ("open", "closed"):
+        statuses = state_statuses(state)
+        if rollup["status"]:
+            statuses = [status for status in statuses if status in rollup["status"]]
+        if not statuses:
+            return None  # nothing matches: counted (0) by the query, not as "any status"
+        rollup["status"] = statuses
+        if state == "open":
+            if rollup["on_default_branch"] is False:
+                return None
+            rollup["on_default_branch"] = True
+    return rollup
 
 
 def finding_export_project_name(*, user: Any, project_id: Any) -> str | None:
@@ -186,3 +201,35 @@ def finding_bulk_selection(
             term_q |= Q(**{f"{field}__icontains": term})
         selection = selection.filter(term_q)
     return selection
+
+
+# More projects than this in one selection: no assignee can be offered (narrow the filter).
+ASSIGNABLE_MAX_PROJECTS = 50
+
+
+def finding_assignable_users(*, findings: QuerySet[Finding]) -> QuerySet[Any]:
+    """Active users with a role (directly or through the organization) in every project of
+    `findings` (already limited to what the caller sees): whom a bulk change may assign
+    them to. Staff without a membership are not offered: they see no member list either."""
+    users = get_user_model().objects.filter(is_active=True)
+    projects = list(
+        Project.objects.filter(pk__in=findings.order_by().values("project_id")).values_list(
+            "pk", "organization_id"
+        )[: ASSIGNABLE_MAX_PROJECTS + 1]
+    )
+    if not projects or len(projects) > ASSIGNABLE_MAX_PROJECTS:
+        return users.none()
+    for project_id, organization_id in projects:
+        role = Q(
+            Exists(ProjectMembership.objects.filter(project_id=project_id, user=OuterRef("pk")))
+        )
+        if organization_id is not None:
+            role |= Q(
+                Exists(
+                    OrganizationMembership.objects.filter(
+                        organization_id=organization_id, user=OuterRef("pk")
+                    )
+                )
+            )
+        users = users.filter(role)
+    return users.order_by("username")

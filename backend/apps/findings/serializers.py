@@ -9,6 +9,7 @@ from rest_framework import serializers
 from apps.common.ids import IdField
 from apps.findings.models import (
     Confidence,
+    DismissalReason,
     Finding,
     FindingEvent,
     FindingEventType,
@@ -32,6 +33,7 @@ SettableFindingStatusField = named_choice_field(
     FindingStatus, "SettableFindingStatusEnum", exclude=(FindingStatus.AUTO_RESOLVED,)
 )
 FindingEventTypeField = named_choice_field(FindingEventType, "FindingEventTypeEnum")
+DismissalReasonField = named_choice_field(DismissalReason, "DismissalReasonEnum")
 
 
 class ScanRefSerializer(serializers.ModelSerializer):
@@ -159,6 +161,10 @@ class FindingListSerializer(FindingFieldsSerializer):
 
 
 class FindingDetailSerializer(FindingFieldsSerializer):
+    dismissal_reason = serializers.CharField(
+        read_only=True,
+        help_text="Why it was dismissed (a DismissalReasonEnum value); empty unless dismissed.",
+    )
     first_seen_scan = ScanRefSerializer(read_only=True, allow_null=True)
     last_seen_scan = ScanRefSerializer(read_only=True, allow_null=True)
     resolved_in_scan = ScanRefSerializer(read_only=True, allow_null=True)
@@ -169,6 +175,8 @@ class FindingDetailSerializer(FindingFieldsSerializer):
             "fingerprint",
             "description",
             "status_reason",
+            "dismissal_reason",
+            "accepted_until",
             "http_method",
             "fixed_version",
             "image_layer",
@@ -185,9 +193,25 @@ class FindingDetailSerializer(FindingFieldsSerializer):
         read_only_fields = fields
 
 
-class FindingStatusChangeSerializer(serializers.Serializer):
+class DismissalFieldsSerializer(serializers.Serializer):
+    dismissal_reason = DismissalReasonField(
+        required=False,
+        allow_blank=True,
+        help_text="Why a finding is dismissed, in the words people use; stands for its status "
+        "(false_positive and used_in_tests: false_positive; wont_fix and accepted_risk: "
+        "accepted_risk). Leave out with other statuses.",
+    )
+    accepted_until = serializers.DateField(
+        required=False,
+        allow_null=True,
+        help_text="An accepted risk's last day (after today); the finding reopens after it.",
+    )
+
+
+class FindingStatusChangeSerializer(DismissalFieldsSerializer):
     status = SettableFindingStatusField(
-        error_messages={"invalid_choice": '"{input}" is not a status a person can set.'}
+        required=False,
+        error_messages={"invalid_choice": '"{input}" is not a status a person can set.'},
     )
     reason = serializers.CharField(
         required=False,
@@ -196,6 +220,11 @@ class FindingStatusChangeSerializer(serializers.Serializer):
         max_length=5000,
         help_text="Why; required for false_positive and accepted_risk.",
     )
+
+    def validate(self, attrs: dict) -> dict:
+        if "status" not in attrs and not attrs.get("dismissal_reason"):
+            raise serializers.ValidationError({"status": ["Give a status or a dismissal reason."]})
+        return attrs
 
 
 class FindingAssignSerializer(serializers.Serializer):
@@ -261,7 +290,7 @@ class FindingOccurrenceSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class FindingBulkSerializer(serializers.Serializer):
+class FindingBulkSerializer(DismissalFieldsSerializer):
     """Which findings (ids, or the list's current filter) and what to change on them."""
 
     ids = serializers.ListField(
@@ -297,8 +326,28 @@ class FindingBulkSerializer(serializers.Serializer):
     def validate(self, attrs: dict) -> dict:
         if ("ids" in attrs) == ("filter" in attrs):
             raise serializers.ValidationError({"ids": ['Give either "ids" or "filter".']})
-        if "status" not in attrs and "assignee" not in attrs:
+        if "status" not in attrs and "assignee" not in attrs and not attrs.get("dismissal_reason"):
             raise serializers.ValidationError({"status": ["Give a status, an assignee or both."]})
+        return attrs
+
+
+class FindingSelectionSerializer(serializers.Serializer):
+    """Which findings: ids, or the list's current filter."""
+
+    ids = serializers.ListField(
+        child=IdField(),
+        required=False,
+        allow_empty=False,
+        max_length=10_000,
+        help_text="Finding ids; each must be visible to the caller.",
+    )
+    filter = serializers.DictField(
+        required=False, help_text="The findings list's query parameters: every finding they match."
+    )
+
+    def validate(self, attrs: dict) -> dict:
+        if ("ids" in attrs) == ("filter" in attrs):
+            raise serializers.ValidationError({"ids": ['Give either "ids" or "filter".']})
         return attrs
 
 

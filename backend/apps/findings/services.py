@@ -22,6 +22,7 @@ from rest_framework.exceptions import PermissionDenied, ValidationError
 from apps.accounts.scopes import has_staff_reach
 from apps.common.errors import ServiceError
 from apps.common.roles import ProjectRole, role_at_least
+from apps.findings.dismissal import dismissal_resolve, dismissal_stored
 from apps.findings.models import (
     STATUSES_REQUIRING_REASON,
     Finding,
@@ -51,11 +52,21 @@ def _lock(finding: Finding) -> Finding:
     """Lock the row and refresh the triage fields on `finding` from it."""
     locked = (
         Finding.objects.select_for_update()
-        .only("status", "status_reason", "assignee_id", "due_date", "resolved_at")
+        .only(
+            "status",
+            "status_reason",
+            "dismissal_reason",
+            "accepted_until",
+            "assignee_id",
+            "due_date",
+            "resolved_at",
+        )
         .get(pk=finding.pk)
     )
     finding.status = locked.status
     finding.status_reason = locked.status_reason
+    finding.dismissal_reason = locked.dismissal_reason
+    finding.accepted_until = locked.accepted_until
     finding.assignee_id = locked.assignee_id
     finding.due_date = locked.due_date
     finding.resolved_at = locked.resolved_at
@@ -63,42 +74,70 @@ def _lock(finding: Finding) -> Finding:
 
 
 @transaction.atomic
-def finding_status_change(*, finding: Finding, user: Any, status: str, reason: str = "") -> Finding:
+def finding_status_change(
+    *,
+    finding: Finding,
+    user: Any,
+    status: str | None,
+    reason: str = "",
+    dismissal_reason: str = "",
+    accepted_until: date | None = None,
+) -> Finding:
     """Move a finding to `status` on behalf of `user`, recording why.
 
-    False positives and accepted risks need a reason. `auto_resolved` belongs to the scan
-    pipeline and is refused here. Resolving stamps `resolved_at`; any other status clears it.
-    Setting the status a finding already has is refused with code "unchanged", so the trail
-    holds only real changes.
+    A dismissal reason (apps.findings.dismissal) may stand for the status. False positives
+    and accepted risks need a reason; an accepted risk may carry its last day
+    (`accepted_until`). `auto_resolved` belongs to the scan pipeline and is refused here.
+    Resolving stamps `resolved_at`; any other status clears it. A request that changes
+    nothing is refused with code "unchanged", so the trail holds only real changes.
     """
     reason = reason.strip()
     if status in SYSTEM_ONLY_STATUSES:
         raise ValidationError({"status": [f'"{status}" is set by scans only.']})
-    if status not in FindingStatus.values:
+    if status is not None and status not in FindingStatus.values:
         raise ValidationError({"status": [f'"{status}" is not a finding status.']})
+    dismissal = dismissal_resolve(
+        status=status, reason=dismissal_reason, accepted_until=accepted_until
+    )
+    status = dismissal.status
     if status in STATUSES_REQUIRING_REASON and not reason:
         label = FindingStatus(status).label.lower()
         raise ValidationError({"reason": [f"Say why this finding is a {label}."]})
     _lock(finding)
     previous = finding.status
-    if status == previous:
+    if (status, dismissal.reason, dismissal.accepted_until) == (
+        previous,
+        dismissal_stored(previous, finding.dismissal_reason),
+        finding.accepted_until,
+    ):
         raise ServiceError(
             f"The finding is already {FindingStatus(status).label.lower()}.", code="unchanged"
         )
     finding.status = status
     finding.status_reason = reason
+    finding.dismissal_reason = dismissal.reason
+    finding.accepted_until = dismissal.accepted_until
     if status == FindingStatus.RESOLVED:
         finding.resolved_at = timezone.now()
     elif status not in RESOLVED_STATUSES:
         finding.resolved_at = None
-    finding.save(update_fields=["status", "status_reason", "resolved_at", "updated_at"])
+    finding.save(
+        update_fields=[
+            "status",
+            "status_reason",
+            "dismissal_reason",
+            "accepted_until",
+            "resolved_at",
+            "updated_at",
+        ]
+    )
     FindingEvent.objects.create(
         finding=finding,
         actor=user,
         event_type=FindingEventType.STATUS_CHANGED,
         from_value=previous,
         to_value=status,
-        comment=reason,
+        comment=dismissal.note(reason),
     )
     return finding
 
@@ -206,15 +245,21 @@ def _bulk_require_member(*, user: Any, project_ids: set[int]) -> None:
 
 
 def _bulk_assignee(*, assignee_id: int, project_ids: set[int]) -> Any:
-    """The assignee, if active and with a role in every project of the selection."""
+    """The assignee, if active and with a role in every project of the selection; else the
+    error names the first project they cannot see (the caller triages there, so may know)."""
     assignee = get_user_model().objects.filter(pk=assignee_id, is_active=True).first()
-    if assignee is None or any(
-        project_role_for_user(project=project, user=assignee) is None
-        for project in Project.objects.filter(pk__in=project_ids)
-    ):
-        raise ValidationError(
-            {"assignee": ["This user has no role in every project of the selected findings."]}
-        )
+    if assignee is None:
+        raise ValidationError({"assignee": ["No active user has this id."]})
+    for project in Project.objects.filter(pk__in=project_ids).order_by("name"):
+        if project_role_for_user(project=project, user=assignee) is None:
+            raise ValidationError(
+                {
+                    "assignee": [
+                        f'{assignee.get_username()} is not a member of project "{project.name}"'
+                        ": choose someone with a role in every selected finding's project."
+                    ]
+                }
+            )
     return assignee
 
 
@@ -226,6 +271,8 @@ def findings_bulk_triage(
     status: str | None = None,
     reason: str = "",
     assignee_id: int | Literal[Keep.KEEP] | None = KEEP,
+    dismissal_reason: str = "",
+    accepted_until: date | None = None,
 ) -> BulkTriageResult:
     """Set the status and/or the assignee of every finding in `findings` at once.
 
@@ -236,6 +283,12 @@ def findings_bulk_triage(
     in the requested state are counted as unchanged.
     """
     reason = reason.strip()
+    dismissal = None
+    if status is not None or dismissal_reason:
+        dismissal = dismissal_resolve(
+            status=status, reason=dismissal_reason, accepted_until=accepted_until
+        )
+        status = dismissal.status
     if status is None and assignee_id is KEEP:
         raise ValidationError({"non_field_errors": ["Give a status, an assignee or both."]})
     if status is not None:
@@ -248,13 +301,15 @@ def findings_bulk_triage(
         Finding.objects.select_for_update()
         .filter(pk__in=findings.values("pk"))
         .order_by("pk")
-        .values_list("pk", "project_id", "status", "assignee_id")
+        .values_list(
+            "pk", "project_id", "status", "assignee_id", "dismissal_reason", "accepted_until"
+        )
     )
     if len(rows) > BULK_MAX_FINDINGS:
         raise ValidationError(
             {"non_field_errors": [f"Select at most {BULK_MAX_FINDINGS} findings at once."]}
         )
-    project_ids = {row[1] for row in rows}
+    project_ids = {row[1] for row in rows}  # rows: pk, project, status, assignee, dismissal
     _bulk_require_member(user=user, project_ids=project_ids)
     assignee = None
     if assignee_id is not KEEP and assignee_id is not None:
@@ -264,11 +319,18 @@ def findings_bulk_triage(
     events: list[FindingEvent] = []
     changed: set[int] = set()
     status_changed = assigned = 0
-    if status is not None:
-        moving = [(pk, previous) for pk, _, previous, _ in rows if previous != status]
+    if status is not None and dismissal is not None:
+        wanted = (status, dismissal.reason, dismissal.accepted_until)
+        moving = [
+            (pk, previous)
+            for pk, _, previous, _, kept_reason, kept_until in rows
+            if (previous, dismissal_stored(previous, kept_reason), kept_until) != wanted
+        ]
         Finding.objects.filter(pk__in=[pk for pk, _ in moving]).update(
             status=status,
             status_reason=reason,
+            dismissal_reason=dismissal.reason,
+            accepted_until=dismissal.accepted_until,
             resolved_at=now if status == FindingStatus.RESOLVED else None,
             updated_at=now,
         )
@@ -279,14 +341,14 @@ def findings_bulk_triage(
                 event_type=FindingEventType.STATUS_CHANGED,
                 from_value=previous,
                 to_value=status,
-                comment=reason,
+                comment=dismissal.note(reason),
             )
             for pk, previous in moving
         ]
         status_changed = len(moving)
         changed.update(pk for pk, _ in moving)
     if assignee_id is not KEEP:
-        moving_assignee = [(pk, before) for pk, _, _, before in rows if before != assignee_id]
+        moving_assignee = [(pk, before) for pk, _, _, before, *_ in rows if before != assignee_id]
         Finding.objects.filter(pk__in=[pk for pk, _ in moving_assignee]).update(
             assignee=assignee, updated_at=now
         )

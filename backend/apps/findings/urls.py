@@ -1,8 +1,10 @@
 """API routes of the findings app."""
 
+from django.urls import path
 from rest_framework.routers import SimpleRouter
 
 from apps.findings.apis import FindingEventViewSet, FindingOccurrenceViewSet, FindingViewSet
+from apps.findings.triage_apis import ProjectSlaApi, SavedFilterDetailApi, SavedFilterListApi
 
 router = SimpleRouter()
 router.register("findings", FindingViewSet, basename="finding")
@@ -15,4 +17,9 @@ router.register(
     basename="finding-occurrence",
 )
 
-urlpatterns = router.urls
+urlpatterns = [
+    path("saved-filters/", SavedFilterListApi.as_view(), name="saved-filter-list"),
+    path("saved-filters/<str:id>/", SavedFilterDetailApi.as_view(), name="saved-filter-detail"),
+    path("projects/<str:project_pk>/sla/", ProjectSlaApi.as_view(), name="project-sla"),
+    *router.urls,
+]

@@ -244,3 +244,26 @@ def assignment_email(
         lines.append(f"  … and {total - len(findings)} more: {web_url('/findings')}")
     lines += ["", _footer()]
     return one_line(subject), "\n".join(lines)
+
+
+def acceptance_expired_email(*, findings: Sequence[Finding], total: int) -> tuple[str, str]:
+    """Subject and body telling an assignee that risk acceptances of their findings expired
+    and the findings are open again."""
+    first = findings[0]
+    if total == 1:
+        subject = f"{SUBJECT_PREFIX} Risk acceptance expired: [{first.severity}] {first.title}"
+        intro = f"The accepted risk of a finding assigned to you in {first.project.name} expired."
+    else:
+        subject = f"{SUBJECT_PREFIX} {total} risk acceptances expired"
+        intro = f"The accepted risk of {total} findings assigned to you expired."
+    lines = [intro, "They are open again: fix them, or accept the risk anew.", ""]
+    for finding in findings:
+        location = finding_location(finding)
+        lines.append(f"  [{finding.severity}] {finding.title} ({finding.project.name})")
+        if location:
+            lines.append(f"    {location}")
+        lines.append(f"    {web_url(f'/findings/{finding.pk}')}")
+    if total > len(findings):
+        lines.append(f"  … and {total - len(findings)} more: {web_url('/findings?assignee=me')}")
+    lines += ["", _footer()]
+    return one_line(subject), "\n".join(lines)

@@ -24,6 +24,7 @@ from apps.findings.models import Finding, FindingEvent, FindingEventType, Severi
 from apps.notifications.content import (
     TOP_FINDINGS,
     ScanFacts,
+    acceptance_expired_email,
     assignment_email,
     scan_email,
     scan_webhook_payload,
@@ -327,6 +328,50 @@ def findings_assigned_notify(
     return tally.outcome()
 
 
+def findings_reopened_notify(
+    *, event_ids: Sequence[int], assignee_id: int, final_attempt: bool = True
+) -> NotifyOutcome:
+    """Email the assignee of findings whose risk acceptance expired (the reopening events
+    `event_ids`), under the same preference as assignments: findings given to them. Findings
+    since given to someone else, or in projects the assignee left, are left out."""
+    assignee = get_user_model().objects.filter(pk=assignee_id, is_active=True).first()
+    if not event_ids or assignee is None or not assignee.email:
+        return NotifyOutcome()
+    preferences = notification_preferences_for(user=assignee)
+    if not (preferences.get("email_enabled") and preferences.get("finding_assigned")):
+        return NotifyOutcome()
+    events = FindingEvent.objects.filter(
+        pk__in=event_ids, event_type=FindingEventType.STATUS_CHANGED
+    )
+    findings = Finding.objects.filter(
+        pk__in=events.values("finding_id"), assignee_id=assignee_id
+    ).select_related("project")
+    allowed_projects = [
+        project.pk
+        for project in Project.objects.filter(pk__in=findings.values("project_id"))
+        if project_role_for_user(project=project, user=assignee)
+    ]
+    findings = findings.filter(project_id__in=allowed_projects)
+    total = findings.count()
+    if not total:
+        return NotifyOutcome()
+    top = list(findings.order_by("-severity_rank", "title", "pk")[:TOP_FINDINGS])
+    subject, body = acceptance_expired_email(findings=top, total=total)
+    tally = _Tally()
+    tally.add(
+        _deliver(
+            event_key=f"findings:acceptance_expired:{min(event_ids)}+{len(event_ids)}",
+            channel=Channel.EMAIL,
+            recipient=assignee.email,
+            send=_email_sender(to=assignee.email, subject=subject, body=body),
+            final_attempt=final_attempt,
+            project=top[0].project if len(allowed_projects) == 1 else None,
+            user=assignee,
+        )
+    )
+    return tally.outcome()
+
+
 # --- Queueing ----------------------------------------------------------------------------
 
 
@@ -351,3 +396,9 @@ def findings_assigned_notify_enqueue(
     from apps.notifications.tasks import findings_assigned_notify as task
 
     _enqueue(task, event_ids=list(event_ids), assignee_id=assignee_id, actor_id=actor_id)
+
+
+def findings_reopened_notify_enqueue(*, event_ids: Sequence[int], assignee_id: int) -> None:
+    from apps.notifications.tasks import findings_reopened_notify as task
+
+    _enqueue(task, event_ids=list(event_ids), assignee_id=assignee_id)

@@ -53,3 +53,19 @@ def findings_assigned_notify(
         final_attempt=self.request.retries >= MAX_RETRIES,
     )
     _retry_if_needed(self, outcome)
+
+
+@shared_task(
+    name="notifications.findings_reopened_notify",
+    bind=True,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    max_retries=MAX_RETRIES,
+)
+def findings_reopened_notify(self: Any, event_ids: list[int], assignee_id: int) -> None:
+    outcome = services.findings_reopened_notify(
+        event_ids=event_ids,
+        assignee_id=assignee_id,
+        final_attempt=self.request.retries >= MAX_RETRIES,
+    )
+    _retry_if_needed(self, outcome)

@@ -58,6 +58,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 60.0,
         "options": {"queue": "default"},
     },
+    # Risk acceptances end on a day: hourly is soon enough, and cheap (an indexed status).
+    "findings-acceptance-expire": {
+        "task": "findings.acceptance_expire",
+        "schedule": 60 * 60.0,
+        "options": {"queue": "default"},
+    },
     "api-keys-purge": {
         "task": "accounts.api_keys_purge",
         "schedule": 6 * 60 * 60.0,

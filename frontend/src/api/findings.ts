@@ -2,6 +2,7 @@
 import { API_BASE, buildQuery, http, type Query } from './client'
 import type {
   Dashboard,
+  DismissalReason,
   FindingBulkRequest,
   FindingBulkResult,
   FindingDetail,
@@ -12,7 +13,11 @@ import type {
   WorkersHealth,
   Page,
   PaginatedFindingList,
+  ProjectSla,
+  SavedFilter,
   SettableFindingStatus,
+  FindingSelection,
+  UserSummary,
 } from './types'
 
 /** A page of the findings list. Without `page` the API pages by keyset: `next` and `previous`
@@ -33,6 +38,13 @@ export function cursorOf(link: string | null | undefined): string | undefined {
 export const getFinding = (id: number) => http.get<FindingDetail>(`/findings/${id}/`)
 export const changeFindingStatus = (id: number, status: SettableFindingStatus, reason = '') =>
   http.post<FindingDetail>(`/findings/${id}/status/`, { status, reason })
+/** Dismiss in people's words (the reason picks the status); an accepted risk may end on a day. */
+export const dismissFinding = (id: number, dismissal: DismissalReason, reason: string, acceptedUntil?: string | null) =>
+  http.post<FindingDetail>(`/findings/${id}/status/`, {
+    dismissal_reason: dismissal,
+    reason,
+    ...(acceptedUntil ? { accepted_until: acceptedUntil } : {}),
+  })
 export const assignFinding = (id: number, assignee: number | null, dueDate?: string | null) =>
   http.post<FindingDetail>(
     `/findings/${id}/assign/`,
@@ -47,6 +59,20 @@ export const listFindingOccurrences = (id: number) =>
   http.get<Page<SightingRange>>(`/findings/${id}/occurrences/`, { page_size: 100 })
 export const bulkTriage = (body: FindingBulkRequest) =>
   http.post<FindingBulkResult>('/findings/bulk/', body)
+/** Who the selected findings can be assigned to: members of every project among them. */
+export const listBulkAssignees = (selection: FindingSelection) =>
+  http.post<UserSummary[]>('/findings/bulk/assignees/', selection)
+
+/** The caller's own saved filters of the findings list. */
+export const listSavedFilters = () => http.get<SavedFilter[]>('/saved-filters/')
+/** Save (or replace, by name) a query string of the findings list. */
+export const saveFilter = (name: string, query: string) => http.post<SavedFilter>('/saved-filters/', { name, query })
+export const deleteSavedFilter = (id: number) => http.delete<void>(`/saved-filters/${id}/`)
+
+/** A project's days to fix per severity (null: no due date). */
+export const getProjectSla = (projectId: number) => http.get<ProjectSla>(`/projects/${projectId}/sla/`)
+export const updateProjectSla = (projectId: number, days: Partial<ProjectSla>) =>
+  http.patch<ProjectSla>(`/projects/${projectId}/sla/`, days)
 
 export const FINDINGS_EXPORT_FORMATS: readonly FindingsExportFormat[] = ['csv', 'json', 'sarif']
 // Paging is the list's own; an export holds every finding the filters match.

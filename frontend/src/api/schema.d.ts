@@ -419,8 +419,9 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * @description Triage: set the status (members and owners). A reason is required for
-         *     false_positive and accepted_risk; auto_resolved is set by scans only.
+         * @description Triage: set the status, or dismiss with a reason in people's words (members and
+         *     owners). A reason is required for false_positive and accepted_risk; an accepted risk
+         *     may end on a day (`accepted_until`); auto_resolved is set by scans only.
          */
         post: operations["findings_status_create"];
         delete?: never;
@@ -444,6 +445,27 @@ export interface paths {
          *     affected project only; each finding that changes gets its history event.
          */
         post: operations["findings_bulk_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/findings/bulk/assignees/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * @description Who the selected findings (ids, or the list's filter) can be assigned to: the
+         *     active users with a role in every project among them, by username. Empty when the
+         *     selection spans more than 50 projects.
+         */
+        post: operations["findings_bulk_assignees"];
         delete?: never;
         options?: never;
         head?: never;
@@ -856,6 +878,34 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/projects/{project_pk}/sla/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * @description A project's service levels: days to fix per severity, counted from a finding's first
+         *     sighting (critical 7, high 30, medium 90, low 180 until changed). Everyone with a role
+         *     reads; owners change them. New findings get their due date at first sight; changing the
+         *     days leaves due dates already set as they are.
+         */
+        get: operations["projects_sla_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * @description A project's service levels: days to fix per severity, counted from a finding's first
+         *     sighting (critical 7, high 30, medium 90, low 180 until changed). Everyone with a role
+         *     reads; owners change them. New findings get their due date at first sight; changing the
+         *     days leaves due dates already set as they are.
+         */
+        patch: operations["projects_sla_partial_update"];
+        trace?: never;
+    };
     "/api/v1/projects/{project_pk}/target-groups/": {
         parameters: {
             query?: never;
@@ -957,6 +1007,41 @@ export interface paths {
         /** @description Join a project with the token of an emailed invitation. The caller's email must be the invited address (else 403 `invitation_for_another_address`); a used, expired or withdrawn invitation is 400 `invalid_token`. */
         post: operations["projects_invitation_accept"];
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/saved-filters/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The caller's saved filters of the findings list (nobody else's), by name. */
+        get: operations["saved_filters_list"];
+        put?: never;
+        /** @description Save a query under a name; saving under an existing name replaces its query. */
+        post: operations["saved_filters_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/saved-filters/{id}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** @description Delete one of the caller's saved filters. */
+        delete: operations["saved_filters_destroy"];
         options?: never;
         head?: never;
         patch?: never;
@@ -1376,6 +1461,14 @@ export interface components {
         DetailOutput: {
             detail: string;
         };
+        /**
+         * @description * `false_positive` - False positive
+         *     * `used_in_tests` - Used in tests
+         *     * `wont_fix` - Won't fix
+         *     * `accepted_risk` - Accepted risk
+         * @enum {string}
+         */
+        DismissalReasonEnum: "false_positive" | "used_in_tests" | "wont_fix" | "accepted_risk";
         EmailChangeConfirmInputRequest: {
             token: string;
         };
@@ -1398,6 +1491,13 @@ export interface components {
         };
         /** @description Which findings (ids, or the list's current filter) and what to change on them. */
         FindingBulkRequest: {
+            /** @description Why a finding is dismissed, in the words people use; stands for its status (false_positive and used_in_tests: false_positive; wont_fix and accepted_risk: accepted_risk). Leave out with other statuses. */
+            dismissal_reason?: components["schemas"]["DismissalReasonEnum"];
+            /**
+             * Format: date
+             * @description An accepted risk's last day (after today); the finding reopens after it.
+             */
+            accepted_until?: string | null;
             /** @description Finding ids; each must be visible to the caller. */
             ids?: number[];
             /** @description The findings list's query parameters (severity, status, tool, target, assignee, cwe, cve, first_seen_after, ..., search): every finding they match. */
@@ -1464,6 +1564,10 @@ export interface components {
             readonly fingerprint: string;
             readonly description: string;
             readonly status_reason: string;
+            /** @description Why it was dismissed (a DismissalReasonEnum value); empty unless dismissed. */
+            readonly dismissal_reason: string;
+            /** Format: date */
+            readonly accepted_until: string | null;
             readonly http_method: string;
             readonly fixed_version: string;
             readonly image_layer: string;
@@ -1554,8 +1658,24 @@ export interface components {
             /** @description How many tool results (one per scan) the range spans. */
             readonly sightings: number;
         };
+        /** @description Which findings: ids, or the list's current filter. */
+        FindingSelectionRequest: {
+            /** @description Finding ids; each must be visible to the caller. */
+            ids?: number[];
+            /** @description The findings list's query parameters: every finding they match. */
+            filter?: {
+                [key: string]: unknown;
+            };
+        };
         FindingStatusChangeRequest: {
-            status: components["schemas"]["SettableFindingStatusEnum"];
+            /** @description Why a finding is dismissed, in the words people use; stands for its status (false_positive and used_in_tests: false_positive; wont_fix and accepted_risk: accepted_risk). Leave out with other statuses. */
+            dismissal_reason?: components["schemas"]["DismissalReasonEnum"];
+            /**
+             * Format: date
+             * @description An accepted risk's last day (after today); the finding reopens after it.
+             */
+            accepted_until?: string | null;
+            status?: components["schemas"]["SettableFindingStatusEnum"];
             /**
              * @description Why; required for false_positive and accepted_risk.
              * @default
@@ -1983,6 +2103,16 @@ export interface components {
         PatchedProjectMemberUpdateRequest: {
             role?: components["schemas"]["RoleEnum"];
         };
+        PatchedProjectSlaRequest: {
+            /** @description Days to fix a critical finding from its first sighting; null: no due date. */
+            critical?: number | null;
+            /** @description Days to fix a high finding from its first sighting; null: no due date. */
+            high?: number | null;
+            /** @description Days to fix a medium finding from its first sighting; null: no due date. */
+            medium?: number | null;
+            /** @description Days to fix a low finding from its first sighting; null: no due date. */
+            low?: number | null;
+        };
         PatchedProjectUpdateRequest: {
             name?: string;
             description?: string;
@@ -2140,6 +2270,16 @@ export interface components {
             /** Format: date-time */
             readonly updated_at: string;
         };
+        ProjectSla: {
+            /** @description Days to fix a critical finding from its first sighting; null: no due date. */
+            critical?: number | null;
+            /** @description Days to fix a high finding from its first sighting; null: no due date. */
+            high?: number | null;
+            /** @description Days to fix a medium finding from its first sighting; null: no due date. */
+            medium?: number | null;
+            /** @description Days to fix a low finding from its first sighting; null: no due date. */
+            low?: number | null;
+        };
         RegisterConfirmInputRequest: {
             uid: string;
             token: string;
@@ -2161,6 +2301,19 @@ export interface components {
          * @enum {string}
          */
         RoleEnum: "owner" | "member" | "auditor";
+        SavedFilter: {
+            readonly id: number;
+            name: string;
+            /** @description The findings list's query string, e.g. state=open&severity=high. */
+            query?: string;
+            /** Format: date-time */
+            readonly created_at: string;
+        };
+        SavedFilterRequest: {
+            name: string;
+            /** @description The findings list's query string, e.g. state=open&severity=high. */
+            query?: string;
+        };
         ScanCheckout: {
             /** @description Branch or tag name, full ref (refs/pull/12/head), commit hash, file name; for the remote's default branch its name (HEAD when the remote does not say). */
             ref: string;
@@ -3193,7 +3346,8 @@ export interface operations {
                 /** @description Opaque position from a next/previous link (the default paging). */
                 cursor?: string;
                 cve?: string;
-                cwe?: number;
+                /** @description CWE, as the list shows it or as a number: CWE-79, cwe-79, 79. */
+                cwe?: string;
                 first_seen_after?: string;
                 first_seen_before?: string;
                 first_seen_scan?: number;
@@ -3208,6 +3362,8 @@ export interface operations {
                 on_default_branch?: "false" | "true";
                 /** @description Which field to use when ordering the results. */
                 ordering?: string;
+                /** @description true: open findings past their due date; false: others. */
+                overdue?: string;
                 /** @description Page number: offset paging instead of cursors (deep pages are slow). */
                 page?: number;
                 /** @description Rows per page (at most 500). */
@@ -3229,6 +3385,14 @@ export interface operations {
                  *     * `unknown` - Unknown
                  */
                 severity?: ("critical" | "high" | "informational" | "low" | "medium" | "unknown")[];
+                /**
+                 * @description open: new, confirmed or reopened, on the default branch (what the dashboard counts); closed: dismissed or resolved; all (the default): no condition.
+                 *
+                 *     * `open` - open
+                 *     * `closed` - closed
+                 *     * `all` - all
+                 */
+                state?: "all" | "closed" | "open";
                 /**
                  * @description One or more values (repeat the parameter or separate with commas).
                  *
@@ -3421,7 +3585,7 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody: {
+        requestBody?: {
             content: {
                 "application/json": components["schemas"]["FindingStatusChangeRequest"];
                 "application/x-www-form-urlencoded": components["schemas"]["FindingStatusChangeRequest"];
@@ -3464,13 +3628,39 @@ export interface operations {
             };
         };
     };
+    findings_bulk_assignees: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["FindingSelectionRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["FindingSelectionRequest"];
+                "multipart/form-data": components["schemas"]["FindingSelectionRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserSummary"][];
+                };
+            };
+        };
+    };
     findings_export: {
         parameters: {
             query?: {
                 /** @description User id, "me" or "none" (unassigned). */
                 assignee?: string;
                 cve?: string;
-                cwe?: number;
+                /** @description CWE, as the list shows it or as a number: CWE-79, cwe-79, 79. */
+                cwe?: string;
                 first_seen_after?: string;
                 first_seen_before?: string;
                 first_seen_scan?: number;
@@ -3487,6 +3677,8 @@ export interface operations {
                 on_default_branch?: "false" | "true";
                 /** @description Which field to use when ordering the results. */
                 ordering?: string;
+                /** @description true: open findings past their due date; false: others. */
+                overdue?: string;
                 project?: number;
                 resolved_in_scan?: number;
                 rule_id?: string;
@@ -3504,6 +3696,14 @@ export interface operations {
                  *     * `unknown` - Unknown
                  */
                 severity?: ("critical" | "high" | "informational" | "low" | "medium" | "unknown")[];
+                /**
+                 * @description open: new, confirmed or reopened, on the default branch (what the dashboard counts); closed: dismissed or resolved; all (the default): no condition.
+                 *
+                 *     * `open` - open
+                 *     * `closed` - closed
+                 *     * `all` - all
+                 */
+                state?: "all" | "closed" | "open";
                 /**
                  * @description One or more values (repeat the parameter or separate with commas).
                  *
@@ -4482,6 +4682,54 @@ export interface operations {
             };
         };
     };
+    projects_sla_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project_pk: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProjectSla"];
+                };
+            };
+        };
+    };
+    projects_sla_partial_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project_pk: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["PatchedProjectSlaRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["PatchedProjectSlaRequest"];
+                "multipart/form-data": components["schemas"]["PatchedProjectSlaRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProjectSla"];
+                };
+            };
+        };
+    };
     projects_target_groups_list: {
         parameters: {
             query?: {
@@ -4776,6 +5024,70 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ProjectInvitationAccepted"];
                 };
+            };
+        };
+    };
+    saved_filters_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SavedFilter"][];
+                };
+            };
+        };
+    };
+    saved_filters_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SavedFilterRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["SavedFilterRequest"];
+                "multipart/form-data": components["schemas"]["SavedFilterRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SavedFilter"];
+                };
+            };
+        };
+    };
+    saved_filters_destroy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No response body */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };

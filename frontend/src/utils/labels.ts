@@ -1,5 +1,5 @@
 // Human labels for the API's enums, and severity presentation that never relies on colour alone.
-import type { AssetType, FindingStatus, ScanStatus, ScanTrigger, Severity, ToolResultStatus } from '@/api/types'
+import type { AssetType, DismissalReason, FindingStatus, ScanStatus, ScanTrigger, Severity, ToolResultStatus } from '@/api/types'
 
 export const SEVERITIES: Severity[] = ['critical', 'high', 'medium', 'low', 'informational', 'unknown']
 
@@ -49,6 +49,25 @@ export const FINDING_STATUS_LABEL: Record<FindingStatus, string> = {
   resolved: 'Resolved',
   auto_resolved: 'Auto-resolved',
   reopened: 'Reopened',
+}
+
+/** Statuses a finding is open in (what the dashboard counts, with the default branch). */
+export const OPEN_STATUSES: FindingStatus[] = ['new', 'confirmed', 'reopened']
+
+export const DISMISSAL_REASONS: DismissalReason[] = ['false_positive', 'used_in_tests', 'wont_fix', 'accepted_risk']
+/** Dismissal in the words people use; each stands for a closed status (see the README). */
+export const DISMISSAL_REASON_LABEL: Record<DismissalReason, string> = {
+  false_positive: 'False positive',
+  used_in_tests: 'Used in tests',
+  wont_fix: "Won't fix",
+  accepted_risk: 'Accepted risk',
+}
+
+/** Open and past its due date (a date in the viewer's own calendar; `today` for tests). */
+export function isOverdue(finding: { status: FindingStatus; due_date?: string | null }, today: Date = new Date()): boolean {
+  if (!finding.due_date || !OPEN_STATUSES.includes(finding.status)) return false
+  const day = `${today.getFullYear()}-${String(today.getMonth() + 1).padStart(2, '0')}-${String(today.getDate()).padStart(2, '0')}`
+  return finding.due_date < day
 }
 
 /** Statuses a person must justify with a reason. */

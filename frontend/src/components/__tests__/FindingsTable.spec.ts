@@ -1,6 +1,7 @@
 // The findings table: "branch only" tags, keyset paging through the API's next/previous links
 // (reset whenever the filter, sort or page size changes), counts the API only estimated, and
-// bulk triage of everything matching the filter on top of that.
+// bulk triage of everything matching the filter on top of that; assignment to anyone the API
+// offers for the selection, dismissal in people's words; rule, CWE and overdue cells.
 import { RouterLinkStub, flushPromises, mount } from '@vue/test-utils'
 import { NMessageProvider, NSelect } from 'naive-ui'
 import { createPinia, setActivePinia } from 'pinia'
@@ -15,11 +16,10 @@ vi.mock('@/api/findings', async (importOriginal) => ({
   ...(await importOriginal<typeof import('@/api/findings')>()),
   listFindings: vi.fn(),
   bulkTriage: vi.fn(),
+  listBulkAssignees: vi.fn(),
 }))
-vi.mock('@/api/projects', () => ({ listMembers: vi.fn() }))
 
 import * as findingsApi from '@/api/findings'
-import * as projectsApi from '@/api/projects'
 import FindingsTable from '@/components/FindingsTable.vue'
 
 const finding = (id: number, title: string, onDefaultBranch = true) =>
@@ -57,7 +57,7 @@ const lastQuery = () => vi.mocked(findingsApi.listFindings).mock.lastCall?.[0]
 beforeEach(() => {
   setActivePinia(createPinia())
   vi.mocked(findingsApi.listFindings).mockResolvedValue(page())
-  vi.mocked(projectsApi.listMembers).mockResolvedValue({ count: 0, results: [] })
+  vi.mocked(findingsApi.listBulkAssignees).mockResolvedValue([])
 })
 
 describe('FindingsTable', () => {
@@ -213,5 +213,54 @@ describe('FindingsTable bulk triage of everything matching', () => {
     expect(wrapper.get('[data-testid="bulk-bar"] strong').text()).toBe('2 selected')
     await wrapper.get('[data-testid="select-all-matching"]').trigger('click')
     expect(wrapper.get('[data-testid="bulk-bar"] strong').text()).toBe('All 40 matching selected')
+  })
+})
+
+describe('FindingsTable columns and bulk assignment', () => {
+  it('shows rule and CWE columns, a cut path with its whole in the title, and an overdue badge', async () => {
+    const late = { ...finding(3, 'Late'), rule_id: 'python.django.security.injection.sql', cwe: 89, file_path: 'very/long/path/to/some/module.py', due_date: '2020-01-01' } as unknown as Finding
+    const notYet = { ...finding(4, 'Not yet'), due_date: '2999-01-01' } as unknown as Finding
+    vi.mocked(findingsApi.listFindings).mockResolvedValue(page({ results: [late, notYet] }))
+    const { wrapper } = mountTable()
+    await flushPromises()
+    const headers = wrapper.findAll('th').map((th) => th.text())
+    expect(headers).toEqual(expect.arrayContaining(['Rule', 'CWE', 'Due']))
+    const row = wrapper.get('tr[data-finding-id="3"]')
+    expect(row.text()).toContain('CWE-89')
+    expect(row.get('td.rule span').attributes('title')).toBe('python.django.security.injection.sql')
+    expect(row.get('td.loc').attributes('title')).toBe('very/long/path/to/some/module.py:1')
+    expect(row.find('[data-testid="overdue-badge"]').exists()).toBe(true)
+    expect(wrapper.get('tr[data-finding-id="4"]').find('[data-testid="overdue-badge"]').exists()).toBe(false)
+  })
+
+  it('offers the members the API lists for the selection and assigns to one', async () => {
+    vi.mocked(findingsApi.listBulkAssignees).mockResolvedValue([{ id: 9, username: 'bob', email: 'b@x', full_name: 'Bob B' }])
+    vi.mocked(findingsApi.bulkTriage).mockResolvedValue({ matched: 1, status_changed: 0, assigned: 1, unchanged: 0 } as Awaited<ReturnType<typeof findingsApi.bulkTriage>>)
+    const { wrapper } = mountTable({ canTriage: true })
+    await flushPromises()
+    await wrapper.get('input[aria-label="Select On main"]').setValue(true)
+    await flushPromises()
+    expect(findingsApi.listBulkAssignees).toHaveBeenLastCalledWith({ ids: [1] })
+    const assignee = wrapper.get('[data-testid="bulk-assignee"]').findComponent(NSelect)
+    expect((assignee.props('options') as Array<{ label: string }>).map((o) => o.label)).toContain('Bob B (bob)')
+    assignee.vm.$emit('update:value', '9')
+    await flushPromises()
+    await wrapper.get('[data-testid="bulk-apply"]').trigger('click')
+    await flushPromises()
+    expect(findingsApi.bulkTriage).toHaveBeenCalledWith({ ids: [1], reason: '', assignee: 9 })
+  })
+
+  it('dismisses in people’s words, an accepted risk with its last day', async () => {
+    vi.mocked(findingsApi.bulkTriage).mockResolvedValue({ matched: 1, status_changed: 1, assigned: 0, unchanged: 0 } as Awaited<ReturnType<typeof findingsApi.bulkTriage>>)
+    const { wrapper } = mountTable({ canTriage: true })
+    await flushPromises()
+    await wrapper.get('input[aria-label="Select On main"]').setValue(true)
+    wrapper.get('[data-testid="bulk-status"]').findComponent(NSelect).vm.$emit('update:value', 'dismiss:accepted_risk')
+    await flushPromises()
+    await wrapper.get('input[aria-label="Reason"]').setValue('Until the rewrite')
+    await wrapper.get('[data-testid="bulk-until"]').setValue('2031-01-31')
+    await wrapper.get('[data-testid="bulk-apply"]').trigger('click')
+    await flushPromises()
+    expect(findingsApi.bulkTriage).toHaveBeenCalledWith({ ids: [1], reason: 'Until the rewrite', dismissal_reason: 'accepted_risk', accepted_until: '2031-01-31' })
   })
 })

@@ -1,5 +1,7 @@
 // The findings page keeps its paging in the URL: the cursor of the page shown, dropped whenever
 // the filter, sort or page size changes, and followed as it is when back/forward restores a URL.
+// It asks for open findings unless the open/closed switch says otherwise, and saved filters
+// replace the URL's filters.
 import { RouterLinkStub, flushPromises, mount } from '@vue/test-utils'
 import { NMessageProvider, NSelect } from 'naive-ui'
 import { createPinia, setActivePinia } from 'pinia'
@@ -16,6 +18,8 @@ vi.mock('@/api/findings', async (importOriginal) => ({
   ...(await importOriginal<typeof import('@/api/findings')>()),
   listFindings: vi.fn(),
   bulkTriage: vi.fn(),
+  listSavedFilters: vi.fn(),
+  saveFilter: vi.fn(),
 }))
 vi.mock('@/api/projects', () => ({ listTargets: vi.fn(), listMembers: vi.fn(), listProjects: vi.fn() }))
 vi.mock('@/api/scans', () => ({ listTools: vi.fn() }))
@@ -42,6 +46,7 @@ beforeEach(() => {
   vi.mocked(findingsApi.listFindings).mockResolvedValue({ count: 50_000, count_exact: false, next: NEXT, previous: null, results: [row] })
   vi.mocked(projectsApi.listProjects).mockResolvedValue({ count: 0, results: [] })
   vi.mocked(scansApi.listTools).mockResolvedValue({ count: 0, results: [] })
+  vi.mocked(findingsApi.listSavedFilters).mockResolvedValue([])
 })
 
 describe('FindingsView paging in the URL', () => {
@@ -49,11 +54,11 @@ describe('FindingsView paging in the URL', () => {
     route.query = { severity: 'high', cursor: 'c3' }
     const wrapper = mountView()
     await flushPromises()
-    expect(lastQuery()).toEqual({ severity: 'high', page_size: 25, cursor: 'c3' })
+    expect(lastQuery()).toEqual({ severity: 'high', state: 'open', page_size: 25, cursor: 'c3' })
     await wrapper.get('[data-testid="pager-next"]').trigger('click')
     await flushPromises()
     expect(replace).toHaveBeenLastCalledWith({ query: { severity: 'high', cursor: 'bmV4dA==' } })
-    expect(lastQuery()).toEqual({ severity: 'high', page_size: 25, cursor: 'bmV4dA==' })
+    expect(lastQuery()).toEqual({ severity: 'high', state: 'open', page_size: 25, cursor: 'bmV4dA==' })
   })
 
   it('drops the cursor (and an old page number) when the filter changes', async () => {
@@ -64,7 +69,7 @@ describe('FindingsView paging in the URL', () => {
     await flushPromises()
     expect(replace).toHaveBeenCalledTimes(1)
     expect(route.query).toEqual({ severity: 'critical' })
-    expect(lastQuery()).toEqual({ severity: 'critical', page_size: 25 })
+    expect(lastQuery()).toEqual({ severity: 'critical', state: 'open', page_size: 25 })
   })
 
   it('drops the cursor in the same step as a new sort', async () => {
@@ -75,7 +80,7 @@ describe('FindingsView paging in the URL', () => {
     await flushPromises()
     expect(replace).toHaveBeenCalledTimes(1)
     expect(route.query).toEqual({ ordering: 'severity_rank' })
-    expect(lastQuery()).toEqual({ page_size: 25, ordering: 'severity_rank' })
+    expect(lastQuery()).toEqual({ state: 'open', page_size: 25, ordering: 'severity_rank' })
   })
 
   it('follows a URL that back/forward restores, filter and cursor together', async () => {
@@ -85,6 +90,48 @@ describe('FindingsView paging in the URL', () => {
     route.query = { severity: 'critical', cursor: 'c9' }
     await flushPromises()
     expect(replace).not.toHaveBeenCalled()
-    expect(lastQuery()).toEqual({ severity: 'critical', page_size: 25, cursor: 'c9' })
+    expect(lastQuery()).toEqual({ severity: 'critical', state: 'open', page_size: 25, cursor: 'c9' })
+  })
+})
+
+describe('FindingsView open/closed switch and saved filters', () => {
+  it('asks for open findings by default, and keeps only another choice in the URL', async () => {
+    const wrapper = mountView()
+    await flushPromises()
+    expect(lastQuery()).toEqual({ state: 'open', page_size: 25 })
+    await wrapper.get('[data-testid="state-all"] input').setValue(true)
+    await flushPromises()
+    expect(route.query).toEqual({ state: 'all' })
+    expect(lastQuery()).toEqual({ page_size: 25 })
+    await wrapper.get('[data-testid="state-closed"] input').setValue(true)
+    await flushPromises()
+    expect(lastQuery()).toEqual({ state: 'closed', page_size: 25 })
+    await wrapper.get('[data-testid="state-open"] input').setValue(true)
+    await flushPromises()
+    expect(route.query).toEqual({})
+  })
+
+  it('applies a saved filter in place of the current filters', async () => {
+    vi.mocked(findingsApi.listSavedFilters).mockResolvedValue([
+      { id: 4, name: 'Closed criticals', query: 'state=closed&severity=critical', created_at: '2026-01-01T00:00:00Z' },
+    ])
+    route.query = { tool: 'bandit', cursor: 'c3' }
+    const wrapper = mountView()
+    await flushPromises()
+    wrapper.get('[data-testid="saved-filter-select"]').findComponent(NSelect).vm.$emit('update:value', 4)
+    await flushPromises()
+    expect(route.query).toEqual({ state: 'closed', severity: 'critical' })
+    expect(lastQuery()).toEqual({ state: 'closed', severity: 'critical', page_size: 25 })
+  })
+
+  it('saves the current view under a name', async () => {
+    vi.mocked(findingsApi.saveFilter).mockResolvedValue({ id: 5, name: 'Mine', query: 'assignee=me', created_at: '' })
+    route.query = { assignee: 'me', cursor: 'c3' }
+    const wrapper = mountView()
+    await flushPromises()
+    await wrapper.get('input[aria-label="Name for the saved filter"]').setValue('Mine')
+    await wrapper.get('[data-testid="saved-filter-save"]').trigger('click')
+    await flushPromises()
+    expect(findingsApi.saveFilter).toHaveBeenCalledWith('Mine', 'assignee=me')
   })
 })
