@@ -158,6 +158,18 @@ class Finding(TimeStampedModel):
         db_index=False,  # the finding_assignee_rank_idx index leads with it
     )
     due_date = models.DateField(null=True, blank=True)
+    # Correlation (apps.findings.grouping): the issue group this finding belongs to, and the
+    # key that joins it to findings elsewhere in the project: "s:" + a keyed hash of its
+    # secret value (never the value), or "a:" + package and advisory.
+    group = models.ForeignKey(
+        "findings.IssueGroup",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="members",
+    )
+    # db_default: the ingest's COPY path inserts rows without naming this column.
+    group_key = models.CharField(max_length=100, blank=True, default="", db_default="")
 
     class Meta:
         ordering = ["-severity_rank", "-id"]
@@ -194,6 +206,11 @@ class Finding(TimeStampedModel):
             ),
             models.Index(fields=["tool", "target"]),
             models.Index(fields=["cve"]),
+            models.Index(
+                fields=["project", "group_key"],
+                name="finding_group_key_idx",
+                condition=~models.Q(group_key=""),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -373,3 +390,51 @@ class FindingEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event_type} on finding {self.finding_id}"
+
+
+class IssueGroup(models.Model):
+    """Findings of different tools or rules that point at the same problem (see
+    apps.findings.grouping). Its columns summarise its members, recomputed whenever a member
+    is added, leaves or changes status, so the list reads one table."""
+
+    project = models.ForeignKey(
+        "projects.Project",
+        on_delete=models.CASCADE,
+        related_name="issue_groups",
+        db_index=False,  # the list indexes lead with it
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    # The highest severity of the open members (of all members when none is open).
+    severity = models.CharField(max_length=16, choices=Severity.choices, default=Severity.UNKNOWN)
+    severity_rank = models.PositiveSmallIntegerField(default=0)
+    # The members' status when they all share one, else "mixed"; is_open when any is open.
+    status = models.CharField(max_length=16, default=FindingStatus.NEW)
+    is_open = models.BooleanField(default=True)
+    member_count = models.PositiveIntegerField(default=0)
+    open_count = models.PositiveIntegerField(default=0)
+    # Slugs of the tools whose findings agree, sorted.
+    tools = models.JSONField(default=list, blank=True)
+    # The representative member (the worst open one) and what the list shows of it.
+    representative = models.ForeignKey(
+        Finding, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    title = models.CharField(max_length=500, blank=True)
+    file_path = models.CharField(max_length=1024, blank=True)
+    line_start = models.PositiveIntegerField(null=True, blank=True)
+    cwe = models.PositiveIntegerField(null=True, blank=True)
+    package_name = models.CharField(max_length=300, blank=True)
+    url = models.CharField(max_length=2048, blank=True)
+    last_seen_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-severity_rank", "-id"]
+        indexes = [
+            models.Index(
+                fields=["project", "is_open", "severity_rank", "id"], name="group_project_open_idx"
+            ),
+            models.Index(fields=["severity_rank", "id", "project"], name="group_rank_project_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"group {self.pk}: [{self.severity}] {self.title}"

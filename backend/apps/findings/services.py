@@ -22,6 +22,7 @@ from rest_framework.exceptions import PermissionDenied, ValidationError
 from apps.accounts.scopes import has_staff_reach
 from apps.common.errors import ServiceError
 from apps.common.roles import ProjectRole, role_at_least
+from apps.findings.grouping import issue_groups_for_findings, issue_groups_recount
 from apps.findings.models import (
     STATUSES_REQUIRING_REASON,
     Finding,
@@ -100,6 +101,7 @@ def finding_status_change(*, finding: Finding, user: Any, status: str, reason: s
         to_value=status,
         comment=reason,
     )
+    issue_groups_recount(group_ids=[finding.group_id] if finding.group_id else [])
     return finding
 
 
@@ -285,6 +287,7 @@ def findings_bulk_triage(
         ]
         status_changed = len(moving)
         changed.update(pk for pk, _ in moving)
+        issue_groups_recount(group_ids=issue_groups_for_findings(pk for pk, _ in moving))
     if assignee_id is not KEEP:
         moving_assignee = [(pk, before) for pk, _, _, before in rows if before != assignee_id]
         Finding.objects.filter(pk__in=[pk for pk, _ in moving_assignee]).update(
