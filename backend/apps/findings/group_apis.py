@@ -34,6 +34,7 @@ from apps.findings.models import Finding, IssueGroup, Severity
 from apps.findings.serializers import (
     FindingBulkResultSerializer,
     FindingListSerializer,
+    NamedRefSerializer,
     SettableFindingStatusField,
     SeverityField,
 )
@@ -67,7 +68,7 @@ class IssueGroupFilter(django_filters.FilterSet):
 
 
 class IssueGroupSerializer(serializers.ModelSerializer):
-    project = serializers.SerializerMethodField()
+    project = NamedRefSerializer(read_only=True)
     severity = SeverityField()
     tools = serializers.ListField(
         child=serializers.CharField(), help_text="Slugs of the tools whose findings agree."
@@ -84,9 +85,6 @@ class IssueGroupSerializer(serializers.ModelSerializer):
             "line_start", "cwe", "package_name", "url", "last_seen_at",
         ]  # fmt: skip
         read_only_fields = fields
-
-    def get_project(self, group: IssueGroup) -> dict[str, Any]:
-        return {"id": group.project.id, "name": group.project.name}
 
 
 class IssueGroupTriageSerializer(serializers.Serializer):

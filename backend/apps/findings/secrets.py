@@ -79,6 +79,11 @@ CRITICAL_SECRET_RULE = re.compile(
     r"|azure|service[ _-]?account|alibaba"
 )
 _CLOUD_TOKENS = re.compile(r"\b(?:(?:AKIA|ASIA)[0-9A-Z]{16}|AIza[0-9A-Za-z_-]{35})\b")
+# Names a flagged line gives a cloud credential (a keyword rule flags the line, not the cloud).
+_CLOUD_NAMES = re.compile(
+    r"(?i)aws_?secret_?access_?key|aws_?session_?token|azure_?(client_?secret|storage_?key)"
+    r"|AccountKey=|\"type\"\s*:\s*\"service_account\""
+)
 # How many lines after a private key's BEGIN line are read to identify the key.
 _KEY_BLOCK_LINES = 100
 _HMAC_SALT = "seculite.findings.secret-group"
@@ -92,6 +97,7 @@ def is_critical_secret(finding: NormalizedFinding, code: str) -> bool:
         or _PRIVATE_KEY.search(code)
         or "PRIVATE KEY-----" in code
         or _CLOUD_TOKENS.search(code)
+        or _CLOUD_NAMES.search(code)
     )
 
 

@@ -36,6 +36,7 @@ SOURCE = {
     "keys/deploy.pem": "-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEAu1SU1LfVLPHCozMxH2Mo\n"
     "4lgOEePzNm0tRgeLezV6ffAt0gunVTLw7onL\n-----END RSA PRIVATE KEY-----\n",
     "config/slack.env": "SLACK=xoxb-1234567890-abcdefghijkl\n",
+    "config/aws.env": 'AWS_SECRET_ACCESS_KEY="kq3Vd8Hc2Lm9Pz4Tx7Wb1Ny6Rf5Js0Ga3Ue8Oi2Y"\n',
 }
 
 
@@ -338,6 +339,8 @@ def test_rebuild_groups_existing_findings(site):
         ("aws-access-key", "config/aws.cfg", 2, "critical"),
         # A keyword rule, but the value on the line is an AWS key id.
         ("secret-keyword", "Dockerfile", 2, "critical"),
+        # A keyword rule on a line that names an AWS secret access key.
+        ("base64-high-entropy-string", "config/aws.env", 1, "critical"),
         ("slack-token", "config/slack.env", 1, "high"),
     ],
 )
