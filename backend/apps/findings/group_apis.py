@@ -30,7 +30,7 @@ from apps.findings.group_selectors import (
     issue_group_member_list,
 )
 from apps.findings.group_services import issue_group_triage
-from apps.findings.models import Finding, IssueGroup, Severity
+from apps.findings.models import IssueGroup, IssueGroupMember, Severity
 from apps.findings.serializers import (
     FindingBulkResultSerializer,
     FindingListSerializer,
@@ -63,7 +63,9 @@ class IssueGroupFilter(django_filters.FilterSet):
         return queryset.filter(is_open=value == "open")
 
     def filter_tool(self, queryset: QuerySet[IssueGroup], name: str, value: str) -> Any:
-        members = Finding.objects.filter(group_id=OuterRef("pk"), tool__slug=value.strip())
+        members = IssueGroupMember.objects.filter(
+            group_id=OuterRef("pk"), finding__tool__slug=value.strip()
+        )
         return queryset.filter(Exists(members))
 
 

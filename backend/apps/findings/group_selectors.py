@@ -39,4 +39,4 @@ def issue_group_get_for_user(
 def issue_group_member_list(*, user: Any, group_id: Any) -> QuerySet[Finding]:
     """The findings of a group the caller can see, with what the findings list shows."""
     group = issue_group_get_for_user(user=user, group_id=group_id)
-    return finding_list_columns(Finding.objects.filter(group=group))
+    return finding_list_columns(Finding.objects.filter(group_membership__group=group))

@@ -22,7 +22,7 @@ def issue_group_triage(
     positives and accepted risks, members and owners only) and each member that changes gets
     its own audit event; the group's summary is recounted with them."""
     return findings_bulk_triage(
-        findings=Finding.objects.filter(group=group),
+        findings=Finding.objects.filter(group_membership__group=group),
         user=user,
         status=status,
         reason=reason,

@@ -12,7 +12,7 @@ Two findings of one project are the same problem when
 - or they are at the same URL and parameter with the same or related CWE (web scanners);
 - or they hold the same secret value, wherever it is in the project: compared by a keyed
   hash (HMAC with the server's key; apps.findings.secrets computes it while it still sees the
-  value, and only the hash is kept, in `Finding.group_key`);
+  value, and only the hash is kept, in `IssueGroupMember.key`);
 - or they are about the same package and advisory (a CVE, or a GHSA id when no CVE alias is
   known), from the CVE field, the references and the evidence.
 The relation is closed transitively: a group is a connected set of findings.
@@ -33,7 +33,7 @@ from typing import Any
 
 from django.db import connection, transaction
 
-from apps.findings.models import OPEN_STATUSES, Finding, IssueGroup
+from apps.findings.models import OPEN_STATUSES, Finding, IssueGroup, IssueGroupMember
 from apps.findings.secrets import SecretMasker
 
 # Families of CWEs that name one weakness at different levels of detail. A CWE in no family
@@ -64,9 +64,10 @@ _LOCK_NAMESPACE = 0x5EC17E  # pg_advisory_xact_lock(namespace, project id)
 
 _FIELDS = (
     "id", "tool_id", "target_id", "file_path", "line_start", "line_end", "url", "parameter",
-    "cwe", "cve", "package_name", "references", "evidence", "rule_id", "group_id",
-    "group_key",
+    "cwe", "cve", "package_name", "references", "evidence", "rule_id",
 )  # fmt: skip
+# A finding's membership, read with it.
+_GROUP, _KEY = "group_membership__group_id", "group_membership__key"
 
 
 def cwe_family(cwe: int | None) -> int | None:
@@ -120,7 +121,7 @@ def _member(row: Mapping[str, Any], key: str) -> _Member:
     end = row["line_end"] if row["line_end"] and start and row["line_end"] >= start else start
     return _Member(
         id=row["id"], target_id=row["target_id"], bucket=bucket, start=start, end=end,
-        family=cwe_family(row["cwe"]), group_id=row["group_id"], key=key,
+        family=cwe_family(row["cwe"]), group_id=row[_GROUP], key=key,
     )  # fmt: skip
 
 
@@ -187,10 +188,9 @@ def issue_groups_after_ingest(
         updated_at__gte=since,
     ).values_list("pk", flat=True)
     secret_hashes = masker.secret_hashes if masker is not None else {}
-    with transaction.atomic():
-        ids = list(changed.order_by("pk"))
-        if ids:
-            issue_groups_assign(project_id=project.pk, finding_ids=ids, secrets=secret_hashes)
+    ids = list(changed.order_by("pk"))
+    if ids:
+        issue_groups_assign(project_id=project.pk, finding_ids=ids, secrets=secret_hashes)
 
 
 def _lock_project(project_id: int) -> None:
@@ -208,31 +208,38 @@ def issue_groups_assign(
     project_id: int,
     finding_ids: list[int],
     secrets: Mapping[tuple[str, int | None, str], str] | None = None,
+    keys: Mapping[int, str] | None = None,
 ) -> None:
     """Put each of `finding_ids` (new or changed findings of one project) in its issue group:
     the group of the findings it is related to (merging groups it bridges), or a new one.
-    `secrets` maps (file, line, rule) of the ingest's secret findings to their keyed hash."""
+    `secrets` maps (file, line, rule) of the ingest's secret findings to their keyed hash;
+    `keys` gives keys known from before by finding id (a rebuild)."""
     _lock_project(project_id)
     for start in range(0, len(finding_ids), CHUNK):
-        _assign_chunk(project_id, finding_ids[start : start + CHUNK], secrets or {})
+        chunk = finding_ids[start : start + CHUNK]
+        _assign_chunk(project_id, chunk, secrets or {}, keys or {})
 
 
 def _assign_chunk(
-    project_id: int, ids: list[int], secrets: Mapping[tuple[str, int | None, str], str]
+    project_id: int,
+    ids: list[int],
+    secrets: Mapping[tuple[str, int | None, str], str],
+    known: Mapping[int, str],
 ) -> None:
-    rows = list(Finding.objects.filter(pk__in=ids).values(*_FIELDS))
+    rows = list(Finding.objects.filter(pk__in=ids).values(*_FIELDS, _GROUP, _KEY))
     keys: dict[int, str] = {}
     for row in rows:
         secret = secrets.get((row["file_path"], row["line_start"], row["rule_id"]))
-        keys[row["id"]] = f"s:{secret}" if secret else advisory_key(row) or row["group_key"]
+        stored = row[_KEY] or known.get(row["id"], "")
+        keys[row["id"]] = f"s:{secret}" if secret else advisory_key(row) or stored
     changed = {row["id"]: _member(row, keys[row["id"]]) for row in rows}
     members = dict(changed)
     files = {(m.target_id, m.bucket) for m in changed.values() if m.bucket}
     wanted_keys = {m.key for m in changed.values() if m.key}
-    old_groups = {row["group_id"] for row in rows if row["group_id"]}
+    old_groups = {row[_GROUP] for row in rows if row[_GROUP]}
     candidates = Finding.objects.filter(project_id=project_id).exclude(pk__in=ids)
-    for row in _candidate_rows(candidates, files, wanted_keys):
-        members.setdefault(row["id"], _member(row, row["group_key"]))
+    for row in _candidate_rows(project_id, candidates, files, wanted_keys):
+        members.setdefault(row["id"], _member(row, row[_KEY] or ""))
     components = _Components()
     buckets: dict[tuple[int | None, str], list[_Member]] = defaultdict(list)
     by_key: dict[str, list[int]] = defaultdict(list)
@@ -251,18 +258,21 @@ def _assign_chunk(
 
 
 def _candidate_rows(
-    candidates: Any, files: set[tuple[int | None, str]], keys: set[str]
+    project_id: int, candidates: Any, files: set[tuple[int | None, str]], keys: set[str]
 ) -> Iterable[Mapping[str, Any]]:
     """The project's other findings that may relate to the changed ones: those in the same
     files or at the same URLs, and those with the same secret or advisory key."""
     paths = {bucket[2:] for _, bucket in files if bucket.startswith("f:")}
     urls = {bucket[2:].split("|", 1)[0] for _, bucket in files if bucket.startswith("u:")}
     if paths:
-        yield from candidates.filter(file_path__in=paths).values(*_FIELDS)
+        yield from candidates.filter(file_path__in=paths).values(*_FIELDS, _GROUP, _KEY)
     if urls:
-        yield from candidates.filter(file_path="", url__in=urls).values(*_FIELDS)
+        yield from candidates.filter(file_path="", url__in=urls).values(*_FIELDS, _GROUP, _KEY)
     if keys:
-        yield from candidates.filter(group_key__in=keys).values(*_FIELDS)
+        holders = IssueGroupMember.objects.filter(project_id=project_id, key__in=keys)
+        yield from candidates.filter(pk__in=holders.values("finding_id")).values(
+            *_FIELDS, _GROUP, _KEY
+        )
 
 
 def _write(
@@ -277,7 +287,7 @@ def _write(
     by_root: dict[int, list[_Member]] = defaultdict(list)
     for member in members.values():
         by_root[components.find(member.id)].append(member)
-    assignments: dict[int, tuple[int | None, str]] = {}
+    assignments: dict[int, tuple[int, str]] = {}
     merges: dict[int, int] = {}
     needing_new: list[list[_Member]] = []
     for component in by_root.values():
@@ -300,39 +310,53 @@ def _write(
         for member in component:
             if member.id in changed or member.group_id is None:
                 assignments[member.id] = (group.pk, member.key)
-    touched = set(old_groups) | {group for group, _ in assignments.values() if group}
+    touched = set(old_groups) | {group for group, _ in assignments.values()}
     for merged, into in merges.items():
-        Finding.objects.filter(group_id=merged).update(group_id=into)
+        IssueGroupMember.objects.filter(group_id=merged).update(group_id=into)
         touched.add(into)
-    _assign(assignments, changed)
+    _assign(project_id, assignments)
     issue_groups_recount(group_ids=sorted(touched | set(merges)))
 
 
-def _assign(assignments: dict[int, tuple[int | None, str]], changed: dict[int, _Member]) -> None:
-    """Write group and key of each finding (one statement on PostgreSQL)."""
+def _assign(project_id: int, assignments: dict[int, tuple[int, str]]) -> None:
+    """Write the group and key of each finding's membership (one statement on PostgreSQL);
+    a membership already as it should be is left untouched."""
     if not assignments:
         return
     if connection.vendor == "postgresql":
         ids = list(assignments)
         with connection.cursor() as cursor:
             cursor.execute(
-                "UPDATE findings_finding f SET group_id = v.g, group_key = v.k "
+                "INSERT INTO findings_issuegroupmember (finding_id, group_id, project_id, key) "
+                "SELECT v.id, v.g, %s, v.k "
                 "FROM unnest(%s::bigint[], %s::bigint[], %s::text[]) AS v(id, g, k) "
-                "WHERE f.id = v.id AND (f.group_id IS DISTINCT FROM v.g OR f.group_key <> v.k)",
-                [ids, [assignments[i][0] for i in ids], [assignments[i][1] for i in ids]],
+                "ON CONFLICT (finding_id) DO UPDATE SET group_id = EXCLUDED.group_id, "
+                "key = EXCLUDED.key WHERE (findings_issuegroupmember.group_id, "
+                "findings_issuegroupmember.key) IS DISTINCT FROM (EXCLUDED.group_id, EXCLUDED.key)",
+                [
+                    project_id,
+                    ids,
+                    [assignments[i][0] for i in ids],
+                    [assignments[i][1] for i in ids],
+                ],
             )
         return
-    rows = []
-    for pk, (group_id, key) in assignments.items():
-        row = Finding(pk=pk, group_id=group_id, group_key=key)
-        rows.append(row)
-    Finding.objects.bulk_update(rows, ["group_id", "group_key"], batch_size=500)
+    IssueGroupMember.objects.bulk_create(
+        [
+            IssueGroupMember(finding_id=pk, group_id=group_id, project_id=project_id, key=key)
+            for pk, (group_id, key) in assignments.items()
+        ],
+        update_conflicts=True,
+        unique_fields=["finding"],
+        update_fields=["group", "key"],
+        batch_size=500,
+    )
 
 
 def issue_groups_for_findings(finding_ids: Iterable[int]) -> list[int]:
     """The groups of the given findings."""
     return list(
-        Finding.objects.filter(pk__in=list(finding_ids), group_id__isnull=False)
+        IssueGroupMember.objects.filter(finding_id__in=list(finding_ids))
         .values_list("group_id", flat=True)
         .distinct()
     )
@@ -342,7 +366,7 @@ def issue_groups_recount_resolved(*, scan: Any) -> None:
     """Recount the groups of the findings `scan` auto-resolved (their open count and
     severity change)."""
     groups = (
-        Finding.objects.filter(resolved_in_scan=scan, group_id__isnull=False)
+        IssueGroupMember.objects.filter(finding__resolved_in_scan=scan)
         .values_list("group_id", flat=True)
         .distinct()
     )
@@ -352,11 +376,12 @@ def issue_groups_recount_resolved(*, scan: Any) -> None:
 # Recomputes each group's summary from its members in one statement; deletes empty groups.
 _RECOUNT = """
 WITH m AS (
-    SELECT f.group_id, f.id, f.status, f.severity, f.severity_rank, f.title, f.file_path,
+    SELECT gm.group_id, f.id, f.status, f.severity, f.severity_rank, f.title, f.file_path,
            f.line_start, f.cwe, f.package_name, f.url, f.last_seen_at, t.slug,
            f.status = ANY(%(open)s) AS open
-    FROM findings_finding f LEFT JOIN tools_tooldefinition t ON t.id = f.tool_id
-    WHERE f.group_id = ANY(%(ids)s)
+    FROM findings_issuegroupmember gm JOIN findings_finding f ON f.id = gm.finding_id
+    LEFT JOIN tools_tooldefinition t ON t.id = f.tool_id
+    WHERE gm.group_id = ANY(%(ids)s)
 ), agg AS (
     SELECT group_id, count(*) AS n, count(*) FILTER (WHERE open) AS n_open,
            CASE WHEN count(DISTINCT status) = 1 THEN min(status) ELSE 'mixed' END AS status,
@@ -378,7 +403,7 @@ WHERE g.id = agg.group_id
 """
 _DELETE_EMPTY = (
     "DELETE FROM findings_issuegroup g WHERE g.id = ANY(%s) AND NOT EXISTS "
-    "(SELECT 1 FROM findings_finding f WHERE f.group_id = g.id)"
+    "(SELECT 1 FROM findings_issuegroupmember m WHERE m.group_id = g.id)"
 )
 
 
@@ -399,8 +424,9 @@ def issue_groups_recount(*, group_ids: Iterable[int]) -> None:
 def _recount_orm(ids: list[int], open_statuses: set[str]) -> None:
     """The recount through the ORM, for databases other than PostgreSQL."""
     members: dict[int, list[Any]] = defaultdict(list)
-    for finding in Finding.objects.filter(group_id__in=ids).select_related("tool").order_by("pk"):
-        members[finding.group_id].append(finding)  # type: ignore[index]
+    memberships = IssueGroupMember.objects.filter(group_id__in=ids).select_related("finding__tool")
+    for membership in memberships.order_by("finding_id"):
+        members[membership.group_id].append(membership.finding)
     IssueGroup.objects.filter(pk__in=[i for i in ids if i not in members]).delete()
     groups = list(IssueGroup.objects.filter(pk__in=list(members)))
     for group in groups:
@@ -430,17 +456,19 @@ def _recount_orm(ids: list[int], open_statuses: set[str]) -> None:
 
 def issue_groups_rebuild(*, project_id: int) -> int:
     """Group every finding of a project from scratch (the data migration and the
-    `issue_groups_rebuild` command). Secret keys already stored are kept; findings ingested
-    before grouping existed have none, so their secrets group by location only. Returns the
-    number of groups."""
+    `issue_groups_rebuild` command), keeping the secret and advisory keys already known.
+    Findings ingested before grouping existed have no secret key, so their secrets group by
+    location only. Returns the number of groups."""
     with transaction.atomic():
         _lock_project(project_id)
-        Finding.objects.filter(project_id=project_id).update(group=None)
+        known = dict(
+            IssueGroupMember.objects.filter(project_id=project_id).values_list("finding_id", "key")
+        )
         IssueGroup.objects.filter(project_id=project_id).delete()
         ids = list(
             Finding.objects.filter(project_id=project_id)
             .order_by("pk")
             .values_list("pk", flat=True)
         )
-        issue_groups_assign(project_id=project_id, finding_ids=ids)
+        issue_groups_assign(project_id=project_id, finding_ids=ids, keys=known)
     return IssueGroup.objects.filter(project_id=project_id).count()

@@ -158,18 +158,6 @@ class Finding(TimeStampedModel):
         db_index=False,  # the finding_assignee_rank_idx index leads with it
     )
     due_date = models.DateField(null=True, blank=True)
-    # Correlation (apps.findings.grouping): the issue group this finding belongs to, and the
-    # key that joins it to findings elsewhere in the project: "s:" + a keyed hash of its
-    # secret value (never the value), or "a:" + package and advisory.
-    group = models.ForeignKey(
-        "findings.IssueGroup",
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="members",
-    )
-    # db_default: the ingest's COPY path inserts rows without naming this column.
-    group_key = models.CharField(max_length=100, blank=True, default="", db_default="")
 
     class Meta:
         ordering = ["-severity_rank", "-id"]
@@ -206,11 +194,6 @@ class Finding(TimeStampedModel):
             ),
             models.Index(fields=["tool", "target"]),
             models.Index(fields=["cve"]),
-            models.Index(
-                fields=["project", "group_key"],
-                name="finding_group_key_idx",
-                condition=~models.Q(group_key=""),
-            ),
         ]
 
     def __str__(self) -> str:
@@ -438,3 +421,29 @@ class IssueGroup(models.Model):
 
     def __str__(self) -> str:
         return f"group {self.pk}: [{self.severity}] {self.title}"
+
+
+class IssueGroupMember(models.Model):
+    """A finding's place in its issue group, and the key that joins it to findings elsewhere
+    in the project: "s:" + a keyed hash of its secret value (never the value), or "a:" +
+    package and advisory. A row of its own rather than columns of Finding: writing it leaves
+    the finding's row as the ingest wrote it, so re-scans keep updating findings in place."""
+
+    finding = models.OneToOneField(
+        Finding, primary_key=True, on_delete=models.CASCADE, related_name="group_membership"
+    )
+    group = models.ForeignKey(IssueGroup, on_delete=models.CASCADE, related_name="memberships")
+    project = models.ForeignKey(
+        "projects.Project", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    key = models.CharField(max_length=100, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["project", "key"], name="group_member_key_idx", condition=~models.Q(key="")
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"finding {self.finding_id} in group {self.group_id}"

@@ -101,7 +101,7 @@ def finding_status_change(*, finding: Finding, user: Any, status: str, reason: s
         to_value=status,
         comment=reason,
     )
-    issue_groups_recount(group_ids=[finding.group_id] if finding.group_id else [])
+    issue_groups_recount(group_ids=issue_groups_for_findings([finding.pk]))
     return finding
 
 

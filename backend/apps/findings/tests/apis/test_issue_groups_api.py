@@ -4,7 +4,14 @@ import pytest
 
 from apps.common.testing.factories import FindingFactory, ProjectFactory, ToolDefinitionFactory
 from apps.findings.grouping import issue_groups_assign
-from apps.findings.models import Finding, FindingEvent, FindingEventType, FindingStatus, IssueGroup
+from apps.findings.models import (
+    Finding,
+    FindingEvent,
+    FindingEventType,
+    FindingStatus,
+    IssueGroup,
+    IssueGroupMember,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -26,9 +33,11 @@ def grouped(project_with_roles):
     other = ProjectFactory()
     hidden = FindingFactory(project=other, title="Elsewhere")
     issue_groups_assign(project_id=other.pk, finding_ids=[hidden.pk])
-    for finding in (sql_b, sql_s, debug, hidden):
-        finding.refresh_from_db()
-    return {"sql": sql_s.group, "debug": debug.group, "hidden": hidden.group,
+
+    def group(finding):
+        return IssueGroupMember.objects.get(finding=finding).group
+
+    return {"sql": group(sql_s), "debug": group(debug), "hidden": group(hidden),
             "members": [sql_b, sql_s]}  # fmt: skip
 
 
@@ -124,9 +133,11 @@ def test_group_triage_needs_a_reason_and_a_member_role(client_for, project_with_
         .status_code
         == 404
     )
-    assert set(Finding.objects.filter(group=grouped["sql"]).values_list("status", flat=True)) == {
-        FindingStatus.NEW
-    }
+    assert set(
+        Finding.objects.filter(group_membership__group=grouped["sql"]).values_list(
+            "status", flat=True
+        )
+    ) == {FindingStatus.NEW}
 
 
 def test_group_assignment(client_for, project_with_roles, grouped):
@@ -136,9 +147,11 @@ def test_group_assignment(client_for, project_with_roles, grouped):
         format="json",
     )
     assert response.json()["assigned"] == 2
-    assert set(Finding.objects.filter(group=grouped["sql"]).values_list("assignee", flat=True)) == {
-        project_with_roles.member.pk
-    }
+    assert set(
+        Finding.objects.filter(group_membership__group=grouped["sql"]).values_list(
+            "assignee", flat=True
+        )
+    ) == {project_with_roles.member.pk}
 
 
 def test_cursor_paging(client_for, project_with_roles, grouped):

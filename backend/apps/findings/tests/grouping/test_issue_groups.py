@@ -19,7 +19,7 @@ from apps.common.testing.factories import (
 from apps.findings.grouping import issue_groups_rebuild, issue_groups_recount_resolved
 from apps.findings.ingest import findings_ingest
 from apps.findings.lifecycle import findings_auto_resolve
-from apps.findings.models import Finding, FindingStatus, IssueGroup
+from apps.findings.models import Finding, FindingStatus, IssueGroup, IssueGroupMember
 from apps.findings.services import finding_status_change
 from apps.targets.models import AssetType
 from apps.tools.adapters.base import NormalizedFinding
@@ -84,7 +84,7 @@ def groups(project):
 
 
 def group_of(project, rule_id) -> IssueGroup:
-    return Finding.objects.get(project=project, rule_id=rule_id).group  # type: ignore[return-value]
+    return IssueGroupMember.objects.get(finding__project=project, finding__rule_id=rule_id).group
 
 
 def test_the_same_sql_injection_by_two_tools_is_one_group_with_the_worst_severity(site):
@@ -192,10 +192,10 @@ def test_the_same_secret_in_two_files_is_one_group_by_a_keyed_hash(site):
     )
     [group] = groups(project)
     assert group.member_count == 2
-    keys = set(Finding.objects.values_list("group_key", flat=True))
+    keys = set(IssueGroupMember.objects.values_list("key", flat=True))
     assert len(keys) == 1 and keys.pop().startswith("s:")
     # Never the value, anywhere in the findings or their groups.
-    for model in (Finding, IssueGroup):
+    for model in (Finding, IssueGroup, IssueGroupMember):
         for row in model.objects.values():
             assert "AKIAIOSFODNN7EXAMPLE" not in str(row)
 
@@ -326,10 +326,9 @@ def test_rebuild_groups_existing_findings(site):
     ingest(
         site, "semgrep", [finding(rule_id="sql", cwe=89, file_path="app/views.py", line_start=4)]
     )
-    Finding.objects.update(group=None)
     IssueGroup.objects.all().delete()
     assert issue_groups_rebuild(project_id=project.pk) == 1
-    assert Finding.objects.filter(group__isnull=True).count() == 0
+    assert IssueGroupMember.objects.count() == Finding.objects.count() == 2
 
 
 @pytest.mark.parametrize(
