@@ -46,43 +46,43 @@ beforeEach(() => {
 
 describe('FindingsView paging in the URL', () => {
   it('shows the page the URL’s cursor points at, and moves it on "Next"', async () => {
-    route.query = { severity: 'high', cursor: 'c3' }
+    route.query = { view: 'flat', severity: 'high', cursor: 'c3' }
     const wrapper = mountView()
     await flushPromises()
     expect(lastQuery()).toEqual({ severity: 'high', page_size: 25, cursor: 'c3' })
     await wrapper.get('[data-testid="pager-next"]').trigger('click')
     await flushPromises()
-    expect(replace).toHaveBeenLastCalledWith({ query: { severity: 'high', cursor: 'bmV4dA==' } })
+    expect(replace).toHaveBeenLastCalledWith({ query: { view: 'flat', severity: 'high', cursor: 'bmV4dA==' } })
     expect(lastQuery()).toEqual({ severity: 'high', page_size: 25, cursor: 'bmV4dA==' })
   })
 
   it('drops the cursor (and an old page number) when the filter changes', async () => {
-    route.query = { severity: 'high', cursor: 'c3', page: '7' }
+    route.query = { view: 'flat', severity: 'high', cursor: 'c3', page: '7' }
     const wrapper = mountView()
     await flushPromises()
     wrapper.get('[data-testid="filter-severity"]').findComponent(NSelect).vm.$emit('update:value', ['critical'])
     await flushPromises()
     expect(replace).toHaveBeenCalledTimes(1)
-    expect(route.query).toEqual({ severity: 'critical' })
+    expect(route.query).toEqual({ view: 'flat', severity: 'critical' })
     expect(lastQuery()).toEqual({ severity: 'critical', page_size: 25 })
   })
 
   it('drops the cursor in the same step as a new sort', async () => {
-    route.query = { cursor: 'c3' }
+    route.query = { view: 'flat', cursor: 'c3' }
     const wrapper = mountView()
     await flushPromises()
     await wrapper.get('th[aria-sort] button').trigger('click')
     await flushPromises()
     expect(replace).toHaveBeenCalledTimes(1)
-    expect(route.query).toEqual({ ordering: 'severity_rank' })
+    expect(route.query).toEqual({ view: 'flat', ordering: 'severity_rank' })
     expect(lastQuery()).toEqual({ page_size: 25, ordering: 'severity_rank' })
   })
 
   it('follows a URL that back/forward restores, filter and cursor together', async () => {
-    route.query = { severity: 'high', cursor: 'c3' }
+    route.query = { view: 'flat', severity: 'high', cursor: 'c3' }
     mountView()
     await flushPromises()
-    route.query = { severity: 'critical', cursor: 'c9' }
+    route.query = { view: 'flat', severity: 'critical', cursor: 'c9' }
     await flushPromises()
     expect(replace).not.toHaveBeenCalled()
     expect(lastQuery()).toEqual({ severity: 'critical', page_size: 25, cursor: 'c9' })
