@@ -52,6 +52,8 @@ RELATED_CWES: tuple[frozenset[int], ...] = (
     frozenset({250, 269, 732}),  # running with too much privilege
     frozenset({494, 829}),  # code fetched without an integrity check
     frozenset({611, 776}),  # XML external entities
+    # Regular expressions built from input (ReDoS): ESLint says CWE-1333, njsscan CWE-400.
+    frozenset({400, 407, 1333}),
 )
 _FAMILY: dict[int, int] = {cwe: min(family) for family in RELATED_CWES for cwe in family}
 # Classes and pillars too vague to tell two problems apart: treated as no CWE.

@@ -16,7 +16,11 @@ from apps.common.testing.factories import (
     ToolDefinitionFactory,
     UserFactory,
 )
-from apps.findings.grouping import issue_groups_rebuild, issue_groups_recount_resolved
+from apps.findings.grouping import (
+    cwe_family,
+    issue_groups_rebuild,
+    issue_groups_recount_resolved,
+)
 from apps.findings.ingest import findings_ingest
 from apps.findings.lifecycle import findings_auto_resolve
 from apps.findings.models import Finding, FindingStatus, IssueGroup, IssueGroupMember
@@ -379,3 +383,23 @@ def test_the_same_private_key_in_two_places_is_one_group(site, tmp_path):
     )
     [group] = groups(project)
     assert group.member_count == 3 and group.severity == "critical"
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "same"),
+    [
+        (89, 943, True),
+        (78, 95, True),
+        (798, 321, True),
+        (1333, 400, True),
+        (79, 95, False),
+        (22, 89, False),
+        (502, 502, True),
+    ],
+)
+def test_cwe_families(a, b, same):
+    assert (cwe_family(a) == cwe_family(b)) is same
+
+
+def test_vague_cwes_count_as_none():
+    assert cwe_family(20) is None and cwe_family(None) is None

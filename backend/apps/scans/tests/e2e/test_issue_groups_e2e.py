@@ -49,6 +49,18 @@ def test_the_sample_projects_findings_form_few_groups(celery_workers, sample_tre
         f"form {groups.count()} issue groups "
         f"({groups.filter(member_count__gt=1).count()} of them with more than one finding)"
     )
+    by_location: dict[tuple[str, int | None], set[tuple[int, str, str, int | None]]] = defaultdict(
+        set
+    )
+    for finding in findings.select_related("tool", "group_membership"):
+        by_location[(finding.file_path, finding.line_start)].add(
+            (finding.group_membership.group_id, finding.tool.slug, finding.rule_id, finding.cwe)
+        )
+    for (path, line), seen in sorted(by_location.items()):
+        if len({group_id for group_id, *_ in seen}) > 1:  # problems that only share a place
+            print(f"  {path}:{line}: " + "; ".join(
+                f"group {g}: {tool} {rule} CWE-{cwe}" for g, tool, rule, cwe in sorted(seen)
+            ))  # fmt: skip
     # Every finding is in exactly one group, and the group counts agree with the findings.
     assert IssueGroupMember.objects.filter(project=project).count() == findings.count()
     assert sum(groups.values_list("member_count", flat=True)) == findings.count()
@@ -65,15 +77,13 @@ def test_the_sample_projects_findings_form_few_groups(celery_workers, sample_tre
 
     # The cases issue 13 names: one SQL injection by Bandit and Semgrep, one committed key by
     # two secret scanners (critical), one eval() by ESLint, njsscan and Semgrep.
-    def group_at(path: str, line: int) -> IssueGroup:
-        ids = {owner for (p, n, _), group_ids in owners.items() if (p, n) == (path, line)
-               for owner in group_ids}  # fmt: skip
-        assert len(ids) == 1, (path, line, ids)
-        return groups.get(pk=ids.pop())
+    def group_at(path: str, line: int, cwe: int) -> IssueGroup:
+        [group_id] = owners[(path, line, cwe)]
+        return groups.get(pk=group_id)
 
-    sql = group_at("app/views.py", 41)
+    sql = group_at("app/views.py", 41, 89)
     assert {"bandit", "semgrep"} <= set(sql.tools) and sql.member_count >= 2
-    key = group_at("keys/deploy_key.pem", 1)
+    key = group_at("keys/deploy_key.pem", 1, 798)
     assert {"detect-secrets", "semgrep"} <= set(key.tools) and key.severity == "critical"
-    evaluated = group_at("web/server.js", 8)
-    assert {"eslint", "semgrep"} <= set(evaluated.tools), evaluated.tools
+    evaluated = group_at("web/server.js", 8, 95)
+    assert {"eslint", "njsscan", "semgrep"} <= set(evaluated.tools), evaluated.tools
