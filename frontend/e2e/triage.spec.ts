@@ -115,6 +115,8 @@ test('register, scan the sample project, triage a finding, filter, sign out', as
 
   await test.step('filter the findings list by severity', async () => {
     await page.getByRole('link', { name: 'Findings' }).click()
+    await expect(page.getByTestId('issue-groups-table')).toBeVisible()
+    await page.getByTestId('view-flat').click()
     await expect(page.getByTestId('findings-table')).toBeVisible()
     await choose(page, page.getByTestId('filter-severity'), 'High')
     await page.keyboard.press('Escape')

@@ -30,6 +30,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from apps.findings.fingerprints import SourceReader, fingerprints_for
+from apps.findings.grouping import issue_groups_after_ingest
 from apps.findings.ingest_postgres import (
     SNIPPET_LIMIT,
     TEXT_LIMITS,
@@ -174,6 +175,7 @@ def findings_ingest(
             )  # fmt: skip
     if result.created >= ANALYZE_AFTER_CREATED and connection.vendor == "postgresql":
         _statistics_refresh()
+    issue_groups_after_ingest(project=project, tool=tool, target=target, since=now, masker=masker)
     return result
 
 

@@ -441,3 +441,77 @@ class ProjectSla(models.Model):
 
     def __str__(self) -> str:
         return f"SLA of project {self.project_id}"
+
+
+class IssueGroup(models.Model):
+    """Findings of different tools or rules that point at the same problem (see
+    apps.findings.grouping). Its columns summarise its members, recomputed whenever a member
+    is added, leaves or changes status, so the list reads one table."""
+
+    project = models.ForeignKey(
+        "projects.Project",
+        on_delete=models.CASCADE,
+        related_name="issue_groups",
+        db_index=False,  # the list indexes lead with it
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    # The highest severity of the open members (of all members when none is open).
+    severity = models.CharField(max_length=16, choices=Severity.choices, default=Severity.UNKNOWN)
+    severity_rank = models.PositiveSmallIntegerField(default=0)
+    # The members' status when they all share one, else "mixed"; is_open when any is open.
+    status = models.CharField(max_length=16, default=FindingStatus.NEW)
+    is_open = models.BooleanField(default=True)
+    member_count = models.PositiveIntegerField(default=0)
+    open_count = models.PositiveIntegerField(default=0)
+    # Slugs of the tools whose findings agree, sorted.
+    tools = models.JSONField(default=list, blank=True)
+    # The representative member (the worst open one) and what the list shows of it.
+    representative = models.ForeignKey(
+        Finding, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    title = models.CharField(max_length=500, blank=True)
+    file_path = models.CharField(max_length=1024, blank=True)
+    line_start = models.PositiveIntegerField(null=True, blank=True)
+    cwe = models.PositiveIntegerField(null=True, blank=True)
+    package_name = models.CharField(max_length=300, blank=True)
+    url = models.CharField(max_length=2048, blank=True)
+    last_seen_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-severity_rank", "-id"]
+        indexes = [
+            models.Index(
+                fields=["project", "is_open", "severity_rank", "id"], name="group_project_open_idx"
+            ),
+            models.Index(fields=["severity_rank", "id", "project"], name="group_rank_project_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"group {self.pk}: [{self.severity}] {self.title}"
+
+
+class IssueGroupMember(models.Model):
+    """A finding's place in its issue group, and the key that joins it to findings elsewhere
+    in the project: "s:" + a keyed hash of its secret value (never the value), or "a:" +
+    package and advisory. A row of its own rather than columns of Finding: writing it leaves
+    the finding's row as the ingest wrote it, so re-scans keep updating findings in place."""
+
+    finding = models.OneToOneField(
+        Finding, primary_key=True, on_delete=models.CASCADE, related_name="group_membership"
+    )
+    group = models.ForeignKey(IssueGroup, on_delete=models.CASCADE, related_name="memberships")
+    project = models.ForeignKey(
+        "projects.Project", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    key = models.CharField(max_length=100, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["project", "key"], name="group_member_key_idx", condition=~models.Q(key="")
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"finding {self.finding_id} in group {self.group_id}"

@@ -17,6 +17,8 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from django.utils.crypto import salted_hmac
+
 from apps.tools.adapters.base import NormalizedFinding
 from apps.tools.adapters.common import MASK, mask_secret
 
@@ -68,6 +70,41 @@ _ASSIGNED = re.compile(
 )
 # user:password@ in URLs.
 _URL_PASSWORD = re.compile(r"://[^/\s:@'\"]+:(?P<v>[^@\s/'\"]{3,})@")
+
+
+# Severity policy: a committed private key or cloud credential is critical whatever the tool
+# says. Told by the rule or title (private key, AWS, GCP, Azure…) or by the value's shape.
+CRITICAL_SECRET_RULE = re.compile(
+    r"(?i)private[ _-]?key|(?<![a-z])aws(?![a-z])|amazon|gcp|google[ _-]?(cloud|api)"
+    r"|azure|service[ _-]?account|alibaba"
+)
+_CLOUD_TOKENS = re.compile(r"\b(?:(?:AKIA|ASIA)[0-9A-Z]{16}|AIza[0-9A-Za-z_-]{35})\b")
+# Names a flagged line gives a cloud credential (a keyword rule flags the line, not the cloud).
+_CLOUD_NAMES = re.compile(
+    r"(?i)aws_?secret_?access_?key|aws_?session_?token|azure_?(client_?secret|storage_?key)"
+    r"|AccountKey=|\"type\"\s*:\s*\"service_account\""
+)
+# How many lines after a private key's BEGIN line are read to identify the key.
+_KEY_BLOCK_LINES = 100
+_HMAC_SALT = "seculite.findings.secret-group"
+
+
+def is_critical_secret(finding: NormalizedFinding, code: str) -> bool:
+    """Whether a secret finding is a private key or a cloud credential (see the policy)."""
+    text = f"{finding.rule_id}\n{finding.title}"
+    return bool(
+        CRITICAL_SECRET_RULE.search(text)
+        or _PRIVATE_KEY.search(code)
+        or "PRIVATE KEY-----" in code
+        or _CLOUD_TOKENS.search(code)
+        or _CLOUD_NAMES.search(code)
+    )
+
+
+def secret_hash(value: str) -> str:
+    """A keyed hash of a secret value (HMAC-SHA256 with the server's key): findings holding
+    the same secret meet by it, and it tells nothing about the value without the key."""
+    return salted_hmac(_HMAC_SALT, value, algorithm="sha256").hexdigest()
 
 
 def is_secret_finding(tool_id: str, finding: NormalizedFinding) -> bool:
@@ -166,6 +203,26 @@ class SecretMasker:
         self.tool_id = tool_id
         self.source = source  # a fingerprints.SourceReader, to read the flagged lines
         self.values: set[str] = set()
+        # (file, line, rule) of each secret finding → keyed hash of its secret value, for
+        # apps.findings.grouping (the value itself is never kept).
+        self.secret_hashes: dict[tuple[str, int | None, str], str] = {}
+
+    def _identify(self, finding: NormalizedFinding, code: str, values: set[str]) -> None:
+        """Remember the keyed hash of the finding's secret: a private key's body (read on
+        from its BEGIN line), else the longest value on the flagged lines or in the
+        tool's evidence."""
+        identity = ""
+        if "PRIVATE KEY" in code and self.source is not None and finding.line_start:
+            block = self.source.lines(
+                finding.file_path, finding.line_start, finding.line_start + _KEY_BLOCK_LINES
+            )
+            identity = "".join(sorted(_key_body_lines(block)))
+        if not identity:
+            usable = [v for v in values if len(v) >= _MIN_BARE and MASK not in v]
+            identity = max(usable, key=lambda v: (len(v), v), default="")
+        if identity:
+            key = (finding.file_path, finding.line_start, finding.rule_id)
+            self.secret_hashes[key] = secret_hash(identity)
 
     def __call__(self, finding: NormalizedFinding) -> NormalizedFinding:
         if not is_secret_finding(self.tool_id, finding):
@@ -177,11 +234,14 @@ class SecretMasker:
             lines = self.source.lines(finding.file_path, finding.line_start, finding.line_end)
             code = f"{code}\n{lines}"
         values = values_in_code(code)
+        self._identify(finding, code, values | _evidence_values(finding.evidence))
         values |= values_in_message(finding.title + "\n" + finding.description)
         values |= _evidence_values(finding.evidence)
         self.values |= {v for v in values if MASK not in v and not set(v) <= {"*"}}
+        severity = "critical" if is_critical_secret(finding, code) else finding.severity
         return dataclasses.replace(
             finding,
+            severity=severity,
             title=mask_text(finding.title, values),
             description=mask_text(finding.description, values),
             snippet=mask_text(finding.snippet, values),

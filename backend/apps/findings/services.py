@@ -23,6 +23,7 @@ from apps.accounts.scopes import has_staff_reach
 from apps.common.errors import ServiceError
 from apps.common.roles import ProjectRole, role_at_least
 from apps.findings.dismissal import dismissal_resolve, dismissal_stored
+from apps.findings.grouping import issue_groups_for_findings, issue_groups_recount
 from apps.findings.models import (
     STATUSES_REQUIRING_REASON,
     Finding,
@@ -139,6 +140,7 @@ def finding_status_change(
         to_value=status,
         comment=dismissal.note(reason),
     )
+    issue_groups_recount(group_ids=issue_groups_for_findings([finding.pk]))
     return finding
 
 
@@ -347,6 +349,7 @@ def findings_bulk_triage(
         ]
         status_changed = len(moving)
         changed.update(pk for pk, _ in moving)
+        issue_groups_recount(group_ids=issue_groups_for_findings(pk for pk, _ in moving))
     if assignee_id is not KEEP:
         moving_assignee = [(pk, before) for pk, _, _, before, *_ in rows if before != assignee_id]
         Finding.objects.filter(pk__in=[pk for pk, _ in moving_assignee]).update(

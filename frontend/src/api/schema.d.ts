@@ -564,6 +564,85 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/issue-groups/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * @description Issue groups: findings of different tools or rules about the same problem, worst first.
+         *
+         *     Pages by cursor (next/previous links) unless `page` is given, like the findings list.
+         */
+        get: operations["issue_groups_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/issue-groups/{id}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * @description Issue groups: findings of different tools or rules about the same problem, worst first.
+         *
+         *     Pages by cursor (next/previous links) unless `page` is given, like the findings list.
+         */
+        get: operations["issue_groups_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/issue-groups/{id}/findings/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The group's findings, worst first. */
+        get: operations["issue_groups_findings_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/issue-groups/{id}/triage/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * @description Triage the group: the status (with a reason for false_positive and accepted_risk)
+         *     and/or the assignee, applied to each member, each with its own history event.
+         */
+        post: operations["issue_groups_triage_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/organizations/": {
         parameters: {
             query?: never;
@@ -1762,6 +1841,51 @@ export interface components {
         InvitationSent: {
             detail: string;
         };
+        IssueGroup: {
+            readonly id: number;
+            readonly project: components["schemas"]["NamedRef"];
+            readonly title: string;
+            severity: components["schemas"]["SeverityEnum"];
+            readonly severity_rank: number;
+            /** @description The members' status when they all share one, else "mixed". */
+            status: string;
+            readonly is_open: boolean;
+            readonly member_count: number;
+            readonly open_count: number;
+            /** @description Slugs of the tools whose findings agree. */
+            tools: string[];
+            readonly representative: number | null;
+            readonly file_path: string;
+            readonly line_start: number | null;
+            readonly cwe: number | null;
+            readonly package_name: string;
+            readonly url: string;
+            /** Format: date-time */
+            readonly last_seen_at: string | null;
+        };
+        IssueGroupTriageRequest: {
+            status?: components["schemas"]["SettableFindingStatusEnum"];
+            /**
+             * @description Why; required for false_positive and accepted_risk.
+             * @default
+             */
+            reason: string;
+            /**
+             * Format: int64
+             * @description User id with a role in the project; null unassigns; leave out to keep.
+             */
+            assignee?: number | null;
+        };
+        IssueGroupTriageResult: {
+            /** @description Findings selected. */
+            matched: number;
+            status_changed: number;
+            /** @description Findings whose assignee changed. */
+            assigned: number;
+            /** @description Findings already as requested. */
+            unchanged: number;
+            group: components["schemas"]["IssueGroup"];
+        };
         LoginInputRequest: {
             /** @description Username or email address. */
             username: string;
@@ -1927,6 +2051,17 @@ export interface components {
              */
             previous?: string | null;
             results: components["schemas"]["FindingOccurrence"][];
+        };
+        PaginatedIssueGroupList: {
+            /** @example 123 */
+            count: number;
+            /** @description False when more than 10000 rows match and count is the database's estimate. */
+            count_exact: boolean;
+            /** Format: uri */
+            next: string | null;
+            /** Format: uri */
+            previous: string | null;
+            results: components["schemas"]["IssueGroup"][];
         };
         PaginatedOrganizationMemberOutputList: {
             /** @example 123 */
@@ -3825,6 +3960,131 @@ export interface operations {
                     "application/json": {
                         [key: string]: unknown;
                     };
+                };
+            };
+        };
+    };
+    issue_groups_list: {
+        parameters: {
+            query?: {
+                /** @description Opaque position from a next/previous link (the default paging). */
+                cursor?: string;
+                /** @description Which field to use when ordering the results. */
+                ordering?: string;
+                /** @description Page number: offset paging instead of cursors (deep pages are slow). */
+                page?: number;
+                /** @description Rows per page (at most 500). */
+                page_size?: number;
+                project?: number;
+                /**
+                 * @description One or more values (repeat the parameter or separate with commas).
+                 *
+                 *     * `critical` - Critical
+                 *     * `high` - High
+                 *     * `medium` - Medium
+                 *     * `low` - Low
+                 *     * `informational` - Informational
+                 *     * `unknown` - Unknown
+                 */
+                severity?: ("critical" | "high" | "informational" | "low" | "medium" | "unknown")[];
+                /**
+                 * @description open: a member is open; closed: none is.
+                 *
+                 *     * `open` - Open
+                 *     * `closed` - Closed
+                 */
+                status?: "closed" | "open";
+                /** @description Slug of a tool that agrees. */
+                tool?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaginatedIssueGroupList"];
+                };
+            };
+        };
+    };
+    issue_groups_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IssueGroup"];
+                };
+            };
+        };
+    };
+    issue_groups_findings_list: {
+        parameters: {
+            query?: {
+                /** @description Opaque position from a next/previous link (the default paging). */
+                cursor?: string;
+                /** @description Page number: offset paging instead of cursors (deep pages are slow). */
+                page?: number;
+                /** @description Rows per page (at most 500). */
+                page_size?: number;
+            };
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaginatedFindingListList"];
+                };
+            };
+        };
+    };
+    issue_groups_triage_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["IssueGroupTriageRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["IssueGroupTriageRequest"];
+                "multipart/form-data": components["schemas"]["IssueGroupTriageRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IssueGroupTriageResult"];
                 };
             };
         };

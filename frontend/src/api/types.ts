@@ -68,3 +68,7 @@ export interface Page<T> {
   previous?: string | null
   results: T[]
 }
+export type IssueGroup = S['IssueGroup']
+export type PaginatedIssueGroupList = S['PaginatedIssueGroupList']
+export type IssueGroupTriageRequest = S['IssueGroupTriageRequest']
+export type IssueGroupTriageResult = S['IssueGroupTriageResult']

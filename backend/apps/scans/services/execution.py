@@ -21,6 +21,7 @@ from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
+from apps.findings.grouping import issue_groups_recount_resolved
 from apps.findings.ingest import findings_ingest
 from apps.findings.lifecycle import config_digest, findings_auto_resolve
 from apps.findings.models import Finding, Severity
@@ -367,6 +368,8 @@ def scan_finalize(*, scan_id: int) -> Scan:
         # Only a scan of the default branch resolves findings; other refs are compared.
         if scan.status == ScanStatus.RUNNING and scan.is_default_branch:
             resolved = findings_auto_resolve(scan=scan, results=results)
+            if resolved:
+                issue_groups_recount_resolved(scan=scan)
         scan.summary = scan_summary(scan=scan, auto_resolved=resolved)
         if scan.status == ScanStatus.RUNNING:
             scan.status, scan.error_message = verdicts.scan_end_state(results)

@@ -51,43 +51,43 @@ beforeEach(() => {
 
 describe('FindingsView paging in the URL', () => {
   it('shows the page the URL’s cursor points at, and moves it on "Next"', async () => {
-    route.query = { severity: 'high', cursor: 'c3' }
+    route.query = { view: 'flat', severity: 'high', cursor: 'c3' }
     const wrapper = mountView()
     await flushPromises()
     expect(lastQuery()).toEqual({ severity: 'high', state: 'open', page_size: 25, cursor: 'c3' })
     await wrapper.get('[data-testid="pager-next"]').trigger('click')
     await flushPromises()
-    expect(replace).toHaveBeenLastCalledWith({ query: { severity: 'high', cursor: 'bmV4dA==' } })
+    expect(replace).toHaveBeenLastCalledWith({ query: { view: 'flat', severity: 'high', cursor: 'bmV4dA==' } })
     expect(lastQuery()).toEqual({ severity: 'high', state: 'open', page_size: 25, cursor: 'bmV4dA==' })
   })
 
   it('drops the cursor (and an old page number) when the filter changes', async () => {
-    route.query = { severity: 'high', cursor: 'c3', page: '7' }
+    route.query = { view: 'flat', severity: 'high', cursor: 'c3', page: '7' }
     const wrapper = mountView()
     await flushPromises()
     wrapper.get('[data-testid="filter-severity"]').findComponent(NSelect).vm.$emit('update:value', ['critical'])
     await flushPromises()
     expect(replace).toHaveBeenCalledTimes(1)
-    expect(route.query).toEqual({ severity: 'critical' })
+    expect(route.query).toEqual({ view: 'flat', severity: 'critical' })
     expect(lastQuery()).toEqual({ severity: 'critical', state: 'open', page_size: 25 })
   })
 
   it('drops the cursor in the same step as a new sort', async () => {
-    route.query = { cursor: 'c3' }
+    route.query = { view: 'flat', cursor: 'c3' }
     const wrapper = mountView()
     await flushPromises()
     await wrapper.get('th[aria-sort] button').trigger('click')
     await flushPromises()
     expect(replace).toHaveBeenCalledTimes(1)
-    expect(route.query).toEqual({ ordering: 'severity_rank' })
+    expect(route.query).toEqual({ view: 'flat', ordering: 'severity_rank' })
     expect(lastQuery()).toEqual({ state: 'open', page_size: 25, ordering: 'severity_rank' })
   })
 
   it('follows a URL that back/forward restores, filter and cursor together', async () => {
-    route.query = { severity: 'high', cursor: 'c3' }
+    route.query = { view: 'flat', severity: 'high', cursor: 'c3' }
     mountView()
     await flushPromises()
-    route.query = { severity: 'critical', cursor: 'c9' }
+    route.query = { view: 'flat', severity: 'critical', cursor: 'c9' }
     await flushPromises()
     expect(replace).not.toHaveBeenCalled()
     expect(lastQuery()).toEqual({ severity: 'critical', state: 'open', page_size: 25, cursor: 'c9' })
@@ -96,31 +96,32 @@ describe('FindingsView paging in the URL', () => {
 
 describe('FindingsView open/closed switch and saved filters', () => {
   it('asks for open findings by default, and keeps only another choice in the URL', async () => {
+    route.query = { view: 'flat' }
     const wrapper = mountView()
     await flushPromises()
     expect(lastQuery()).toEqual({ state: 'open', page_size: 25 })
     await wrapper.get('[data-testid="state-all"] input').setValue(true)
     await flushPromises()
-    expect(route.query).toEqual({ state: 'all' })
+    expect(route.query).toEqual({ view: 'flat', state: 'all' })
     expect(lastQuery()).toEqual({ page_size: 25 })
     await wrapper.get('[data-testid="state-closed"] input').setValue(true)
     await flushPromises()
     expect(lastQuery()).toEqual({ state: 'closed', page_size: 25 })
     await wrapper.get('[data-testid="state-open"] input').setValue(true)
     await flushPromises()
-    expect(route.query).toEqual({})
+    expect(route.query).toEqual({ view: 'flat' })
   })
 
   it('applies a saved filter in place of the current filters', async () => {
     vi.mocked(findingsApi.listSavedFilters).mockResolvedValue([
       { id: 4, name: 'Closed criticals', query: 'state=closed&severity=critical', created_at: '2026-01-01T00:00:00Z' },
     ])
-    route.query = { tool: 'bandit', cursor: 'c3' }
+    route.query = { view: 'flat', tool: 'bandit', cursor: 'c3' }
     const wrapper = mountView()
     await flushPromises()
     wrapper.get('[data-testid="saved-filter-select"]').findComponent(NSelect).vm.$emit('update:value', 4)
     await flushPromises()
-    expect(route.query).toEqual({ state: 'closed', severity: 'critical' })
+    expect(route.query).toEqual({ view: 'flat', state: 'closed', severity: 'critical' })
     expect(lastQuery()).toEqual({ state: 'closed', severity: 'critical', page_size: 25 })
   })
 

@@ -32,7 +32,9 @@ def many(count: int, prefix: str = "M") -> list[NormalizedFinding]:
             title=f"issue {n}",
             severity="medium",
             rule_id=f"{prefix}{n}",
-            file_path=f"src/m{n}.py",
+            # Per prefix: a second batch at the same lines would join the first's issue groups
+            # instead of starting its own (one query fewer than a first ingest of its size).
+            file_path=f"src/{prefix.lower()}{n}.py",
             line_start=n + 1,
         )
         for n in range(count)
