@@ -20,6 +20,7 @@ bulk_create.
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -29,6 +30,7 @@ from typing import Any
 from django.db import connection, transaction
 from django.utils import timezone
 
+from apps.findings.code_context import CodeContextReader
 from apps.findings.fingerprints import SourceReader, fingerprints_for
 from apps.findings.ingest_postgres import (
     SNIPPET_LIMIT,
@@ -65,7 +67,7 @@ REFRESHED_FIELDS = [
     "title", "description", "severity", "severity_rank", "confidence", "rule_id", "cwe", "cve",
     "file_path", "line_start", "line_end", "url", "http_method", "parameter", "package_name",
     "package_version", "fixed_version", "image", "image_layer", "snippet", "evidence",
-    "remediation", "references", "last_seen_scan", "last_seen_at", "updated_at",
+    "remediation", "references", "code_context", "last_seen_scan", "last_seen_at", "updated_at",
 ]  # fmt: skip
 
 
@@ -101,10 +103,23 @@ def _finding_row(
         evidence=evidence,
         remediation=normalized.remediation,
         references=list(normalized.references),
+        code_context=dict(normalized.code_context) if normalized.code_context else None,
         status=FindingStatus.NEW,
         **values,
         **context,
     )
+
+
+def _with_code_context(
+    pairs: Iterable[tuple[str, NormalizedFinding]], contexts: CodeContextReader
+) -> Iterator[tuple[str, NormalizedFinding]]:
+    """Each finding with the code around its flagged lines (from the tree, masked)."""
+    for fingerprint, finding in pairs:
+        context = contexts(finding)
+        yield (
+            fingerprint,
+            (dataclasses.replace(finding, code_context=context) if context else finding),
+        )
 
 
 def _batches(
@@ -138,6 +153,8 @@ def findings_ingest(
     masker.source = reader
     masked = (masker(finding) for finding in findings)
     pairs = fingerprints_for(masked, tool_id=tool.slug, target_key=target_key, reader=reader)
+    if reader.root is not None:
+        pairs = _with_code_context(pairs, CodeContextReader(reader, tool.slug))
     context = {
         "project": project,
         "tool": tool,
