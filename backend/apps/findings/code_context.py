@@ -4,9 +4,10 @@ Captured at ingest (the tree is gone afterwards) and stored on the finding as
 `{"start": first line number, "lines": [...], "highlight": [first, last flagged line]}`, so the
 finding page can show numbered lines with the flagged ones marked, for every code tool alike,
 whether or not its report carries a snippet. Size-capped (lines, characters per line, bytes)
-and masked: token shapes and private key blocks on every line; for a secret finding also every
-literal, secret-named assignment and long high-entropy run in the window, because the lines
-around a committed key often hold more of it. A secret is never stored.
+and masked: in every window, private key blocks, token shapes, values assigned to secret names
+and opaque key-like literals (secrets.values_near_code); in a secret finding's window also
+every literal and long high-entropy run, because the lines around a committed key often hold
+more of it. A secret is never stored.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import re
 from typing import Any
 
 from apps.findings.fingerprints import SourceReader
-from apps.findings.secrets import is_secret_finding, mask_text, values_in_code
+from apps.findings.secrets import is_secret_finding, mask_text, values_in_code, values_near_code
 from apps.tools.adapters.base import NormalizedFinding
 from apps.tools.adapters.common import MASK
 
@@ -64,10 +65,13 @@ class CodeContextReader:
         self, finding: NormalizedFinding, lines: list[str], first: int, content: list[str]
     ) -> list[str]:
         in_key = self._key_block_lines(finding.file_path, content)
-        values: set[str] = set()
+        text = "\n".join(lines)
         secret = is_secret_finding(self.tool_id, finding)
+        # Any window may hold a secret no rule flagged (a password assigned next to an eval);
+        # a secret finding's window has every literal masked.
+        values = values_near_code(text)
         if secret:
-            values = values_in_code("\n".join(lines))
+            values |= values_in_code(text)
         masked = []
         for number, line in enumerate(lines, start=first):
             if number in in_key:

@@ -68,6 +68,15 @@ _ASSIGNED = re.compile(
 )
 # user:password@ in URLs.
 _URL_PASSWORD = re.compile(r"://[^/\s:@'\"]+:(?P<v>[^@\s/'\"]{3,})@")
+# NAME = "value" / name: 'value' / pwd="value" (a keyword argument) for secret names.
+_NAMED_LITERAL = re.compile(
+    rf"(?i)\b{_NAMED}['\"]?\s*(?:=|:|=>)\s*(?P<q>['\"`])(?P<v>(?:\\.|(?!(?P=q)).){{4,4000}}?)(?P=q)"
+)
+# A quoted literal that looks like a key or token: 16+ characters, letters and digits mixed,
+# no spaces.
+_OPAQUE_LITERAL = re.compile(
+    r"""(?P<q>['"`])(?P<v>(?=[^'"`\s]*\d)(?=[^'"`\s]*[A-Za-z])[A-Za-z0-9+/=_.~-]{16,})(?P=q)"""
+)
 
 
 def is_secret_finding(tool_id: str, finding: NormalizedFinding) -> bool:
@@ -101,6 +110,18 @@ def values_in_code(text: str) -> set[str]:
         if value.strip() and not _is_key(text, match):
             found.add(value)
     for pattern in (_ASSIGNED, _URL_PASSWORD):
+        found.update(m.group("v") for m in pattern.finditer(text))
+    found.update(m.group(0) for m in _TOKENS.finditer(text))
+    found.update(_key_body_lines(text))
+    return found
+
+
+def values_near_code(text: str) -> set[str]:
+    """Secret values in code that no secret rule flagged (the lines around another finding):
+    values of secret-named assignments and arguments, URL passwords, token shapes, private
+    key bodies and opaque literals that look like keys. Ordinary strings are left alone."""
+    found: set[str] = set()
+    for pattern in (_NAMED_LITERAL, _ASSIGNED, _URL_PASSWORD, _OPAQUE_LITERAL):
         found.update(m.group("v") for m in pattern.finditer(text))
     found.update(m.group(0) for m in _TOKENS.finditer(text))
     found.update(_key_body_lines(text))

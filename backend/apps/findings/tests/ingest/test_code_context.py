@@ -157,3 +157,21 @@ def test_ingest_stores_the_context_and_an_unchanged_rescan_keeps_it(tmp_path: Pa
     moved.mkdir()
     (moved / "app.py").write_text(SOURCE.replace("line 13", "changed 13"))
     assert scan(moved).code_context["lines"][4] == "changed 13"
+
+
+def test_secrets_beside_another_finding_are_masked_too(tmp_path: Path) -> None:
+    """No secret rule flagged these lines, but the window of an eval finding shows them."""
+    client_secret = "q8Zr7Kx2Lm9Np4Vt6Wy1Bc3Df5Gh0Jk8"
+    (tmp_path / "app.py").write_text(
+        f'password = "{PASSWORD}"\n'
+        f'API = "{client_secret}"\n'
+        f"DSN = 'postgres://app:{PASSWORD}@db/app'\n"
+        "result = eval(expr)\n"
+        f'login(user="admin", pwd="{PASSWORD}")\n'
+        'greeting = "Hello, world"\n'
+    )
+    context = capture(tmp_path, line_start=4)
+    text = "\n".join(context["lines"])
+    assert PASSWORD not in text and client_secret not in text
+    assert "result = eval(expr)" in text
+    assert context["lines"][-1] == 'greeting = "Hello, world"'  # ordinary strings stay
