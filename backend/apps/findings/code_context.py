@@ -43,6 +43,8 @@ class CodeContextReader:
         self.tool_id = tool_id
         # Per file: the 1-based numbers of the lines inside a private key block.
         self._key_lines: dict[str, frozenset[int]] = {}
+        # Per file: each line, masked, once (findings of one file share most of their lines).
+        self._masked_lines: dict[str, dict[int, str]] = {}
 
     def __call__(self, finding: NormalizedFinding) -> dict[str, Any] | None:
         """The finding's context, or None when it has no place in a readable file."""
@@ -65,23 +67,25 @@ class CodeContextReader:
         self, finding: NormalizedFinding, lines: list[str], first: int, content: list[str]
     ) -> list[str]:
         in_key = self._key_block_lines(finding.file_path, content)
-        text = "\n".join(lines)
-        secret = is_secret_finding(self.tool_id, finding)
-        # Any window may hold a secret no rule flagged (a password assigned next to an eval);
-        # a secret finding's window has every literal masked.
-        values = values_near_code(text)
-        if secret:
-            values |= values_in_code(text)
+        done = self._masked_lines.setdefault(finding.file_path, {})
+        # Any line may hold a secret no rule flagged (a password assigned next to an eval).
         masked = []
         for number, line in enumerate(lines, start=first):
             if number in in_key:
                 masked.append(MASK)
-                continue
-            line = mask_text(line, values)
-            if secret:
-                line = _HIGH_ENTROPY.sub(MASK, line)
-            masked.append(line)
-        return masked
+            elif number in done:
+                masked.append(done[number])
+            else:
+                done[number] = mask_text(line, values_near_code(line))
+                masked.append(done[number])
+        if not is_secret_finding(self.tool_id, finding):
+            return masked
+        # A secret finding's window: every literal and high-entropy run too.
+        values = values_in_code("\n".join(lines))
+        return [
+            line if line == MASK else _HIGH_ENTROPY.sub(MASK, mask_text(line, values))
+            for line in masked
+        ]
 
     def _key_block_lines(self, path: str, content: list[str]) -> frozenset[int]:
         """Lines between a private key's BEGIN and END markers (the markers excluded)."""
@@ -116,6 +120,9 @@ def _clipped(line: str) -> str:
 def _within_bytes(lines: list[str], first: int, start: int, end: int) -> tuple[int, list[str]]:
     """Context lines dropped from the ends (after, then before) until the lines fit in
     MAX_BYTES; flagged lines are dropped from the end only when they alone do not fit."""
+    chars = sum(map(len, lines)) + len(lines)
+    if chars * 4 <= MAX_BYTES:  # fits whatever the characters (UTF-8 takes 4 bytes at most)
+        return first, lines
     size = sum(len(line.encode("utf-8")) + 1 for line in lines)
     while size > MAX_BYTES and len(lines) > 1:
         last = first + len(lines) - 1
