@@ -1,9 +1,10 @@
 """Findings ingestion: the one path from parsed tool output (scans and uploads) to findings.
 
-normalise → fingerprint → bulk upsert into the project's findings (a few queries per batch,
-never one per finding) → the sighting ranges (apps.findings.sightings: an unchanged re-scan
-extends them in place and adds no row). Idempotent: re-ingesting the same tool result (a
-retried task) adds no finding, occurrence or event.
+normalise → fingerprint → code context (with a scanned tree: the lines around each finding,
+masked, apps.findings.code_context) → bulk upsert into the project's findings (a few queries
+per batch, never one per finding) → the sighting ranges (apps.findings.sightings: an unchanged
+re-scan extends them in place and adds no row). Idempotent: re-ingesting the same tool result
+(a retried task) adds no finding, occurrence or event.
 
 The lifecycle follows the default branch. A scan of another ref (`Scan.is_default_branch`
 False) creates the findings it alone has seen with `on_default_branch` False and refreshes
