@@ -58,15 +58,21 @@ class SourceReader:
         self._cache: dict[str, list[str] | None] = {}
 
     def lines(self, relative: str, start: int | None, end: int | None) -> str:
-        if self.root is None or not relative or not start:
+        if not start:
             return ""
-        if relative not in self._cache:
-            self._cache[relative] = self._read(relative)
-        content = self._cache[relative]
+        content = self.file_lines(relative)
         if content is None:
             return ""
         last = min(end or start, start + _MAX_LINE_READ)
         return "\n".join(content[start - 1 : last])
+
+    def file_lines(self, relative: str) -> list[str] | None:
+        """Every line of a file of the tree (cached), or None when it cannot be read."""
+        if self.root is None or not relative:
+            return None
+        if relative not in self._cache:
+            self._cache[relative] = self._read(relative)
+        return self._cache[relative]
 
     def _read(self, relative: str) -> list[str] | None:
         assert self.root is not None

@@ -1,9 +1,10 @@
 """Findings ingestion: the one path from parsed tool output (scans and uploads) to findings.
 
-normalise → fingerprint → bulk upsert into the project's findings (a few queries per batch,
-never one per finding) → the sighting ranges (apps.findings.sightings: an unchanged re-scan
-extends them in place and adds no row). Idempotent: re-ingesting the same tool result (a
-retried task) adds no finding, occurrence or event.
+normalise → fingerprint → code context (with a scanned tree: the lines around each finding,
+masked, apps.findings.code_context) → bulk upsert into the project's findings (a few queries
+per batch, never one per finding) → the sighting ranges (apps.findings.sightings: an unchanged
+re-scan extends them in place and adds no row). Idempotent: re-ingesting the same tool result
+(a retried task) adds no finding, occurrence or event.
 
 The lifecycle follows the default branch. A scan of another ref (`Scan.is_default_branch`
 False) creates the findings it alone has seen with `on_default_branch` False and refreshes
@@ -20,6 +21,7 @@ bulk_create.
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -29,6 +31,7 @@ from typing import Any
 from django.db import connection, transaction
 from django.utils import timezone
 
+from apps.findings.code_context import CodeContextReader
 from apps.findings.fingerprints import SourceReader, fingerprints_for
 from apps.findings.grouping import issue_groups_after_ingest
 from apps.findings.ingest_postgres import (
@@ -67,7 +70,7 @@ REFRESHED_FIELDS = [
     "title", "description", "severity", "severity_rank", "confidence", "rule_id", "cwe", "cve",
     "file_path", "line_start", "line_end", "url", "http_method", "parameter", "package_name",
     "package_version", "fixed_version", "image", "image_layer", "snippet", "evidence",
-    "remediation", "references", "last_seen_scan", "last_seen_at", "updated_at",
+    "remediation", "references", "code_context", "last_seen_scan", "last_seen_at", "updated_at",
 ]  # fmt: skip
 
 
@@ -107,11 +110,24 @@ def _finding_row(
         evidence=evidence,
         remediation=normalized.remediation,
         references=list(normalized.references),
+        code_context=dict(normalized.code_context) if normalized.code_context else None,
         status=FindingStatus.NEW,
         due_date=due_dates.get(normalized.severity),  # kept on conflict: not refreshed
         **values,
         **context,
     )
+
+
+def _with_code_context(
+    pairs: Iterable[tuple[str, NormalizedFinding]], contexts: CodeContextReader
+) -> Iterator[tuple[str, NormalizedFinding]]:
+    """Each finding with the code around its flagged lines (from the tree, masked)."""
+    for fingerprint, finding in pairs:
+        context = contexts(finding)
+        yield (
+            fingerprint,
+            (dataclasses.replace(finding, code_context=context) if context else finding),
+        )
 
 
 def _batches(
@@ -145,6 +161,8 @@ def findings_ingest(
     masker.source = reader
     masked = (masker(finding) for finding in findings)
     pairs = fingerprints_for(masked, tool_id=tool.slug, target_key=target_key, reader=reader)
+    if reader.root is not None:
+        pairs = _with_code_context(pairs, CodeContextReader(reader, tool.slug))
     context = {
         "project": project,
         "tool": tool,

@@ -35,7 +35,7 @@ VARYING_COLUMNS = (
     "fingerprint", "title", "description", "severity", "severity_rank", "confidence",
     "rule_id", "cwe", "cve", "file_path", "line_start", "line_end", "url", "http_method",
     "parameter", "package_name", "package_version", "fixed_version", "image", "image_layer",
-    "snippet", "evidence", "remediation", "references",
+    "snippet", "evidence", "remediation", "references", "code_context",
 )  # fmt: skip
 # Finding columns with one value for the whole ingest, bound once per statement.
 CONSTANT_COLUMNS = (
@@ -150,6 +150,7 @@ def copy_row(fingerprint: str, nf: NormalizedFinding) -> tuple[Any, ...]:
         clip(nf.image_layer, limits["image_layer"]), clip(nf.snippet, SNIPPET_LIMIT),
         json.dumps(evidence), nf.remediation,
         json.dumps(list(nf.references)) if nf.references else _EMPTY_LIST,
+        json.dumps(nf.code_context) if nf.code_context else None,
     )  # fmt: skip
 
 

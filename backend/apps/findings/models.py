@@ -145,6 +145,9 @@ class Finding(TimeStampedModel):
     evidence = models.JSONField(default=dict, blank=True)
     remediation = models.TextField(blank=True)
     references = models.JSONField(default=list, blank=True)
+    # The flagged lines and a few around them, read from the scanned tree at ingest and masked
+    # (apps.findings.code_context): {"start": n, "lines": [...], "highlight": [first, last]}.
+    code_context = models.JSONField(null=True, blank=True)
     tags = models.JSONField(default=list, blank=True)
     # Tracking across scans. The two seen-in pointers are written for every finding of every
     # scan; a database constraint would add a deferred per-row check to each ingest (about a

@@ -70,6 +70,17 @@ _ASSIGNED = re.compile(
 )
 # user:password@ in URLs.
 _URL_PASSWORD = re.compile(r"://[^/\s:@'\"]+:(?P<v>[^@\s/'\"]{3,})@")
+# NAME = "value" / name: 'value' / pwd="value" (a keyword argument) for secret names.
+_NAMED_LITERAL = re.compile(
+    rf"(?i)\b{_NAMED}['\"]?\s*(?:=|:|=>)\s*(?P<q>['\"`])(?P<v>(?:\\.|(?!(?P=q)).){{4,4000}}?)(?P=q)"
+)
+_SECRET_NAME = re.compile(_NAME_WORDS, re.IGNORECASE)
+_QUOTE = re.compile(r"""['"`][^'"`\s]{16}""")
+# A quoted literal that looks like a key or token: 16+ characters, letters and digits mixed,
+# no spaces.
+_OPAQUE_LITERAL = re.compile(
+    r"""(?P<q>['"`])(?P<v>(?=[^'"`\s]*\d)(?=[^'"`\s]*[A-Za-z])[A-Za-z0-9+/=_.~-]{16,})(?P=q)"""
+)
 
 
 # Severity policy: a committed private key or cloud credential is critical whatever the tool
@@ -141,6 +152,26 @@ def values_in_code(text: str) -> set[str]:
         found.update(m.group("v") for m in pattern.finditer(text))
     found.update(m.group(0) for m in _TOKENS.finditer(text))
     found.update(_key_body_lines(text))
+    return found
+
+
+def values_near_code(text: str) -> set[str]:
+    """Secret values in code that no secret rule flagged (the lines around another finding):
+    values of secret-named assignments and arguments, URL passwords, token shapes, private
+    key bodies and opaque literals that look like keys. Ordinary strings are left alone."""
+    found: set[str] = set()
+    # Cheap tests first: most code has no secret-like name, URL or quote on a line, and the
+    # patterns below cost far more than these searches.
+    if _SECRET_NAME.search(text):
+        for pattern in (_NAMED_LITERAL, _ASSIGNED):
+            found.update(m.group("v") for m in pattern.finditer(text))
+    if "://" in text:
+        found.update(m.group("v") for m in _URL_PASSWORD.finditer(text))
+    if _QUOTE.search(text):
+        found.update(m.group("v") for m in _OPAQUE_LITERAL.finditer(text))
+    found.update(m.group(0) for m in _TOKENS.finditer(text))
+    if "PRIVATE KEY" in text:
+        found.update(_key_body_lines(text))
     return found
 
 

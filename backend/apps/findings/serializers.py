@@ -26,6 +26,7 @@ from apps.scans.serializers import (
     TargetSummarySerializer,
     ToolSummarySerializer,
 )
+from apps.targets.source_links import scan_commit, source_url
 
 ConfidenceField = named_choice_field(Confidence, "ConfidenceEnum")
 FindingStatusField = named_choice_field(FindingStatus, "FindingStatusEnum")
@@ -160,10 +161,29 @@ class FindingListSerializer(FindingFieldsSerializer):
         }
 
 
+class CodeContextSerializer(serializers.Serializer):
+    start = serializers.IntegerField(read_only=True, help_text="Number of the first line.")
+    lines = serializers.ListField(child=serializers.CharField(), read_only=True)
+    highlight = serializers.ListField(
+        child=serializers.IntegerField(),
+        read_only=True,
+        help_text="First and last flagged line numbers.",
+    )
+
+
 class FindingDetailSerializer(FindingFieldsSerializer):
     dismissal_reason = serializers.CharField(
         read_only=True,
         help_text="Why it was dismissed (a DismissalReasonEnum value); empty unless dismissed.",
+    )
+    code_context = CodeContextSerializer(
+        read_only=True,
+        allow_null=True,
+        help_text="The flagged lines and a few around them, read from the scanned tree at "
+        "ingest (secrets masked); null when the tree was not readable (imported reports).",
+    )
+    source_url = serializers.SerializerMethodField(
+        help_text="The file at the scanned commit on its code host, or '' when unknown."
     )
     first_seen_scan = ScanRefSerializer(read_only=True, allow_null=True)
     last_seen_scan = ScanRefSerializer(read_only=True, allow_null=True)
@@ -184,6 +204,8 @@ class FindingDetailSerializer(FindingFieldsSerializer):
             "evidence",
             "remediation",
             "references",
+            "code_context",
+            "source_url",
             "first_seen_scan",
             "last_seen_scan",
             "resolved_in_scan",
@@ -191,6 +213,13 @@ class FindingDetailSerializer(FindingFieldsSerializer):
             "updated_at",
         ]
         read_only_fields = fields
+
+    def get_source_url(self, finding: Finding) -> str:
+        commit = scan_commit(finding.last_seen_scan, finding.target_id)
+        return source_url(
+            target=finding.target, commit=commit, file_path=finding.file_path,
+            line=finding.line_start,
+        )  # fmt: skip
 
 
 class DismissalFieldsSerializer(serializers.Serializer):

@@ -9,7 +9,9 @@ from apps.targets.models import AssetType, TargetAsset, TargetGroup
 
 METADATA_HELP = (
     "Options for the asset type. git_repository: one of branch, tag or commit (the full "
-    "40-hex hash), include_paths, exclude_paths; codebase_path and file_upload: include_paths, "
+    "40-hex hash), include_paths, exclude_paths, source_url_template (where findings' files "
+    "link to, e.g. {repo}/-/blob/{commit}/{path}#L{line}; github.com, gitlab.com and "
+    "bitbucket.org need none); codebase_path and file_upload: include_paths, "
     "exclude_paths (lists of relative glob patterns); other types take none. In multipart "
     "requests, a JSON string."
 )

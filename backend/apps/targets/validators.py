@@ -22,6 +22,8 @@ from urllib.parse import SplitResult, urlsplit, urlunsplit
 
 from django.core.exceptions import ValidationError
 
+from apps.targets.source_links import validate_source_url_template
+
 MAX_IDENTIFIER_LENGTH = 2048
 MAX_GLOBS = 200
 MAX_GLOB_LENGTH = 1024
@@ -41,7 +43,7 @@ PATH_FILTER_KEYS = ("include_paths", "exclude_paths")
 # What a git target checks out; at most one per target (none: the remote's default branch).
 GIT_REF_KEYS = ("branch", "tag", "commit")
 ALLOWED_METADATA_KEYS: dict[str, tuple[str, ...]] = {
-    GIT_REPOSITORY: ("branch", "tag", "commit", *PATH_FILTER_KEYS),
+    GIT_REPOSITORY: ("branch", "tag", "commit", *PATH_FILTER_KEYS, "source_url_template"),
     CODEBASE_PATH: PATH_FILTER_KEYS,
     FILE_UPLOAD: PATH_FILTER_KEYS,
     CONTAINER_IMAGE: (),
@@ -415,6 +417,7 @@ METADATA_VALIDATORS: dict[str, Callable[[Any], Any]] = {
     "commit": validate_git_commit,
     "include_paths": validate_path_globs,
     "exclude_paths": validate_path_globs,
+    "source_url_template": validate_source_url_template,
 }
 
 

@@ -1475,6 +1475,13 @@ export interface components {
          * @enum {string}
          */
         CategoryEnum: "sast" | "sca" | "secrets" | "iac" | "image" | "dast" | "tls" | "network" | "imported";
+        CodeContext: {
+            /** @description Number of the first line. */
+            readonly start: number;
+            readonly lines: string[];
+            /** @description First and last flagged line numbers. */
+            readonly highlight: number[];
+        };
         CompareCounts: {
             /** @description Seen by the scan, not by the base scan, not triaged as false positive or accepted risk. */
             new: number;
@@ -1654,6 +1661,10 @@ export interface components {
             readonly evidence: unknown;
             readonly remediation: string;
             readonly references: unknown;
+            /** @description The flagged lines and a few around them, read from the scanned tree at ingest (secrets masked); null when the tree was not readable (imported reports). */
+            readonly code_context: components["schemas"]["CodeContext"] | null;
+            /** @description The file at the scanned commit on its code host, or '' when unknown. */
+            readonly source_url: string;
             readonly first_seen_scan: components["schemas"]["ScanRef"] | null;
             readonly last_seen_scan: components["schemas"]["ScanRef"] | null;
             readonly resolved_in_scan: components["schemas"]["ScanRef"] | null;
@@ -2317,7 +2328,7 @@ export interface components {
             /** @description url: http(s) URL; git_repository: https://, ssh:// or git@host:path URL; codebase_path: absolute path; container_image: image reference; ip_range: address or CIDR; domain: host name. Ignored for file_upload, where it is set from the uploaded file's name. */
             identifier?: string;
             description?: string;
-            /** @description Options for the asset type. git_repository: one of branch, tag or commit (the full 40-hex hash), include_paths, exclude_paths; codebase_path and file_upload: include_paths, exclude_paths (lists of relative glob patterns); other types take none. In multipart requests, a JSON string. Replaces the stored metadata. */
+            /** @description Options for the asset type. git_repository: one of branch, tag or commit (the full 40-hex hash), include_paths, exclude_paths, source_url_template (where findings' files link to, e.g. {repo}/-/blob/{commit}/{path}#L{line}; github.com, gitlab.com and bitbucket.org need none); codebase_path and file_upload: include_paths, exclude_paths (lists of relative glob patterns); other types take none. In multipart requests, a JSON string. Replaces the stored metadata. */
             metadata?: unknown;
             /**
              * Format: binary
@@ -2781,7 +2792,7 @@ export interface components {
             identifier: string;
             /** @default  */
             description: string;
-            /** @description Options for the asset type. git_repository: one of branch, tag or commit (the full 40-hex hash), include_paths, exclude_paths; codebase_path and file_upload: include_paths, exclude_paths (lists of relative glob patterns); other types take none. In multipart requests, a JSON string. */
+            /** @description Options for the asset type. git_repository: one of branch, tag or commit (the full 40-hex hash), include_paths, exclude_paths, source_url_template (where findings' files link to, e.g. {repo}/-/blob/{commit}/{path}#L{line}; github.com, gitlab.com and bitbucket.org need none); codebase_path and file_upload: include_paths, exclude_paths (lists of relative glob patterns); other types take none. In multipart requests, a JSON string. */
             metadata?: unknown;
             /**
              * Format: binary

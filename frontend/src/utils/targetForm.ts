@@ -49,6 +49,8 @@ export interface TargetForm {
   default_branch: string
   include_paths: string[]
   exclude_paths: string[]
+  /** Where findings' files link to on a code host other than GitHub, GitLab.com, Bitbucket. */
+  source_url_template: string
   is_active: boolean
   /** Write-only: a typed secret is sent once; the API never returns it. */
   credential_kind: CredentialKind
@@ -68,6 +70,7 @@ export function emptyTargetForm(): TargetForm {
     default_branch: '',
     include_paths: [],
     exclude_paths: [],
+    source_url_template: '',
     is_active: true,
     credential_kind: 'https_token',
     credential_secret: '',
@@ -96,6 +99,7 @@ export function targetFormFrom(target: Target): TargetForm {
     default_branch: target.default_branch ?? '',
     include_paths: stringList(metadata.include_paths),
     exclude_paths: stringList(metadata.exclude_paths),
+    source_url_template: typeof metadata.source_url_template === 'string' ? metadata.source_url_template : '',
     is_active: target.is_active,
     credential_kind: target.credential_kind === 'ssh_key' ? 'ssh_key' : 'https_token',
     credential_secret: '',
@@ -120,6 +124,7 @@ export function targetMetadata(form: TargetForm): Record<string, unknown> {
   const spec = TARGET_SPECS[form.asset_type]
   const out: Record<string, unknown> = {}
   if (spec.git && form.ref_type !== 'default' && form.ref.trim()) out[form.ref_type] = form.ref.trim()
+  if (spec.git && form.source_url_template.trim()) out.source_url_template = form.source_url_template.trim()
   if (spec.paths) {
     if (form.include_paths.length) out.include_paths = form.include_paths
     if (form.exclude_paths.length) out.exclude_paths = form.exclude_paths

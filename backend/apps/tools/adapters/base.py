@@ -61,6 +61,9 @@ class NormalizedFinding:
     references: tuple[str, ...] = ()
     evidence: Mapping[str, Any] = field(default_factory=dict)
     fingerprint_hint: str = ""
+    # Set by the findings service at ingest (apps.findings.code_context), never by a parser:
+    # the lines around the flagged ones, read from the scanned tree.
+    code_context: Mapping[str, Any] | None = None
 
     def __post_init__(self) -> None:
         if self.severity not in SEVERITIES:

@@ -82,6 +82,32 @@ IAC_SUFFIXES = frozenset(
 )
 
 
+SOURCE_URL = "https://github.com/bridgecrewio/checkov/blob/main/"
+POLICY_INDEX_URL = "https://www.checkov.io/5.Policy%20Index/"
+# Checkov's policy index has one page per framework, named as the report's check_type.
+POLICY_INDEX_PAGES = frozenset(
+    {
+        "ansible", "argo_workflows", "arm", "azure_pipelines", "bicep", "bitbucket_pipelines",
+        "circleci_pipelines", "cloudformation", "dockerfile", "github_actions", "gitlab_ci",
+        "kubernetes", "openapi", "secrets", "serverless", "terraform",
+    }
+)  # fmt: skip
+_CHECK_CLASS = re.compile(r"checkov(\.[A-Za-z_][A-Za-z0-9_]*)+")
+
+
+def checkov_doc_urls(check_class: str, check_type: str) -> tuple[str, ...]:
+    """Where a check is documented without Checkov's vendor API (which `guideline` needs):
+    the check's own source, which states what it tests and what passes (a Python check's
+    `check_class` is its module), and the framework's page of Checkov's policy index.
+    Graph checks (YAML policies) report a shared class, so only the index page is given."""
+    urls: list[str] = []
+    if _CHECK_CLASS.fullmatch(check_class) and not check_class.startswith("checkov.common."):
+        urls.append(f"{SOURCE_URL}{check_class.replace('.', '/')}.py")
+    page = check_type if check_type in POLICY_INDEX_PAGES else "all"
+    urls.append(f"{POLICY_INDEX_URL}{page}.html")
+    return tuple(urls)
+
+
 def is_iac_file(path: Path) -> bool:
     return path.suffix.lower() in IAC_SUFFIXES or is_dockerfile(path)
 
@@ -115,7 +141,9 @@ class CheckovAdapter(BaseAdapter):
       (PREFIX_SEVERITY; default medium)
     - file_path ← `file_abs_path` (or `file_path`) relative to the tree; line_start/line_end
       ← `file_line_range`
-    - description ← check name, resource and evaluated keys; references ← `guideline`
+    - description ← check name, resource and evaluated keys; references ← `guideline` (only
+      with the vendor API, never here), the check's source (from `check_class`) and its
+      framework's policy index page (checkov_doc_urls)
     - snippet ← `code_block` lines when present
     - evidence ← `resource`, `check_type`, `check_class`
     - fingerprint_hint ← check type, file, `resource` and check id, so a finding survives the
@@ -299,6 +327,10 @@ class CheckovAdapter(BaseAdapter):
                 str(item[1]) for item in code_block if isinstance(item, list) and len(item) == 2
             ).rstrip("\n")[:4000]
         guideline = check.get("guideline")
+        check_class = str(check.get("check_class") or "")
+        references = checkov_doc_urls(check_class, check_type)
+        if isinstance(guideline, str) and guideline.startswith(("https://", "http://")):
+            references = (guideline, *references)
         return NormalizedFinding(
             title=check_name[:300],
             severity=checkov_severity(check_id, check.get("severity")),
@@ -309,11 +341,11 @@ class CheckovAdapter(BaseAdapter):
             line_start=line_start,
             line_end=line_end,
             snippet=snippet,
-            references=(guideline,) if isinstance(guideline, str) and guideline else (),
+            references=references,
             evidence={
                 "resource": resource,
                 "check_type": check_type,
-                "check_class": str(check.get("check_class") or ""),
+                "check_class": check_class,
             },
             fingerprint_hint=(
                 f"{check_type}:{file_path}:{resource}:{check_id}" if resource else ""

@@ -38,6 +38,54 @@ _SPLITTERS = (
 _MAX_LINE_CHARS = 4000
 
 
+PLUGINS_URL = "https://github.com/Yelp/detect-secrets/blob/master/detect_secrets/plugins/"
+# Each secret type detect-secrets reports → the module of the plugin that finds it (its
+# docstring and patterns are the rule's documentation).
+PLUGIN_MODULES: dict[str, str] = {
+    "AWS Access Key": "aws",
+    "Artifactory Credentials": "artifactory",
+    "Azure Storage Account access key": "azure_storage_key",
+    "Base64 High Entropy String": "high_entropy_strings",
+    "Basic Auth Credentials": "basic_auth",
+    "Cloudant Credentials": "cloudant",
+    "Discord Bot Token": "discord",
+    "GitHub Token": "github_token",
+    "GitLab Token": "gitlab_token",
+    "Hex High Entropy String": "high_entropy_strings",
+    "IBM COS HMAC Credentials": "ibm_cos_hmac",
+    "IBM Cloud IAM Key": "ibm_cloud_iam",
+    "JSON Web Token": "jwt",
+    "Mailchimp Access Key": "mailchimp",
+    "NPM tokens": "npm",
+    "OpenAI Token": "openai",
+    "Private Key": "private_key",
+    "Public IP (ipv4)": "ip_public",
+    "PyPI Token": "pypi_token",
+    "Secret Keyword": "keyword",
+    "SendGrid API Key": "sendgrid",
+    "Slack Token": "slack",
+    "SoftLayer Credentials": "softlayer",
+    "Square OAuth Secret": "square_oauth",
+    "Stripe Access Key": "stripe",
+    "Telegram Bot Token": "telegram_token",
+    "Twilio API Key": "twilio",
+}
+PLUGINS_README = "https://github.com/Yelp/detect-secrets#currently-supported-plugins"
+SECRETS_CHEAT_SHEET = (
+    "https://cheatsheetseries.owasp.org/cheatsheets/Secrets_Management_Cheat_Sheet.html"
+)
+REMEDIATION = (
+    "Treat the secret as exposed: revoke or rotate it, load it from the environment or a "
+    "secret store instead of the repository, and remove it from the repository's history."
+)
+
+
+def plugin_doc_url(secret_type: str) -> str:
+    """The documentation of the plugin that reports `secret_type` (the plugin list if unknown)."""
+    module = PLUGIN_MODULES.get(secret_type)
+    return f"{PLUGINS_URL}{module}.py" if module else PLUGINS_README
+
+
 def _slug(secret_type: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", secret_type.lower()).strip("-") or "secret"
 
@@ -79,6 +127,8 @@ class DetectSecretsAdapter(BaseAdapter):
     - severity: always high; confidence: high when `is_verified`, else medium; cwe: 798
     - file_path ← `filename`; line_start/line_end ← `line_number`
     - snippet ← masked source line; evidence ← `type`, `is_verified`, `masked_secret`
+    - references ← the detecting plugin's documentation (PLUGIN_MODULES) and OWASP's secrets
+      management cheat sheet; remediation: revoke or rotate, move out of the repository
     - fingerprint_hint ← `type` + file + `hashed_secret`: a moved secret stays one finding,
       the same secret in another file is another one (detect-secrets reports a secret once
       per file).
@@ -186,11 +236,9 @@ class DetectSecretsAdapter(BaseAdapter):
             title=f"{secret_type} committed",
             severity="high",
             rule_id=_slug(secret_type),
-            description=(
-                f"detect-secrets found what looks like a {secret_type} in this file. Treat it "
-                "as exposed: revoke or rotate it, then load it from the environment or a "
-                "secret store instead of the repository."
-            ),
+            description=f"detect-secrets found what looks like a {secret_type} in this file.",
+            remediation=REMEDIATION,
+            references=(plugin_doc_url(secret_type), SECRETS_CHEAT_SHEET),
             confidence="high" if verified else "medium",
             cwe=798,
             file_path=file_path,

@@ -51,6 +51,23 @@ RULE_CWE: dict[str, int] = {
     "security/detect-pseudoRandomBytes": 338,
     "security/detect-unsafe-regex": 1333,
 }
+CORE_RULE_DOCS = "https://eslint.org/docs/latest/rules/"
+# Plugin prefix → where the plugin documents each rule (`<rule>.md`).
+PLUGIN_RULE_DOCS = {
+    "security": "https://github.com/eslint-community/eslint-plugin-security/blob/main/docs/rules/",
+}
+
+
+def eslint_rule_doc_url(rule_id: str) -> str:
+    """The documentation page of an ESLint rule: eslint.org for core rules, the plugin's
+    docs for a known plugin's; "" for a plugin whose docs are not known."""
+    if "/" not in rule_id:
+        return f"{CORE_RULE_DOCS}{rule_id}" if rule_id else ""
+    plugin, _, name = rule_id.partition("/")
+    base = PLUGIN_RULE_DOCS.get(plugin)
+    return f"{base}{name}.md" if base and name else ""
+
+
 # The files SecuLite's ESLint config lints, and the directories it ignores.
 JS_SUFFIXES = frozenset({".js", ".cjs", ".mjs", ".jsx"})
 IGNORED_DIRS = frozenset({"dist", "vendor"})
@@ -76,8 +93,10 @@ class EslintAdapter(BaseAdapter):
     Findings come from the generic SARIF parser (`sarif.parse_sarif`): rule_id ← `ruleId`
     (e.g. security/detect-child-process), severity ← level (ESLint error→high,
     warning→medium), title ← rule description, description ← the ESLint message, file/lines
-    ← the SARIF location, references ← the rule's docs. ESLint's rules carry no CWE, so cwe
-    is filled from RULE_CWE. Files ESLint cannot parse are SARIF notifications, not findings.
+    ← the SARIF location, references ← the rule's docs (`helpUri`, else eslint_rule_doc_url).
+    ESLint's rules carry no CWE, so cwe is filled from RULE_CWE. Files ESLint cannot parse
+    are SARIF notifications, not findings. The SARIF carries no snippet: the findings
+    service reads the code around each location from the tree.
     fingerprint_hint: none (ESLint gives no fingerprints); the service uses the location.
 
     Exit codes: 0 (no error-level problems) and 1 (error-level problems) are success; 2 is a
@@ -201,6 +220,8 @@ class EslintAdapter(BaseAdapter):
         for finding in parse_sarif(output_path, target.path, self.name):
             if finding.cwe is None and finding.rule_id in RULE_CWE:
                 finding = dataclasses.replace(finding, cwe=RULE_CWE[finding.rule_id])
+            if not finding.references and (doc := eslint_rule_doc_url(finding.rule_id)):
+                finding = dataclasses.replace(finding, references=(doc,))
             yield finding
 
 

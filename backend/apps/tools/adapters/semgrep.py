@@ -88,7 +88,9 @@ class SemgrepAdapter(BaseAdapter):
       CRITICAL→critical, INVENTORY/EXPERIMENT→informational
     - title ← first sentence of `extra.message`; description ← the whole message
     - cwe ← `extra.metadata.cwe`; confidence ← `extra.metadata.confidence`;
-      references ← `extra.metadata.references` and `source`
+      references ← the links of `extra.metadata.references`, `source` and `shortlink` (the
+      registry's rule page); remediation ← `extra.metadata.remediation` (every shipped rule
+      has one), else the rule's autofix as "Suggested fix: …"
     - file_path ← `path` relative to the tree; line_start/line_end ← `start.line`/`end.line`
     - snippet ← `extra.lines`, or the lines read from the tree when Semgrep redacts them;
       never for credential rules (CWE-259/321/798)
@@ -301,7 +303,19 @@ class SemgrepAdapter(BaseAdapter):
             else:
                 snippet = source_lines(root, file_path, line_start, line_end)
         fingerprint = extra.get("fingerprint")
-        references = as_str_tuple(metadata.get("references")) + as_str_tuple(metadata.get("source"))
+        links = (metadata.get("references"), metadata.get("source"), metadata.get("shortlink"))
+        references = tuple(
+            dict.fromkeys(
+                link
+                for value in links
+                for link in as_str_tuple(value)
+                if link.startswith(("https://", "http://"))
+            )
+        )
+        remediation = str(metadata.get("remediation") or "").strip()
+        fix = extra.get("fix")
+        if not remediation and isinstance(fix, str) and fix.strip() and cwe not in SECRET_CWES:
+            remediation = f"Suggested fix: {fix.strip()}"
         evidence: dict[str, Any] = {
             "column_start": start.get("col"),
             "column_end": end.get("col"),
@@ -319,6 +333,7 @@ class SemgrepAdapter(BaseAdapter):
             line_start=line_start,
             line_end=line_end,
             snippet=snippet,
+            remediation=remediation,
             references=references,
             evidence=evidence,
             fingerprint_hint=(

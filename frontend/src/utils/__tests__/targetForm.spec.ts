@@ -34,6 +34,7 @@ describe('targetFormFrom', () => {
       default_branch: '',
       include_paths: ['src/**'],
       exclude_paths: [],
+      source_url_template: '',
       is_active: true,
       credential_kind: 'https_token',
       credential_secret: '',
@@ -78,6 +79,16 @@ describe('targetChanges', () => {
   it('sends the whole metadata when one option changed, since the API replaces it', () => {
     const form = { ...targetFormFrom(repo), ref_type: 'commit' as const, ref: 'b'.repeat(40) }
     expect(targetChanges(repo, form)).toEqual({ metadata: { commit: 'b'.repeat(40), include_paths: ['src/**'] } })
+  })
+
+  it('keeps a git target’s file link template through an edit, and sends a new one', () => {
+    const linked: Target = { ...repo, metadata: { include_paths: ['src/**'], branch: 'main', source_url_template: '{repo}/src/{commit}/{path}#L{line}' } }
+    expect(targetFormFrom(linked).source_url_template).toBe('{repo}/src/{commit}/{path}#L{line}')
+    expect(targetChanges(linked, { ...targetFormFrom(linked), name: 'renamed' })).toEqual({ name: 'renamed' })
+    const form = { ...targetFormFrom(repo), source_url_template: ' {repo}/-/blob/{commit}/{path}#L{line} ' }
+    expect(targetChanges(repo, form)).toEqual({
+      metadata: { branch: 'main', include_paths: ['src/**'], source_url_template: '{repo}/-/blob/{commit}/{path}#L{line}' },
+    })
   })
 
   it('sends a credential only when a new secret is typed, and removes it on request', () => {

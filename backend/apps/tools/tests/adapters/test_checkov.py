@@ -82,7 +82,11 @@ def test_code_block_becomes_snippet(tmp_path: Path) -> None:
     assert finding.file_path == "k8s/pod.yaml"
     assert finding.severity == "high"
     assert finding.snippet == "spec:\n  containers: []"
-    assert finding.references == ("https://docs.example/k8s-20",)
+    # The vendor's guideline first, then the framework's policy index page.
+    assert finding.references == (
+        "https://docs.example/k8s-20",
+        "https://www.checkov.io/5.Policy%20Index/kubernetes.html",
+    )
 
 
 def test_argv_is_offline_and_keeps_the_tree_config_out(
