@@ -149,7 +149,7 @@ test('a project is created in an organization and moved out of it again', async 
   await expect(page.getByTestId('project-owner')).toHaveText(orgName)
 
   await page.getByTestId('edit-project').click()
-  await choose(page, page.getByTestId('project-organization'), 'Personal (only you and the members you add)')
+  await choose(page, page.getByTestId('project-organization'), 'Personal (yours)')
   await page.getByTestId('save-project').click()
   await expect(page.getByTestId('project-owner')).toHaveCount(0)
   await expect(page.getByTestId('project-role')).toHaveText('owner')
