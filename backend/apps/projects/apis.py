@@ -75,7 +75,7 @@ class ProjectViewSet(
         project = self.get_object()
         data = ProjectUpdateSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
-        project = services.project_update(project=project, **data.validated_data)
+        project = services.project_update(project=project, user=request.user, **data.validated_data)
         return Response(
             ProjectOutputSerializer(project, context=self.get_serializer_context()).data
         )

@@ -70,6 +70,13 @@ class ProjectCreateSerializer(serializers.Serializer):
 class ProjectUpdateSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=150, required=False)
     description = serializers.CharField(required=False, allow_blank=True)
+    organization = IdRelatedField(
+        queryset=Organization.objects.all(),
+        required=False,
+        allow_null=True,
+        help_text="Move the project into this organization (you must be one of its owners or "
+        "admins), or null to make it your personal project.",
+    )
 
 
 class ProjectMemberOutputSerializer(serializers.ModelSerializer):

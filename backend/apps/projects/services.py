@@ -39,6 +39,23 @@ def _name_taken(
     return qs.exists()
 
 
+def _check_may_hold_projects(*, user: Any, organization: Organization, verb: str) -> None:
+    """Only an organization's owners and admins (or staff) put projects in it or take them out."""
+    if has_staff_reach(user):
+        return
+    allowed = OrganizationMembership.objects.filter(
+        organization=organization,
+        user=user,
+        role__in=[OrganizationRole.OWNER, OrganizationRole.ADMIN],
+    ).exists()
+    if not allowed:
+        raise ServiceError(
+            f"Only owners and admins of the organization can {verb} its projects.",
+            code="permission_denied",
+            status_code=403,
+        )
+
+
 @transaction.atomic
 def project_create(
     *, user: Any, name: str, description: str = "", organization: Organization | None = None
@@ -49,18 +66,8 @@ def project_create(
     the creator's role comes from the organization alone, so it ends with their membership
     there (a direct owner role would outlive a demotion or removal).
     """
-    if organization is not None and not has_staff_reach(user):
-        allowed = OrganizationMembership.objects.filter(
-            organization=organization,
-            user=user,
-            role__in=[OrganizationRole.OWNER, OrganizationRole.ADMIN],
-        ).exists()
-        if not allowed:
-            raise ServiceError(
-                "Only owners and admins of the organization can create its projects.",
-                code="permission_denied",
-                status_code=403,
-            )
+    if organization is not None:
+        _check_may_hold_projects(user=user, organization=organization, verb="create")
     owner_user = None if organization else user
     if _name_taken(name=name, owner_user=owner_user, organization=organization):
         raise ServiceError(
@@ -85,23 +92,49 @@ def project_create(
     return project
 
 
+_UNCHANGED: Any = object()
+
+
+@transaction.atomic
 def project_update(
-    *, project: Project, name: str | None = None, description: str | None = None
+    *,
+    project: Project,
+    user: Any = None,
+    name: str | None = None,
+    description: str | None = None,
+    organization: Organization | None = _UNCHANGED,
 ) -> Project:
-    if name is not None and name != project.name:
-        if _name_taken(
-            name=name,
-            owner_user=project.owner_user,
-            organization=project.organization,
-            exclude_id=project.pk,
-        ):
-            raise ServiceError(
-                "A project with this name already exists for this owner.", code="name_taken"
-            )
-        project.name = name
+    """Rename, describe or move a project (callers already checked the owner role).
+
+    Moving needs `user` to be an owner or admin of both the organization it leaves and the one
+    it joins. Made personal, it belongs to `user`, who becomes its owner member; moved into an
+    organization, its direct members keep their roles beside the organization's.
+    """
+    owner_user, new_organization = project.owner_user, project.organization
+    if organization is not _UNCHANGED and organization != project.organization:
+        if project.organization is not None:
+            _check_may_hold_projects(user=user, organization=project.organization, verb="move")
+        if organization is not None:
+            _check_may_hold_projects(user=user, organization=organization, verb="move")
+        owner_user, new_organization = (None, organization) if organization else (user, None)
+    new_name = name if name is not None else project.name
+    moved = new_organization != project.organization
+    if (moved or new_name != project.name) and _name_taken(
+        name=new_name, owner_user=owner_user, organization=new_organization, exclude_id=project.pk
+    ):
+        raise ServiceError(
+            "A project with this name already exists for this owner.", code="name_taken"
+        )
+    project.name = new_name
+    project.owner_user = owner_user
+    project.organization = new_organization
     if description is not None:
         project.description = description
     project.save()
+    if moved and new_organization is None:
+        ProjectMembership.objects.update_or_create(
+            project=project, user=user, defaults={"role": ProjectRole.OWNER}
+        )
     return project
 
 

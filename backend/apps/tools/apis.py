@@ -7,21 +7,31 @@ from typing import Any
 from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, viewsets
+from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from apps.accounts.scopes import KeyScope
 from apps.tools import services
 from apps.tools.models import ToolDefinition
+from apps.tools.presets import PRESETS, TARGET_KINDS
 from apps.tools.selectors import tool_get_for_user, tool_list
-from apps.tools.serializers import ToolOutputSerializer, ToolUpdateSerializer
+from apps.tools.serializers import (
+    ToolOutputSerializer,
+    ToolPresetsOutputSerializer,
+    ToolUpdateSerializer,
+)
 
 
 class ToolViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """The tools the platform knows, whether this worker can run them and whether admins
     enabled them."""
 
-    scoped_key_access = {"list": KeyScope.READ, "retrieve": KeyScope.READ}
+    scoped_key_access = {
+        "list": KeyScope.READ,
+        "retrieve": KeyScope.READ,
+        "presets": KeyScope.READ,
+    }
 
     queryset = ToolDefinition.objects.none()
     serializer_class = ToolOutputSerializer
@@ -53,3 +63,13 @@ class ToolViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         data.is_valid(raise_exception=True)
         tool = services.tool_set_enabled(tool=tool, enabled=data.validated_data["enabled"])
         return Response(self.get_serializer(tool).data)
+
+    @extend_schema(
+        responses=ToolPresetsOutputSerializer,
+        description="Kinds of target (each a set of asset types) and named sets of tools for "
+        "each kind, to filter and pick tools in a scan configuration.",
+    )
+    @action(detail=False, methods=["get"], pagination_class=None, filter_backends=[])
+    def presets(self, request: Request) -> Response:
+        data = {"target_kinds": TARGET_KINDS, "presets": PRESETS}
+        return Response(ToolPresetsOutputSerializer(data).data)

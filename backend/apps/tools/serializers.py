@@ -49,3 +49,26 @@ class ToolUpdateSerializer(serializers.Serializer):
                 {field: "This field cannot be changed here." for field in extra}
             )
         return attrs
+
+
+class TargetKindOutputSerializer(serializers.Serializer):
+    id = serializers.CharField()
+    name = serializers.CharField()
+    asset_types = serializers.ListField(child=serializers.CharField())
+
+
+class ToolPresetOutputSerializer(serializers.Serializer):
+    id = serializers.CharField()
+    name = serializers.CharField()
+    description = serializers.CharField()
+    target_kind = serializers.CharField(help_text="The id of one of `target_kinds`.")
+    tools = serializers.ListField(
+        child=serializers.CharField(), help_text="Tool slugs, in the order to show them."
+    )
+
+
+class ToolPresetsOutputSerializer(serializers.Serializer):
+    """What the configuration editor offers: kinds of target to filter tools by, and presets."""
+
+    target_kinds = TargetKindOutputSerializer(many=True)
+    presets = ToolPresetOutputSerializer(many=True)

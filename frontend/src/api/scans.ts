@@ -10,9 +10,11 @@ import type {
   ScanLiveStatus,
   ScanToolResult,
   Tool,
+  ToolPresets,
 } from './types'
 
 export const listTools = () => http.get<Page<Tool>>('/tools/', { page_size: 500 })
+export const getToolPresets = () => http.get<ToolPresets>('/tools/presets/')
 export const setToolEnabled = (id: number, enabled: boolean) =>
   http.patch<Tool>(`/tools/${id}/`, { enabled })
 

@@ -1311,6 +1311,23 @@ export interface paths {
         patch: operations["tools_partial_update"];
         trace?: never;
     };
+    "/api/v1/tools/presets/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Kinds of target (each a set of asset types) and named sets of tools for each kind, to filter and pick tools in a scan configuration. */
+        get: operations["tools_presets_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/webhooks/scan-configurations/{configuration_id}/trigger/": {
         parameters: {
             query?: never;
@@ -2262,6 +2279,8 @@ export interface components {
         PatchedProjectUpdateRequest: {
             name?: string;
             description?: string;
+            /** @description Move the project into this organization (you must be one of its owners or admins), or null to make it your personal project. */
+            organization?: number | null;
         };
         /** @description Create (all fields but `name` optional) and PATCH (every field optional). */
         PatchedScanConfigurationInputRequest: {
@@ -2831,6 +2850,11 @@ export interface components {
             readonly id: number;
             readonly name: string;
         };
+        TargetKindOutput: {
+            id: string;
+            name: string;
+            asset_types: string[];
+        };
         TargetOutput: {
             readonly id: number;
             readonly project: number;
@@ -2878,6 +2902,20 @@ export interface components {
             };
             /** Format: date-time */
             readonly last_checked_at: string | null;
+        };
+        ToolPresetOutput: {
+            id: string;
+            name: string;
+            description: string;
+            /** @description The id of one of `target_kinds`. */
+            target_kind: string;
+            /** @description Tool slugs, in the order to show them. */
+            tools: string[];
+        };
+        /** @description What the configuration editor offers: kinds of target to filter tools by, and presets. */
+        ToolPresetsOutput: {
+            target_kinds: components["schemas"]["TargetKindOutput"][];
+            presets: components["schemas"]["ToolPresetOutput"][];
         };
         /**
          * @description * `pending` - Pending
@@ -5684,6 +5722,25 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ToolOutput"];
+                };
+            };
+        };
+    };
+    tools_presets_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ToolPresetsOutput"];
                 };
             };
         };

@@ -50,7 +50,11 @@ export function useScanLiveStatus(
     timer = setTimeout(() => void tick(), ms)
   }
 
+  let startedFor: number | null = null
   function start(): void {
+    // Another scan (the page was reused for a rescan): forget the last one's status.
+    if (startedFor !== scanId()) live.value = null
+    startedFor = scanId()
     stopped = false
     polling.value = true
     etag = undefined

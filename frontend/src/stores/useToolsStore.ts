@@ -3,10 +3,12 @@ import { defineStore } from 'pinia'
 import { computed, ref } from 'vue'
 
 import * as scansApi from '@/api/scans'
-import type { Tool } from '@/api/types'
+import type { Tool, ToolPresets } from '@/api/types'
 
 export const useToolsStore = defineStore('tools', () => {
   const tools = ref<Tool[]>([])
+  /** Kinds of target and the presets for each, as the API defines them. */
+  const presets = ref<ToolPresets>({ target_kinds: [], presets: [] })
   const loaded = ref(false)
   let pending: Promise<void> | null = null
 
@@ -31,6 +33,12 @@ export const useToolsStore = defineStore('tools', () => {
     await pending
   }
 
+  /** Load the presets once (only the configuration editor needs them). */
+  async function loadPresets(): Promise<void> {
+    if (presets.value.target_kinds.length) return
+    presets.value = await scansApi.getToolPresets()
+  }
+
   /** Why a tool cannot be picked, or null when it can. */
   function unavailableReason(tool: Tool): string | null {
     if (!tool.enabled) return 'Disabled by an administrator.'
@@ -43,5 +51,5 @@ export const useToolsStore = defineStore('tools', () => {
     tools.value = tools.value.map((tool) => (tool.id === id ? updated : tool))
   }
 
-  return { tools, loaded, bySlug, usable, load, unavailableReason, setEnabled }
+  return { tools, presets, loaded, bySlug, usable, load, loadPresets, unavailableReason, setEnabled }
 })

@@ -15,7 +15,7 @@ vi.mock('@/api/imports', () => ({ listImportFormats: vi.fn() }))
 vi.mock('@/api/findings', () => ({ listFindings: vi.fn(), bulkTriage: vi.fn(), findingsExportUrl: () => '', FINDINGS_EXPORT_FORMATS: [] }))
 // The live feed is not under test: the page shows the detail it loaded.
 vi.mock('@/composables/useScanLiveStatus', () => ({
-  useScanLiveStatus: () => ({ live: ref(null), error: ref(null), polling: ref(false), start: vi.fn() }),
+  useScanLiveStatus: () => ({ live: ref(null), error: ref(null), polling: ref(false), start: vi.fn(), stop: vi.fn() }),
 }))
 
 import * as findingsApi from '@/api/findings'

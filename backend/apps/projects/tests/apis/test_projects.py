@@ -85,3 +85,57 @@ def test_owner_cannot_remove_the_last_owner(client_for, project_with_roles):
     )
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "project_owner"
+
+
+def test_owner_moves_a_personal_project_into_an_organization_they_administer(client_for):
+    admin = OrganizationMembershipFactory(role=OrganizationRole.ADMIN)
+    project = ProjectFactory(owner_user=admin.user, name="Moved")
+    ProjectMembership.objects.create(project=project, user=admin.user, role=ProjectRole.OWNER)
+    response = client_for(admin.user).patch(
+        f"/api/v1/projects/{project.id}/", {"organization": admin.organization.id}
+    )
+    assert response.status_code == 200, response.json()
+    body = response.json()
+    assert body["organization"]["id"] == admin.organization.id
+    assert body["owner_user"] is None
+    assert body["role"] == "owner"
+
+
+def test_a_project_cannot_move_into_an_organization_where_the_user_is_a_plain_member(
+    client_for,
+):
+    member = OrganizationMembershipFactory(role=OrganizationRole.MEMBER)
+    project = ProjectFactory(owner_user=member.user)
+    ProjectMembership.objects.create(project=project, user=member.user, role=ProjectRole.OWNER)
+    response = client_for(member.user).patch(
+        f"/api/v1/projects/{project.id}/", {"organization": member.organization.id}
+    )
+    assert response.status_code == 403
+    project.refresh_from_db()
+    assert project.organization_id is None
+    assert project.owner_user_id == member.user.id
+
+
+def test_moving_refuses_a_name_the_organization_already_uses(client_for):
+    admin = OrganizationMembershipFactory(role=OrganizationRole.ADMIN)
+    ProjectFactory(owner_user=None, organization=admin.organization, name="Shop")
+    project = ProjectFactory(owner_user=admin.user, name="Shop")
+    ProjectMembership.objects.create(project=project, user=admin.user, role=ProjectRole.OWNER)
+    response = client_for(admin.user).patch(
+        f"/api/v1/projects/{project.id}/", {"organization": admin.organization.id}
+    )
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "name_taken"
+
+
+def test_an_organization_admin_makes_an_organization_project_personal(client_for):
+    admin = OrganizationMembershipFactory(role=OrganizationRole.ADMIN)
+    project = ProjectFactory(owner_user=None, organization=admin.organization)
+    response = client_for(admin.user).patch(
+        f"/api/v1/projects/{project.id}/", {"organization": None}, format="json"
+    )
+    assert response.status_code == 200, response.json()
+    body = response.json()
+    assert body["organization"] is None
+    assert body["owner_user"]["id"] == admin.user.id
+    assert body["role"] == "owner"
