@@ -184,22 +184,54 @@ def _link_bucket(members: list[_Member], components: _Components) -> None:
                 components.union(member.id, other.id)
 
 
+# A first import of thousands of findings groups them in a task of its own, after the
+# ingest's transaction: about 1.4 s for 10,000 findings that the scan need not wait for (its
+# groups appear a moment after it ends). Smaller ingests group before the scan ends.
+DEFER_AFTER_CREATED = 2_000
+
+
 def issue_groups_after_ingest(
-    *, project: Any, tool: Any, target: Any, since: Any, masker: SecretMasker | None = None
+    *,
+    project: Any,
+    tool: Any,
+    target: Any,
+    since: Any,
+    masker: SecretMasker | None = None,
+    created: int = 0,
 ) -> None:
     """Group the findings of `project` that an ingest of `tool` on `target` created or
     changed: their `updated_at` is at or after `since`, the ingest's clock (an unchanged
     sighting keeps it on PostgreSQL, so a re-import of unchanged findings groups nothing)."""
+    secrets = masker.secret_hashes if masker is not None else {}
+    scope = {
+        "project_id": project.pk,
+        "tool_id": tool.pk,
+        "target_id": target.pk if target is not None else None,
+    }
+    if created < DEFER_AFTER_CREATED:
+        issue_groups_group_ingested(**scope, since=since, secrets=secrets)
+        return
+    from apps.findings.tasks import issue_groups_group_ingested as task
+
+    listed = [[*key, value] for key, value in secrets.items()]
+    transaction.on_commit(lambda: task.delay(**scope, since=since.isoformat(), secrets=listed))
+
+
+def issue_groups_group_ingested(
+    *,
+    project_id: int,
+    tool_id: int,
+    target_id: int | None,
+    since: Any,
+    secrets: Mapping[tuple[str, int | None, str], str],
+) -> None:
+    """Group the findings of one tool on one target changed at or after `since`."""
     changed = Finding.objects.filter(
-        project_id=project.pk,
-        tool_id=tool.pk,
-        target_id=target.pk if target is not None else None,
-        updated_at__gte=since,
+        project_id=project_id, tool_id=tool_id, target_id=target_id, updated_at__gte=since
     ).values_list("pk", flat=True)
-    secret_hashes = masker.secret_hashes if masker is not None else {}
     ids = list(changed.order_by("pk"))
     if ids:
-        issue_groups_assign(project_id=project.pk, finding_ids=ids, secrets=secret_hashes)
+        issue_groups_assign(project_id=project_id, finding_ids=ids, secrets=secrets)
 
 
 def _lock_project(project_id: int) -> None:

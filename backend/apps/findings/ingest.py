@@ -193,7 +193,10 @@ def findings_ingest(
             )  # fmt: skip
     if result.created >= ANALYZE_AFTER_CREATED and connection.vendor == "postgresql":
         _statistics_refresh()
-    issue_groups_after_ingest(project=project, tool=tool, target=target, since=now, masker=masker)
+    issue_groups_after_ingest(
+        project=project, tool=tool, target=target, since=now, masker=masker,
+        created=result.created,
+    )  # fmt: skip
     return result
 
 

@@ -403,3 +403,26 @@ def test_cwe_families(a, b, same):
 
 def test_vague_cwes_count_as_none():
     assert cwe_family(20) is None and cwe_family(None) is None
+
+
+def test_a_large_first_ingest_groups_in_a_task_after_it(
+    site, monkeypatch, django_capture_on_commit_callbacks
+):
+    from apps.findings import grouping, tasks
+
+    monkeypatch.setattr(grouping, "DEFER_AFTER_CREATED", 20)
+    queued: list[dict] = []
+    monkeypatch.setattr(tasks.issue_groups_group_ingested, "delay", lambda **kw: queued.append(kw))
+    reported = [
+        finding(rule_id=f"r{i}", cwe=89, file_path=f"src/m{i % 3}.py", line_start=i + 1)
+        for i in range(25)
+    ]
+    reported.append(finding(rule_id="other", cwe=89, file_path="src/m0.py", line_start=1))
+    with django_capture_on_commit_callbacks(execute=True):
+        ingest(site, "bandit", reported)
+    project = site[0]
+    assert not IssueGroupMember.objects.filter(project=project).exists()
+    [call] = queued
+    tasks.issue_groups_group_ingested(**call)  # as the worker runs it, from JSON arguments
+    assert IssueGroupMember.objects.filter(project=project).count() == 26
+    assert group_of(project, "other") == group_of(project, "r0")
