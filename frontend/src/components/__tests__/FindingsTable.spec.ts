@@ -156,6 +156,16 @@ describe('FindingsTable paging', () => {
     expect(wrapper.findAll('tbody tr')).toHaveLength(2)
   })
 
+  it('says where findings come from when there are none: the project\'s scans, or the projects', async () => {
+    vi.mocked(findingsApi.listFindings).mockResolvedValue(page({ count: 0, results: [] }))
+    const inProject = mountTable({ filters: { project: 4 } })
+    await flushPromises()
+    expect(inProject.wrapper.get('[data-testid="empty-findings-next"]').findComponent(RouterLinkStub).props('to')).toBe('/projects/4?tab=configurations')
+    const everywhere = mountTable({ filters: {} })
+    await flushPromises()
+    expect(everywhere.wrapper.get('[data-testid="empty-findings-next"]').findComponent(RouterLinkStub).props('to')).toBe('/projects')
+  })
+
   it('drops a cursor the API refuses and shows the first page', async () => {
     vi.mocked(findingsApi.listFindings)
       .mockRejectedValueOnce(new ApiError(400, 'invalid', 'Invalid input.', { cursor: ['Invalid cursor.'] }))
