@@ -32,6 +32,8 @@ from apps.common.testing.factories import (
     UserFactory,
     occurrence_create,
 )
+from apps.findings.grouping import issue_groups_assign
+from apps.findings.models import IssueGroupMember, SavedFilter
 from apps.organizations.models import OrganizationMembership, OrganizationRole
 from apps.targets.models import AssetType
 
@@ -66,13 +68,17 @@ def _project_objects(owner: Any, tool: Any) -> dict[str, Any]:
         project=project, tool=tool, target=target, first_seen_scan=scan, last_seen_scan=scan
     )
     occurrence_create(finding=finding, tool_result=result)
+    issue_groups_assign(project_id=project.pk, finding_ids=[finding.pk])
+    issue_group = IssueGroupMember.objects.get(finding=finding).group
+    saved_filter = SavedFilter.objects.create(user=owner, name="Open highs", query="severity=high")
     spare = UserFactory()
     spare_membership = ProjectMembershipFactory(
         project=project, user=spare, role=ProjectRole.AUDITOR
     )
     return {"project": project, "target": target, "group": group,
             "configuration": configuration, "scan": scan, "result": result,
-            "finding": finding, "spare_membership": spare_membership}  # fmt: skip
+            "finding": finding, "spare_membership": spare_membership,
+            "issue_group": issue_group, "saved_filter": saved_filter}  # fmt: skip
 
 
 @pytest.fixture
@@ -394,6 +400,62 @@ CASES = [
         write(OK_R),
         lambda w: {"ids": [w.a["finding"].pk], "status": "confirmed", "reason": "seen"},
     ),
+    Case(
+        "findings bulk assignees",
+        "post",
+        lambda w: "/api/v1/findings/bulk/assignees/",
+        READ,
+        lambda w: {"ids": [w.a["finding"].pk]},
+    ),
+    # Issue groups
+    Case("issue groups list", "get", lambda w: "/api/v1/issue-groups/", any_user(OK_R)),
+    Case(
+        "issue group detail",
+        "get",
+        lambda w: f"/api/v1/issue-groups/{w.a['issue_group'].pk}/",
+        READ,
+    ),
+    Case(
+        "issue group findings",
+        "get",
+        lambda w: f"/api/v1/issue-groups/{w.a['issue_group'].pk}/findings/",
+        READ,
+    ),
+    Case(
+        "issue group triage",
+        "post",
+        lambda w: f"/api/v1/issue-groups/{w.a['issue_group'].pk}/triage/",
+        write(OK_R),
+        lambda w: {"status": "confirmed", "reason": "reproduced"},
+    ),
+    # Triage settings: a project's SLA, one's own saved filters
+    Case("project SLA", "get", lambda w: f"/api/v1/projects/{P(w)}/sla/", READ),
+    Case(
+        "project SLA change",
+        "patch",
+        lambda w: f"/api/v1/projects/{P(w)}/sla/",
+        owner_only(OK_R),
+        lambda w: {"critical_days": 5},
+    ),
+    Case("saved filters list", "get", lambda w: "/api/v1/saved-filters/", any_user(OK_R)),
+    Case(
+        "saved filter create",
+        "post",
+        lambda w: "/api/v1/saved-filters/",
+        any_user(OK_C),
+        lambda w: {"name": "Mine", "query": "assignee=me"},
+    ),
+    # A saved filter is its user's alone: everyone else, staff included, gets a 404.
+    Case(
+        "saved filter delete",
+        "delete",
+        lambda w: f"/api/v1/saved-filters/{w.a['saved_filter'].pk}/",
+        {
+            role: (401 if role == "anonymous" else OK_D if role == "owner" else 404)
+            for role in ROLES
+        },
+    ),
+    Case("tool presets", "get", lambda w: "/api/v1/tools/presets/", any_user(OK_R)),
     # Visibility, not the role, limits an export: an outsider gets an empty file.
     Case("findings export", "get", lambda w: "/api/v1/findings/export/", any_user(OK_R)),
     Case("scan live status", "get", lambda w: f"/api/v1/scans/{w.a['scan'].pk}/status/", READ),

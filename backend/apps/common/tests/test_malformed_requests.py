@@ -30,6 +30,8 @@ from apps.common.testing.factories import (
     ToolDefinitionFactory,
     UserFactory,
 )
+from apps.findings.grouping import issue_groups_assign
+from apps.findings.models import IssueGroupMember
 from apps.organizations.models import OrganizationRole
 from apps.scans.services.configurations import webhook_token_hash
 from seculite_api.env import BACKEND_DIR
@@ -117,6 +119,8 @@ def world(db, settings, tmp_path) -> dict[str, Any]:
     scan = ScanFactory(project=project, configuration=configuration)
     result = ScanToolResultFactory(scan=scan, tool=tool, target=target)
     finding = FindingFactory(project=project, tool=tool, target=target, first_seen_scan=scan)
+    issue_groups_assign(project_id=project.pk, finding_ids=[finding.pk])
+    issue_group = IssueGroupMember.objects.get(finding=finding).group
     return {
         "staff": staff,
         "ids": {
@@ -132,6 +136,7 @@ def world(db, settings, tmp_path) -> dict[str, Any]:
             "/api/v1/projects/{project_pk}/scan-configurations/": configuration.pk,
             "/api/v1/scans/": scan.pk,
             "/api/v1/findings/": finding.pk,
+            "/api/v1/issue-groups/": issue_group.pk,
             "/api/v1/projects/": project.pk,
             "/api/v1/organizations/": organization.pk,
             "/api/v1/tools/": tool.pk,
