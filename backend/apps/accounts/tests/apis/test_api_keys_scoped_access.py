@@ -50,6 +50,11 @@ READ_CASES = {
     "import formats",
     "generic import format schema",
     "scan compare",
+    "issue groups list",
+    "issue group detail",
+    "issue group findings",
+    "project SLA",
+    "tool presets",
 }
 SCAN_CASES = {"configuration start"}
 IMPORT_CASES = {"import a report"}
@@ -109,6 +114,8 @@ B_READS = [
     lambda w: f"/api/v1/scans/{w.b['scan'].pk}/status/",
     lambda w: f"/api/v1/scans/{w.b['scan'].pk}/tool-results/",
     lambda w: f"/api/v1/findings/{w.b['finding'].pk}/",
+    lambda w: f"/api/v1/issue-groups/{w.b['issue_group'].pk}/",
+    lambda w: f"/api/v1/projects/{w.b['project'].pk}/sla/",
 ]
 
 
