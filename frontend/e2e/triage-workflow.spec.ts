@@ -93,7 +93,7 @@ test('triage: SLA due dates, overdue, open/closed, dismissal and an expiring ris
     await expect(page.getByTestId('dismissal')).toContainText('Dismissed: Used in tests')
     await expect(page.getByTestId('finding-history')).toContainText('Used in tests: Only the test fixtures call it.')
 
-    await page.goto(`/findings?project=${project.id}`)
+    await page.goto(`/findings?project=${project.id}&view=flat`)
     await expect(page.getByTestId('findings-count')).toHaveText('2 findings')
     await expect(row(page, low)).toHaveCount(0)
     await page.getByTestId('state-closed').click()
@@ -134,7 +134,7 @@ test('triage: SLA due dates, overdue, open/closed, dismissal and an expiring ris
 
   await test.step('on a phone the findings list never scrolls the page sideways', async () => {
     await page.setViewportSize({ width: 390, height: 844 })
-    for (const path of ['/findings', `/projects/${project.id}?tab=findings`]) {
+    for (const path of ['/findings?view=flat', `/projects/${project.id}?tab=findings`]) {
       await page.goto(path)
       await expect(page.getByTestId('findings-table')).toBeVisible()
       const widths = await page.evaluate(() => ({ scroll: document.scrollingElement?.scrollWidth ?? 0, inner: window.innerWidth }))
