@@ -17,6 +17,12 @@ def group_existing(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("findings", "0012_issue_groups")]
+    # It runs today's grouping code on today's Finding model: every column that model has
+    # must exist first, whatever order the sibling migrations were merged in.
+    dependencies = [
+        ("findings", "0012_issue_groups"),
+        ("findings", "0012_triage_workflow"),
+        ("findings", "0012_finding_code_context"),
+    ]
 
     operations = [migrations.RunPython(group_existing, migrations.RunPython.noop)]
