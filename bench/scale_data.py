@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from apps.accounts.services import api_key_create
 from apps.common.roles import ProjectRole
+from apps.findings import grouping
 from apps.findings.ingest import findings_ingest
 from apps.findings.lifecycle import config_digest
 from apps.findings.models import OPEN_STATUSES, Finding
@@ -228,8 +229,11 @@ def project_with_targets(
 
 def fill(*, findings: int, projects: int, log: Callable[[str], None]) -> None:
     """`findings` findings in `projects` projects: two scans per project (the second no
-    longer reports GONE_PERCENT of them, which its finalisation auto-resolves), then triage
-    and assignment through the findings services."""
+    longer reports GONE_PERCENT of them, which its finalisation auto-resolves), their issue
+    groups, then triage and assignment through the findings services."""
+    # Group inside each ingest, as a small one does: no worker here takes the task a large
+    # one hands its grouping to.
+    grouping.DEFER_AFTER_CREATED = findings + 1
     tools_sync()
     tools = {tool.slug: tool for tool in ToolDefinition.objects.all()}
     users = bench_users()

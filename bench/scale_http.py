@@ -33,6 +33,8 @@ def request_paths(setup: dict[str, Any], deep: str) -> list[tuple[str, str, floa
         ("search= a file name", "/api/v1/findings/?" + urlencode({"search": setup["file"]}), 150),
         ("filter by rule", "/api/v1/findings/?" + urlencode({"rule_id": setup["rule"]}), 50),
         ("dashboard", "/api/v1/dashboard/", 200),
+        # Not in the issue's table: the web app's default findings view since issue 13.
+        ("issue groups, open (web app default)", "/api/v1/issue-groups/?status=open", 50),
     ]
 
 
