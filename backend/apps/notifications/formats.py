@@ -109,13 +109,20 @@ def slack_body(payload: dict[str, Any]) -> dict[str, Any]:
 
 # --- Microsoft Teams -------------------------------------------------------------------------
 
-_TEAMS_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!<>~|])")
+# What Adaptive Cards' Markdown subset reads as markup: emphasis, links, code; and a list
+# marker at the start of a text.
+_TEAMS_MARKDOWN = re.compile(r"([\\`*_\[\]()~])")
+_TEAMS_LIST_START = re.compile(r"^(\s*)([-+]|\d+(?=\.))")
 
 
 def _teams_escape(text: str) -> str:
-    """Backslash-escape the characters Teams' Markdown subset reads as markup (links,
-    emphasis, lists), so a finding's title is shown as written."""
-    return _TEAMS_MARKDOWN.sub(r"\\\1", text)
+    """Backslash-escape what Teams would read as markup (CommonMark escapes), so a finding's
+    title is shown as written and cannot add a link."""
+    escaped = _TEAMS_MARKDOWN.sub(r"\\\1", text)
+    # "- x" becomes "\- x"; "1. x" becomes "1\. x" (a digit cannot be escaped, its dot can).
+    return _TEAMS_LIST_START.sub(
+        lambda m: f"{m[1]}\\{m[2]}" if m[2] in "-+" else f"{m[1]}{m[2]}\\", escaped
+    )
 
 
 def teams_body(payload: dict[str, Any]) -> dict[str, Any]:

@@ -321,7 +321,9 @@ def test_teams_format(project_with_roles, client_for, receiver):
     )
     receiver.secret = created["notify_webhook_secret"]
     scan = scan_of(created["id"])
-    new_finding(scan, "critical", "Secret [link](https://evil.example)", file_path="b.py")
+    new_finding(
+        scan, "critical", "Secret [link](https://evil.example)", file_path="b.py", line_start=4
+    )
 
     services.scan_notify(scan_id=scan.pk)
 
@@ -337,8 +339,10 @@ def test_teams_format(project_with_roles, client_for, receiver):
     assert [item["type"] for item in card["body"]] == ["TextBlock", "FactSet", "TextBlock"]
     facts = {fact["title"]: fact["value"] for fact in card["body"][1]["facts"]}
     assert facts["Status"] == "completed"
-    assert facts["New findings"].startswith("New findings \\(high\\+\\): 1 critical")
-    assert "\\[link\\]\\(https://evil\\.example\\)" in card["body"][2]["text"]
+    assert facts["New findings"] == "New findings \\(high+\\): 1 critical"
+    assert card["body"][2]["text"] == (
+        "**critical** Secret \\[link\\]\\(https://evil.example\\) — b.py:4"
+    )
     assert card["actions"] == [
         {
             "type": "Action.OpenUrl",
@@ -497,3 +501,18 @@ def test_delivery_log_and_redeliver_for_owners(
     # Another project's message id answers 404.
     assert owner.get(deliveries_url(project, "999999/")).status_code == 404
     assert owner.get(deliveries_url(project), {"configuration": "x"}).status_code == 400
+
+
+@pytest.mark.parametrize(
+    ("title", "shown"),
+    [
+        ("- not a list", "\\- not a list"),
+        ("1. not a list", "1\\. not a list"),
+        ("**loud** _it_ `code`", "\\*\\*loud\\*\\* \\_it\\_ \\`code\\`"),
+        ("plain: v1.2-3 #4", "plain: v1.2-3 #4"),
+    ],
+)
+def test_teams_escaping(title, shown):
+    from apps.notifications.formats import _teams_escape
+
+    assert _teams_escape(title) == shown
