@@ -67,3 +67,8 @@ class NotificationDelivery(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.channel} to {self.recipient} for {self.event_key} ({self.status})"
+
+
+# Webhook messages and their attempts live in their own module; imported here so Django
+# registers them with this app.
+from apps.notifications.webhook_models import WebhookAttempt, WebhookMessage  # noqa: E402, F401

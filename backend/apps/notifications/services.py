@@ -27,14 +27,14 @@ from apps.notifications.content import (
     acceptance_expired_email,
     assignment_email,
     scan_email,
-    scan_webhook_payload,
 )
 from apps.notifications.models import Channel, DeliveryStatus, NotificationDelivery
 from apps.notifications.selectors import (
     notification_preferences_for,
     project_notification_recipients,
 )
-from apps.notifications.webhooks import SendOutcome, webhook_display_url, webhook_post
+from apps.notifications.webhook_deliveries import scan_webhook_send
+from apps.notifications.webhooks import SendOutcome
 from apps.projects.models import Project
 from apps.projects.selectors import project_role_for_user
 from apps.scans.models import Scan, ScanStatus
@@ -248,21 +248,12 @@ def scan_notify(*, scan_id: int, final_attempt: bool = True) -> NotifyOutcome:
         )
     if _webhook_wanted(facts):
         assert scan.configuration is not None
-        url = scan.configuration.notify_webhook_url
-        payload = scan_webhook_payload(
-            facts, min_severity=_severity(scan.configuration.notify_min_severity)
-        )
+        # Signed, in the configuration's format, with retries of its own (webhook_deliveries).
         tally.add(
-            _deliver(
-                event_key=event_key,
-                channel=Channel.WEBHOOK,
-                recipient=webhook_display_url(url),
-                send=lambda: webhook_post(
-                    url=url, payload=payload, timeout=settings.SECULITE_WEBHOOK_TIMEOUT_SECONDS
-                ),
-                final_attempt=final_attempt,
-                project=scan.project,
-                scan=scan,
+            scan_webhook_send(
+                facts=facts,
+                configuration=scan.configuration,
+                min_severity=_severity(scan.configuration.notify_min_severity),
             )
         )
     return tally.outcome()

@@ -10,7 +10,7 @@ from typing import Any
 
 from celery import shared_task
 
-from apps.notifications import services
+from apps.notifications import services, webhook_deliveries
 
 MAX_RETRIES = 3
 # Seconds before the first retry, doubled for each later one (30 s, 1 min, 2 min).
@@ -69,3 +69,9 @@ def findings_reopened_notify(self: Any, event_ids: list[int], assignee_id: int) 
         final_attempt=self.request.retries >= MAX_RETRIES,
     )
     _retry_if_needed(self, outcome)
+
+
+@shared_task(name="notifications.webhook_retry", acks_late=True, reject_on_worker_lost=True)
+def webhook_retry(message_id: int, retry: int) -> None:
+    """One scheduled retry of a webhook message; it schedules the next itself if needed."""
+    webhook_deliveries.webhook_retry(message_id=message_id, retry=retry)

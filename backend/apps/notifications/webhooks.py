@@ -9,9 +9,10 @@ host name. Redirects are never followed: a 3xx is a failed delivery.
 from __future__ import annotations
 
 import http.client
-import json
 import socket
 import ssl
+import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -22,6 +23,8 @@ USER_AGENT = "SecuLite-Webhook/2"
 # Statuses worth another try later; any other non-2xx answer is final.
 TRANSIENT_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
 MAX_RESPONSE_BYTES = 64 * 1024
+# How much of an answer the delivery log keeps.
+RESPONSE_EXCERPT_CHARS = 1000
 
 
 @dataclass(frozen=True)
@@ -29,6 +32,9 @@ class SendOutcome:
     ok: bool
     error: str = ""
     transient: bool = False
+    status_code: int | None = None
+    duration_ms: int = 0
+    response_excerpt: str = ""
 
 
 def webhook_display_url(url: str) -> str:
@@ -82,8 +88,11 @@ def _connection(
     return connection
 
 
-def webhook_post(*, url: str, payload: dict[str, Any], timeout: float) -> SendOutcome:
-    """POST `payload` as JSON to `url`; never raises, the outcome says what happened."""
+def webhook_post(
+    *, url: str, body: bytes, headers: Mapping[str, str], timeout: float
+) -> SendOutcome:
+    """POST `body` (JSON) to `url` with `headers` added; never raises, the outcome says what
+    happened, how long it took and how the receiver answered (its start, secrets removed)."""
     try:
         parts = urlsplit(url)
         host, port = parts.hostname, parts.port
@@ -97,36 +106,56 @@ def webhook_post(*, url: str, payload: dict[str, Any], timeout: float) -> SendOu
     except TargetPolicyError as exc:
         return SendOutcome(ok=False, error=f"Refused by the target network policy: {exc}")
     path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-    body = json.dumps(payload, default=str).encode()
-    headers = {
+    all_headers = {
+        **headers,
         "Content-Type": "application/json",
         "User-Agent": USER_AGENT,
         "Accept": "*/*",
     }
     connection = _connection(parts.scheme, host, port, str(addresses[0]), timeout)
+    started = time.monotonic()
+
+    def elapsed() -> int:
+        return int((time.monotonic() - started) * 1000)
+
     try:
-        connection.request("POST", path, body=body, headers=headers)
+        connection.request("POST", path, body=body, headers=all_headers)
         response = connection.getresponse()
-        response.read(MAX_RESPONSE_BYTES)
+        answer = response.read(MAX_RESPONSE_BYTES)
         status = response.status
     except TimeoutError:
         return SendOutcome(
-            ok=False, transient=True, error=f"No answer within {timeout:g} s (timed out)."
+            ok=False,
+            transient=True,
+            error=f"No answer within {timeout:g} s (timed out).",
+            duration_ms=elapsed(),
         )
     except ssl.SSLCertVerificationError as exc:
-        return SendOutcome(ok=False, error=_redacted(f"TLS certificate: {exc}", url))
+        return SendOutcome(
+            ok=False, error=_redacted(f"TLS certificate: {exc}", url), duration_ms=elapsed()
+        )
     except (OSError, http.client.HTTPException) as exc:
         return SendOutcome(
             ok=False,
             transient=True,
             error=_redacted(f"Connection failed: {exc.__class__.__name__}: {exc}", url),
+            duration_ms=elapsed(),
         )
     finally:
         connection.close()
+    excerpt = _redacted(answer[: RESPONSE_EXCERPT_CHARS * 4].decode("utf-8", "replace"), url)
     if 200 <= status < 300:
-        return SendOutcome(ok=True)
-    if 300 <= status < 400:
-        return SendOutcome(ok=False, error=f"HTTP {status}: redirects are not followed.")
+        ok, transient, error = True, False, ""
+    elif 300 <= status < 400:
+        ok, transient, error = False, False, f"HTTP {status}: redirects are not followed."
+    else:
+        ok, transient = False, status in TRANSIENT_STATUSES
+        error = f"HTTP {status} from the webhook."
     return SendOutcome(
-        ok=False, transient=status in TRANSIENT_STATUSES, error=f"HTTP {status} from the webhook."
+        ok=ok,
+        transient=transient,
+        error=error,
+        status_code=status,
+        duration_ms=elapsed(),
+        response_excerpt=excerpt[:RESPONSE_EXCERPT_CHARS],
     )

@@ -35,6 +35,7 @@ from apps.accounts.models import ApiKey
 from apps.accounts.scopes import KeyScope
 from apps.common.roles import ProjectRole
 from apps.common.viewsets import ProjectScopedReadViewSet, ProjectScopedViewSet
+from apps.notifications.webhook_deliveries import webhook_secret_rotate
 from apps.projects.selectors import project_get_for_user
 from apps.scans import services
 from apps.scans.compare import scan_compare
@@ -130,12 +131,22 @@ class ScanConfigurationViewSet(ScanStartMixin, ProjectScopedReadViewSet):
             user=self.request.user, project=self.project, configuration_id=self.kwargs["pk"]
         )
 
-    def _output(self, configuration: ScanConfiguration, webhook_token: str | None = None) -> Any:
-        """Serialise a freshly written configuration, re-read so its relations are current."""
+    def _output(
+        self,
+        configuration: ScanConfiguration,
+        webhook_token: str | None = None,
+        webhook_secret: str | None = None,
+    ) -> Any:
+        """Serialise a freshly written configuration, re-read so its relations are current;
+        a token or secret issued by this write is shown this once."""
         fresh = scan_configuration_get(
             user=self.request.user, project=self.project, configuration_id=configuration.pk
         )
-        context = {**self.get_serializer_context(), "webhook_token": webhook_token}
+        context = {
+            **self.get_serializer_context(),
+            "webhook_token": webhook_token,
+            "webhook_secret": webhook_secret,
+        }
         return ScanConfigurationOutputSerializer(fresh, context=context).data
 
     @extend_schema(
@@ -150,7 +161,7 @@ class ScanConfigurationViewSet(ScanStartMixin, ProjectScopedReadViewSet):
             project=self.project, user=request.user, **data.validated_data
         )
         return Response(
-            self._output(result.configuration, result.webhook_token),
+            self._output(result.configuration, result.webhook_token, result.webhook_secret),
             status=status.HTTP_201_CREATED,
         )
 
@@ -166,7 +177,9 @@ class ScanConfigurationViewSet(ScanStartMixin, ProjectScopedReadViewSet):
         result = services.scan_configuration_update(
             configuration=configuration, data=data.validated_data
         )
-        return Response(self._output(result.configuration, result.webhook_token))
+        return Response(
+            self._output(result.configuration, result.webhook_token, result.webhook_secret)
+        )
 
     def destroy(self, request: Request, project_pk: Any = None, pk: Any = None) -> Response:
         services.scan_configuration_delete(configuration=self.get_object())
@@ -187,7 +200,37 @@ class ScanConfigurationViewSet(ScanStartMixin, ProjectScopedReadViewSet):
             user=request.user,
             name=data.validated_data.get("name"),
         )
-        return Response(self._output(clone), status=status.HTTP_201_CREATED)
+        return Response(
+            self._output(clone.configuration, webhook_secret=clone.webhook_secret),
+            status=status.HTTP_201_CREATED,
+        )
+
+    @extend_schema(
+        parameters=[PROJECT_PK, ID],
+        request=None,
+        responses={
+            200: ScanConfigurationOutputSerializer,
+            400: OpenApiResponse(description="The configuration has no notification webhook."),
+        },
+    )
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path="webhook-secret/rotate",
+        filter_backends=[],
+    )
+    def rotate_webhook_secret(
+        self, request: Request, project_pk: Any = None, pk: Any = None
+    ) -> Response:
+        """Replace the notification webhook's signing secret; the new one is in this response
+        (`notify_webhook_secret`) and never shown again. The old one stops verifying at once."""
+        configuration = self.get_object()
+        if not configuration.notify_webhook_url:
+            raise exceptions.ValidationError(
+                {"notify_webhook_url": ["Set a webhook URL first; it comes with a secret."]}
+            )
+        secret = webhook_secret_rotate(configuration=configuration)
+        return Response(self._output(configuration, webhook_secret=secret))
 
 
 @extend_schema(tags=["scans"])

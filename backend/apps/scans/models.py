@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import Q
 
 from apps.common.models import TimeStampedModel
+from apps.notifications.formats import WebhookFormat
 
 
 class ScheduleType(models.TextChoices):
@@ -56,6 +57,12 @@ class ScanConfiguration(TimeStampedModel):
     notify_min_severity = models.CharField(max_length=16, default="high")
     notify_emails = models.JSONField(default=list, blank=True)
     notify_webhook_url = models.URLField(blank=True, max_length=2048)
+    # The body's shape: generic JSON, Slack or Teams (apps.notifications.formats.WebhookFormat).
+    notify_webhook_format = models.CharField(
+        max_length=16, choices=WebhookFormat.choices, default=WebhookFormat.GENERIC
+    )
+    # The signing secret, Fernet-encrypted (apps.notifications.signing); shown once, never again.
+    notify_webhook_secret_encrypted = models.TextField(blank=True)
     # Execution
     tool_timeout_seconds = models.PositiveIntegerField(default=1800)
     created_by = models.ForeignKey(

@@ -14,6 +14,7 @@ from rest_framework import serializers
 
 from apps.common.ids import IdField
 from apps.findings.models import Severity
+from apps.notifications.formats import WebhookFormat
 from apps.notifications.webhooks import webhook_display_url
 from apps.projects.serializers import UserSummarySerializer
 from apps.scans.enums import named_choice_field
@@ -152,6 +153,13 @@ class ScanConfigurationInputSerializer(serializers.Serializer):
         allow_blank=True,
         max_length=2048,
         validators=[URLValidator(schemes=["http", "https"])],
+        help_text="Where scan notifications are POSTed, signed with the configuration's secret. "
+        "Setting it on a configuration without a secret issues one, shown once in the response.",
+    )
+    notify_webhook_format = serializers.ChoiceField(
+        choices=WebhookFormat.choices,
+        required=False,
+        help_text="The body's shape: generic JSON, a Slack or a Microsoft Teams message.",
     )
     tool_timeout_seconds = serializers.IntegerField(
         required=False,
@@ -196,6 +204,10 @@ class ScanConfigurationOutputSerializer(serializers.ModelSerializer):
         "the path after its first segment, where chat services keep their token); empty when "
         "none is set. Sending this value back keeps the stored URL."
     )
+    notify_webhook_secret = serializers.SerializerMethodField(
+        help_text="The webhook's signing secret, only in the response of the request that "
+        "issued it (setting the first webhook URL, cloning, rotating). It is never shown again."
+    )
     created_by = UserSummarySerializer(read_only=True, allow_null=True)
     notify_min_severity = SeverityField(read_only=True)
 
@@ -222,6 +234,8 @@ class ScanConfigurationOutputSerializer(serializers.ModelSerializer):
             "notify_min_severity",
             "notify_emails",
             "notify_webhook_url",
+            "notify_webhook_format",
+            "notify_webhook_secret",
             "tool_timeout_seconds",
             "created_by",
             "created_at",
@@ -243,6 +257,11 @@ class ScanConfigurationOutputSerializer(serializers.ModelSerializer):
     def get_webhook_token(self, configuration: ScanConfiguration) -> str | None:
         token = self.context.get("webhook_token")
         return str(token) if token else None
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_notify_webhook_secret(self, configuration: ScanConfiguration) -> str | None:
+        secret = self.context.get("webhook_secret")
+        return str(secret) if secret else None
 
 
 # --- Scans -----------------------------------------------------------------------------------

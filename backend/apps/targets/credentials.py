@@ -49,15 +49,21 @@ class GitCredential:
         return f"GitCredential(kind={self.kind!r}, username={self.username!r}, secret=***)"
 
 
-def _fernet() -> Fernet:
+def fernet_for(salt: bytes) -> Fernet:
+    """The Fernet key for one purpose (`salt`), derived from SECULITE_CREDENTIALS_KEY or
+    SECRET_KEY; other apps that store a secret (webhook signing secrets) use their own salt."""
     material = str(getattr(settings, "SECULITE_CREDENTIALS_KEY", "") or settings.SECRET_KEY)
     key = HKDF(
         algorithm=hashes.SHA256(),
         length=32,
-        salt=b"seculite-target-credentials",
+        salt=salt,
         info=b"fernet",
     ).derive(material.encode())
     return Fernet(base64.urlsafe_b64encode(key))
+
+
+def _fernet() -> Fernet:
+    return fernet_for(b"seculite-target-credentials")
 
 
 def credential_encrypt(credential: GitCredential) -> str:

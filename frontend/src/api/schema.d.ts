@@ -940,6 +940,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/projects/{project_pk}/scan-configurations/{id}/webhook-secret/rotate/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * @description Replace the notification webhook's signing secret; the new one is in this response
+         *     (`notify_webhook_secret`) and never shown again. The old one stops verifying at once.
+         */
+        post: operations["projects_scan_configurations_webhook_secret_rotate_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/projects/{project_pk}/scans/": {
         parameters: {
             query?: never;
@@ -1072,6 +1092,61 @@ export interface paths {
          *     `upload` field holds the archive; every other type may be sent as JSON.
          */
         patch: operations["projects_targets_partial_update"];
+        trace?: never;
+    };
+    "/api/v1/projects/{project_pk}/webhook-deliveries/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description A project's webhook messages and their attempts, newest first (owners only). */
+        get: operations["projects_webhook_deliveries_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{project_pk}/webhook-deliveries/{id}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description A project's webhook messages and their attempts, newest first (owners only). */
+        get: operations["projects_webhook_deliveries_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{project_pk}/webhook-deliveries/{id}/redeliver/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * @description Send the message's payload again now, with a fresh timestamp and signature, to the
+         *     configuration's current webhook URL. Answers 201 with the message and its new attempt
+         *     (which may itself have failed: see its `ok`, `status_code` and `error`).
+         */
+        post: operations["projects_webhook_deliveries_redeliver_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/v1/projects/invitations/accept/": {
@@ -2226,6 +2301,21 @@ export interface components {
             previous?: string | null;
             results: components["schemas"]["ToolOutput"][];
         };
+        PaginatedWebhookMessageList: {
+            /** @example 123 */
+            count: number;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=4
+             */
+            next?: string | null;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=2
+             */
+            previous?: string | null;
+            results: components["schemas"]["WebhookMessage"][];
+        };
         PasswordChangeInputRequest: {
             old_password: string;
             new_password: string;
@@ -2308,7 +2398,16 @@ export interface components {
             notify_on_failure?: boolean;
             notify_min_severity?: components["schemas"]["SeverityEnum"];
             notify_emails?: string[];
+            /** @description Where scan notifications are POSTed, signed with the configuration's secret. Setting it on a configuration without a secret issues one, shown once in the response. */
             notify_webhook_url?: string;
+            /**
+             * @description The body's shape: generic JSON, a Slack or a Microsoft Teams message.
+             *
+             *     * `generic` - Generic JSON
+             *     * `slack` - Slack incoming webhook
+             *     * `teams` - Microsoft Teams incoming webhook
+             */
+            notify_webhook_format?: components["schemas"]["WebhookFormatEnum"];
             /** @description Seconds a tool run may take; at most the server's SECULITE_TOOL_TIMEOUT_MAX_SECONDS (4 hours by default). */
             tool_timeout_seconds?: number;
         };
@@ -2533,7 +2632,16 @@ export interface components {
             notify_on_failure?: boolean;
             notify_min_severity?: components["schemas"]["SeverityEnum"];
             notify_emails?: string[];
+            /** @description Where scan notifications are POSTed, signed with the configuration's secret. Setting it on a configuration without a secret issues one, shown once in the response. */
             notify_webhook_url?: string;
+            /**
+             * @description The body's shape: generic JSON, a Slack or a Microsoft Teams message.
+             *
+             *     * `generic` - Generic JSON
+             *     * `slack` - Slack incoming webhook
+             *     * `teams` - Microsoft Teams incoming webhook
+             */
+            notify_webhook_format?: components["schemas"]["WebhookFormatEnum"];
             /** @description Seconds a tool run may take; at most the server's SECULITE_TOOL_TIMEOUT_MAX_SECONDS (4 hours by default). */
             tool_timeout_seconds?: number;
         };
@@ -2565,6 +2673,9 @@ export interface components {
             readonly notify_emails: unknown;
             /** @description The notification webhook without its secret parts (credentials, query, and the path after its first segment, where chat services keep their token); empty when none is set. Sending this value back keeps the stored URL. */
             readonly notify_webhook_url: string;
+            readonly notify_webhook_format: components["schemas"]["WebhookFormatEnum"];
+            /** @description The webhook's signing secret, only in the response of the request that issued it (setting the first webhook URL, cloning, rotating). It is never shown again. */
+            readonly notify_webhook_secret: string | null;
             readonly tool_timeout_seconds: number;
             readonly created_by: components["schemas"]["UserSummary"] | null;
             /** Format: date-time */
@@ -2789,6 +2900,13 @@ export interface components {
             auto_resolved: number;
             reopened: number;
         };
+        /**
+         * @description * `pending` - Pending
+         *     * `sent` - Sent
+         *     * `failed` - Failed
+         * @enum {string}
+         */
+        StatusEnum: "pending" | "sent" | "failed";
         /** @description A new target of the project. */
         TargetCreateRequest: {
             /**
@@ -2943,6 +3061,13 @@ export interface components {
             /** @description Findings resolved that day. */
             resolved: number;
         };
+        /**
+         * @description * `first` - First attempt
+         *     * `retry` - Automatic retry
+         *     * `redeliver` - Redelivered by hand
+         * @enum {string}
+         */
+        TriggerEnum: "first" | "retry" | "redeliver";
         UnanalysedItem: {
             /** @description File (relative to the tree), host, URL or package. */
             path: string;
@@ -2983,6 +3108,83 @@ export interface components {
             readonly email: string;
             readonly full_name: string;
         };
+        WebhookAttempt: {
+            readonly number: number;
+            trigger: components["schemas"]["TriggerEnum"];
+            /** Format: date-time */
+            readonly attempted_at: string;
+            readonly duration_ms: number;
+            readonly ok: boolean;
+            /** @description The receiver's HTTP status; null when none answered. */
+            status_code: number | null;
+            readonly error: string;
+            /** @description The start of the receiver's answer (at most 1000 characters). */
+            response_excerpt: string;
+            readonly triggered_by: components["schemas"]["UserSummary"] | null;
+        };
+        /**
+         * @description * `generic` - Generic JSON
+         *     * `slack` - Slack incoming webhook
+         *     * `teams` - Microsoft Teams incoming webhook
+         * @enum {string}
+         */
+        WebhookFormatEnum: "generic" | "slack" | "teams";
+        WebhookMessage: {
+            readonly id: number;
+            /**
+             * Format: uuid
+             * @description The X-SecuLite-Delivery header of every attempt.
+             */
+            guid: string;
+            readonly event: string;
+            format: components["schemas"]["WebhookFormatEnum"];
+            readonly configuration: components["schemas"]["_ConfigurationRef"] | null;
+            scan: number | null;
+            /** @description The webhook URL without its secret parts. */
+            recipient: string;
+            /**
+             * @description pending while retries are scheduled, then sent or failed.
+             *
+             *     * `pending` - Pending
+             *     * `sent` - Sent
+             *     * `failed` - Failed
+             */
+            status: components["schemas"]["StatusEnum"];
+            /** Format: date-time */
+            readonly next_retry_at: string | null;
+            /** Format: date-time */
+            readonly created_at: string;
+            readonly attempts: components["schemas"]["WebhookAttempt"][];
+        };
+        WebhookMessageDetail: {
+            readonly id: number;
+            /**
+             * Format: uuid
+             * @description The X-SecuLite-Delivery header of every attempt.
+             */
+            guid: string;
+            readonly event: string;
+            format: components["schemas"]["WebhookFormatEnum"];
+            readonly configuration: components["schemas"]["_ConfigurationRef"] | null;
+            scan: number | null;
+            /** @description The webhook URL without its secret parts. */
+            recipient: string;
+            /**
+             * @description pending while retries are scheduled, then sent or failed.
+             *
+             *     * `pending` - Pending
+             *     * `sent` - Sent
+             *     * `failed` - Failed
+             */
+            status: components["schemas"]["StatusEnum"];
+            /** Format: date-time */
+            readonly next_retry_at: string | null;
+            /** Format: date-time */
+            readonly created_at: string;
+            readonly attempts: components["schemas"]["WebhookAttempt"][];
+            /** @description The JSON body sent (and signed). */
+            readonly payload: unknown;
+        };
         WebhookTriggerAccepted: {
             /** @description The queued scan's id. */
             id: number;
@@ -2997,6 +3199,10 @@ export interface components {
             tool_isolation: {
                 [key: string]: unknown;
             };
+        };
+        _ConfigurationRef: {
+            id: number;
+            name: string;
         };
     };
     responses: never;
@@ -4931,6 +5137,36 @@ export interface operations {
             };
         };
     };
+    projects_scan_configurations_webhook_secret_rotate_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+                /** @description Project id. */
+                project_pk: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScanConfigurationOutput"];
+                };
+            };
+            /** @description The configuration has no notification webhook. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
     projects_scans_list: {
         parameters: {
             query?: {
@@ -5308,6 +5544,91 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["TargetOutput"];
                 };
+            };
+        };
+    };
+    projects_webhook_deliveries_list: {
+        parameters: {
+            query?: {
+                configuration?: number;
+                /** @description Which field to use when ordering the results. */
+                ordering?: string;
+                /** @description A page number within the paginated result set. */
+                page?: number;
+                /** @description Number of results to return per page. */
+                page_size?: number;
+                /** @description A search term. */
+                search?: string;
+            };
+            header?: never;
+            path: {
+                /** @description Project id. */
+                project_pk: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaginatedWebhookMessageList"];
+                };
+            };
+        };
+    };
+    projects_webhook_deliveries_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+                /** @description Project id. */
+                project_pk: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookMessageDetail"];
+                };
+            };
+        };
+    };
+    projects_webhook_deliveries_redeliver_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+                /** @description Project id. */
+                project_pk: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookMessageDetail"];
+                };
+            };
+            /** @description The configuration or its webhook URL is gone; nothing was sent. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };

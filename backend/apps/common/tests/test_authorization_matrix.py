@@ -34,6 +34,7 @@ from apps.common.testing.factories import (
 )
 from apps.findings.grouping import issue_groups_assign
 from apps.findings.models import IssueGroupMember, SavedFilter
+from apps.notifications.models import NotificationDelivery, WebhookMessage
 from apps.organizations.models import OrganizationMembership, OrganizationRole
 from apps.targets.models import AssetType
 
@@ -57,7 +58,10 @@ def _project_objects(owner: Any, tool: Any) -> dict[str, Any]:
     )
     group = TargetGroupFactory(project=project)
     group.targets.add(target)
-    configuration = ScanConfigurationFactory(project=project)
+    # Its webhook is refused by the target policy: a redelivery is logged, nothing leaves.
+    configuration = ScanConfigurationFactory(
+        project=project, notify_webhook_url="http://127.0.0.1:9/hook"
+    )
     configuration.targets.add(target)
     ScanConfigurationToolFactory(configuration=configuration, tool=tool)
     scan = ScanFactory(project=project, configuration=configuration, status="running")
@@ -71,6 +75,14 @@ def _project_objects(owner: Any, tool: Any) -> dict[str, Any]:
     issue_groups_assign(project_id=project.pk, finding_ids=[finding.pk])
     issue_group = IssueGroupMember.objects.get(finding=finding).group
     saved_filter = SavedFilter.objects.create(user=owner, name="Open highs", query="severity=high")
+    delivery = NotificationDelivery.objects.create(
+        event_key=f"scan:{scan.pk}:finished", channel="webhook", recipient="http://127.0.0.1:9/hook",
+        project=project, scan=scan,
+    )  # fmt: skip
+    webhook_message = WebhookMessage.objects.create(
+        delivery=delivery, project=project, configuration=configuration,
+        event="scan.completed", format="generic", body="{}",
+    )  # fmt: skip
     spare = UserFactory()
     spare_membership = ProjectMembershipFactory(
         project=project, user=spare, role=ProjectRole.AUDITOR
@@ -78,7 +90,8 @@ def _project_objects(owner: Any, tool: Any) -> dict[str, Any]:
     return {"project": project, "target": target, "group": group,
             "configuration": configuration, "scan": scan, "result": result,
             "finding": finding, "spare_membership": spare_membership,
-            "issue_group": issue_group, "saved_filter": saved_filter}  # fmt: skip
+            "issue_group": issue_group, "saved_filter": saved_filter,
+            "webhook_message": webhook_message}  # fmt: skip
 
 
 @pytest.fixture
@@ -299,6 +312,38 @@ CASES = [
         "post",
         lambda w: f"/api/v1/projects/{P(w)}/scan-configurations/{w.a['configuration'].pk}/clone/",
         write(OK_C),
+        lambda w: {},
+    ),
+    Case(
+        "configuration webhook secret rotate",
+        "post",
+        lambda w: (
+            f"/api/v1/projects/{P(w)}/scan-configurations/{w.a['configuration'].pk}"
+            "/webhook-secret/rotate/"
+        ),
+        write(OK_R),
+        lambda w: {},
+    ),
+    # Webhook delivery log: owners only (it quotes receivers' answers)
+    Case(
+        "webhook deliveries list",
+        "get",
+        lambda w: f"/api/v1/projects/{P(w)}/webhook-deliveries/",
+        owner_only(OK_R),
+    ),
+    Case(
+        "webhook delivery detail",
+        "get",
+        lambda w: f"/api/v1/projects/{P(w)}/webhook-deliveries/{w.a['webhook_message'].pk}/",
+        owner_only(OK_R),
+    ),
+    Case(
+        "webhook redeliver",
+        "post",
+        lambda w: (
+            f"/api/v1/projects/{P(w)}/webhook-deliveries/{w.a['webhook_message'].pk}/redeliver/"
+        ),
+        owner_only(OK_C),
         lambda w: {},
     ),
     # Scans
@@ -539,6 +584,7 @@ CROSS_PROJECT = [
     lambda w: f"/api/v1/projects/{P(w)}/targets/{w.b['target'].pk}/",
     lambda w: f"/api/v1/projects/{P(w)}/target-groups/{w.b['group'].pk}/",
     lambda w: f"/api/v1/projects/{P(w)}/scan-configurations/{w.b['configuration'].pk}/",
+    lambda w: f"/api/v1/projects/{P(w)}/webhook-deliveries/{w.b['webhook_message'].pk}/",
     lambda w: f"/api/v1/projects/{P(w)}/members/{w.b['spare_membership'].pk}/",
     lambda w: f"/api/v1/projects/{w.b['project'].pk}/",
     lambda w: f"/api/v1/projects/{w.b['project'].pk}/targets/",

@@ -32,6 +32,7 @@ from apps.common.testing.factories import (
 )
 from apps.findings.grouping import issue_groups_assign
 from apps.findings.models import IssueGroupMember
+from apps.notifications.models import NotificationDelivery, WebhookMessage
 from apps.organizations.models import OrganizationRole
 from apps.scans.services.configurations import webhook_token_hash
 from seculite_api.env import BACKEND_DIR
@@ -117,6 +118,12 @@ def world(db, settings, tmp_path) -> dict[str, Any]:
         project=project, webhook_enabled=True, webhook_token_hash=webhook_token_hash(WEBHOOK_TOKEN)
     )
     scan = ScanFactory(project=project, configuration=configuration)
+    delivery = NotificationDelivery.objects.create(
+        event_key=f"scan:{scan.pk}:finished", channel="webhook", recipient="http://127.0.0.1:9/h"
+    )
+    webhook_message = WebhookMessage.objects.create(
+        delivery=delivery, project=project, configuration=configuration, event="e", body="{}"
+    )
     result = ScanToolResultFactory(scan=scan, tool=tool, target=target)
     finding = FindingFactory(project=project, tool=tool, target=target, first_seen_scan=scan)
     issue_groups_assign(project_id=project.pk, finding_ids=[finding.pk])
@@ -134,6 +141,7 @@ def world(db, settings, tmp_path) -> dict[str, Any]:
             "/api/v1/projects/{project_pk}/targets/": target.pk,
             "/api/v1/projects/{project_pk}/target-groups/": group.pk,
             "/api/v1/projects/{project_pk}/scan-configurations/": configuration.pk,
+            "/api/v1/projects/{project_pk}/webhook-deliveries/": webhook_message.pk,
             "/api/v1/scans/": scan.pk,
             "/api/v1/findings/": finding.pk,
             "/api/v1/issue-groups/": issue_group.pk,

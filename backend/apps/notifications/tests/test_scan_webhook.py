@@ -126,7 +126,7 @@ def test_a_scan_completed_with_errors_is_posted_with_its_own_event(
     assert payload["scan"]["error_message"] == "npm audit on web: failed"
 
 
-def test_timeout_is_a_failed_delivery_with_its_reason(
+def test_timeout_is_a_failed_attempt_with_its_reason_and_a_retry(
     project_with_roles, webhook_receiver, allow_loopback, settings
 ):
     settings.SECULITE_WEBHOOK_TIMEOUT_SECONDS = 0.3
@@ -136,9 +136,14 @@ def test_timeout_is_a_failed_delivery_with_its_reason(
     outcome = services.scan_notify(scan_id=scan.pk, final_attempt=True)
 
     delivery = webhook_delivery()
-    assert outcome.failed == 1
-    assert delivery.status == DeliveryStatus.FAILED
+    # The webhook's own retries take over: the notification task has nothing to retry.
+    assert outcome == services.NotifyOutcome()
+    assert delivery.status == DeliveryStatus.PENDING
     assert delivery.last_error == "No answer within 0.3 s (timed out)."
+    [attempt] = delivery.webhook_message.attempts.all()
+    assert (attempt.ok, attempt.status_code) == (False, None)
+    assert attempt.error == "No answer within 0.3 s (timed out)."
+    assert 250 <= attempt.duration_ms < 1500
 
 
 @pytest.mark.parametrize(
@@ -159,8 +164,10 @@ def test_non_2xx_answers_fail(
 
     delivery = webhook_delivery()
     assert delivery.last_error == error
-    assert outcome.retry is transient
+    assert outcome.retry is False  # retries of a webhook are its own (webhook_deliveries)
     assert delivery.status == (DeliveryStatus.PENDING if transient else DeliveryStatus.FAILED)
+    assert delivery.webhook_message.scheduled_retry == (1 if transient else 0)
+    assert delivery.webhook_message.attempts.get().status_code == status
     # The redirect's Location was not followed: one request only.
     assert [r.path for r in webhook_receiver.received] == ["/hook"]
 
@@ -212,34 +219,19 @@ def test_the_connection_goes_to_the_address_that_was_checked(
     )
 
 
-def test_the_task_retries_transient_failures_and_sends_nothing_twice(
-    project_with_roles, webhook_receiver, allow_loopback, mailoutbox, monkeypatch
+def test_a_repeated_notification_task_sends_nothing_twice(
+    project_with_roles, webhook_receiver, allow_loopback, mailoutbox
 ):
-    # Two 503s, then success; the eager retry runs at once.
-    webhook_receiver.responses = [(503, 0.0), (503, 0.0), (204, 0.0)]
+    webhook_receiver.responses = [(503, 0.0)]
     scan = webhook_scan(project_with_roles, webhook_receiver.url(), notify_emails=["a@example.com"])
 
     tasks.scan_notify.apply(args=(scan.pk,))
-
-    delivery = webhook_delivery()
-    assert (delivery.status, delivery.attempts, delivery.last_error) == (DeliveryStatus.SENT, 3, "")
-    assert len(webhook_receiver.received) == 3
-    assert [m.to for m in mailoutbox] == [["a@example.com"]]  # sent on the first try only
-
     tasks.scan_notify.apply(args=(scan.pk,))  # e.g. redelivered after a worker died
-    assert len(webhook_receiver.received) == 3 and len(mailoutbox) == 1
 
-
-def test_the_task_gives_up_after_its_retries(project_with_roles, webhook_receiver, allow_loopback):
-    webhook_receiver.responses = [(502, 0.0)]
-    scan = webhook_scan(project_with_roles, webhook_receiver.url())
-
-    tasks.scan_notify.apply(args=(scan.pk,))
-
+    # The webhook failed transiently: its retry is scheduled, never repeated by scan_notify.
+    assert len(webhook_receiver.received) == 1 and len(mailoutbox) == 1
     delivery = webhook_delivery()
-    assert delivery.status == DeliveryStatus.FAILED
-    assert delivery.attempts == tasks.MAX_RETRIES + 1
-    assert len(webhook_receiver.received) == tasks.MAX_RETRIES + 1
+    assert (delivery.status, delivery.attempts) == (DeliveryStatus.PENDING, 1)
 
 
 def test_no_webhook_when_the_configuration_wants_nothing(

@@ -24,6 +24,8 @@ from django.db import IntegrityError, transaction
 from rest_framework.exceptions import ValidationError
 
 from apps.findings.models import Severity
+from apps.notifications.formats import WebhookFormat
+from apps.notifications.webhook_deliveries import webhook_secret_issue
 from apps.notifications.webhooks import webhook_display_url
 from apps.projects.models import Project
 from apps.scans.limits import tool_timeout_max
@@ -66,6 +68,7 @@ PLAIN_FIELDS = (
     "notify_min_severity",
     "notify_emails",
     "notify_webhook_url",
+    "notify_webhook_format",
     "tool_timeout_seconds",
 )
 RELATION_FIELDS = ("targets", "target_groups", "tools", "webhook_enabled")
@@ -74,14 +77,16 @@ UPDATABLE_FIELDS = frozenset(PLAIN_FIELDS + RELATION_FIELDS)
 
 @dataclass(frozen=True)
 class ScanConfigurationWrite:
-    """A saved configuration, plus the webhook token when this write created one.
+    """A saved configuration, plus the webhook token and the notification webhook's signing
+    secret when this write created them.
 
-    The token exists only here: the database keeps its SHA-256, so the caller must show it
-    now or never.
+    They exist in clear only here: the database keeps the token's SHA-256 and the secret
+    encrypted, so the caller must show them now or never.
     """
 
     configuration: ScanConfiguration
     webhook_token: str | None = None
+    webhook_secret: str | None = None
 
 
 def webhook_token_hash(token: str) -> str:
@@ -201,12 +206,14 @@ def scan_configuration_create(
     notify_min_severity: str = Severity.HIGH,
     notify_emails: Sequence[str] = (),
     notify_webhook_url: str = "",
+    notify_webhook_format: str = WebhookFormat.GENERIC,
     tool_timeout_seconds: int = 1800,
 ) -> ScanConfigurationWrite:
     """Create a configuration in `project`, created by `user`.
 
     With `webhook_enabled` a fresh webhook token is generated; only its hash is stored and
-    the token is returned once in the result. The schedule hook runs before returning.
+    the token is returned once in the result; so is the signing secret issued with a
+    notification webhook URL. The schedule hook runs before returning.
     """
     errors = FieldErrors()
     name_check(errors, project=project, name=name)
@@ -239,16 +246,20 @@ def scan_configuration_create(
         notify_min_severity=notify_min_severity,
         notify_emails=list(notify_emails),
         notify_webhook_url=notify_webhook_url,
+        notify_webhook_format=notify_webhook_format,
         tool_timeout_seconds=tool_timeout_seconds,
         created_by=user,
     )
     token = _webhook_token_issue(configuration) if webhook_enabled else None
+    secret = webhook_secret_issue(configuration=configuration) if notify_webhook_url else None
     _save(configuration)
     configuration.targets.set(target_rows)
     configuration.target_groups.set(group_rows)
     _tool_entries_replace(configuration, tool_rows)
     scan_configuration_schedule_sync(configuration=configuration)
-    return ScanConfigurationWrite(configuration=configuration, webhook_token=token)
+    return ScanConfigurationWrite(
+        configuration=configuration, webhook_token=token, webhook_secret=secret
+    )
 
 
 @transaction.atomic
@@ -259,8 +270,9 @@ def scan_configuration_update(
 
     `targets`, `target_groups` and `tools` replace the whole set when given. Turning
     `webhook_enabled` on issues a new token (returned once); turning it off forgets the
-    hash. A one-off time must lie ahead when it is changed or the schedule becomes one-off;
-    an unchanged past time does not block unrelated edits.
+    hash. Setting a notification webhook URL on a configuration without a signing secret
+    issues one (returned once). A one-off time must lie ahead when it is changed or the
+    schedule becomes one-off; an unchanged past time does not block unrelated edits.
     """
     unknown = set(data) - UPDATABLE_FIELDS
     if unknown:
@@ -323,6 +335,9 @@ def scan_configuration_update(
         else:
             configuration.webhook_token_hash = ""
         configuration.webhook_enabled = bool(data["webhook_enabled"])
+    secret = None
+    if configuration.notify_webhook_url and not configuration.notify_webhook_secret_encrypted:
+        secret = webhook_secret_issue(configuration=configuration)
     _save(configuration)
     if target_rows is not None:
         configuration.targets.set(target_rows)
@@ -331,7 +346,9 @@ def scan_configuration_update(
     if tool_rows is not None:
         _tool_entries_replace(configuration, tool_rows)
     scan_configuration_schedule_sync(configuration=configuration)
-    return ScanConfigurationWrite(configuration=configuration, webhook_token=token)
+    return ScanConfigurationWrite(
+        configuration=configuration, webhook_token=token, webhook_secret=secret
+    )
 
 
 @transaction.atomic
@@ -360,13 +377,14 @@ def _clone_name(*, project: Project, name: str) -> str:
 @transaction.atomic
 def scan_configuration_clone(
     *, configuration: ScanConfiguration, user: Any, name: str | None = None
-) -> ScanConfiguration:
+) -> ScanConfigurationWrite:
     """Copy a configuration in its project: targets, groups, tools with their overrides,
     schedule and notification settings.
 
     The copy starts inert: its schedule is disabled and its webhook is off (a token belongs to
-    one configuration), so it never runs until someone turns those on. Without `name` the copy
-    is called "<name> (copy)", numbered until unique.
+    one configuration), so it never runs until someone turns those on. A notification webhook
+    is copied with a signing secret of its own, returned once. Without `name` the copy is
+    called "<name> (copy)", numbered until unique.
     """
     project = configuration.project
     if name is None or not name.strip():
@@ -391,9 +409,11 @@ def scan_configuration_clone(
         notify_min_severity=configuration.notify_min_severity,
         notify_emails=list(configuration.notify_emails),
         notify_webhook_url=configuration.notify_webhook_url,
+        notify_webhook_format=configuration.notify_webhook_format,
         tool_timeout_seconds=configuration.tool_timeout_seconds,
         created_by=user,
     )
+    secret = webhook_secret_issue(configuration=clone) if clone.notify_webhook_url else None
     _save(clone)
     clone.targets.set(configuration.targets.all())
     clone.target_groups.set(configuration.target_groups.all())
@@ -406,4 +426,4 @@ def scan_configuration_clone(
         ]
     )
     scan_configuration_schedule_sync(configuration=clone)
-    return clone
+    return ScanConfigurationWrite(configuration=clone, webhook_secret=secret)
