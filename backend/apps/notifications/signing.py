@@ -18,7 +18,7 @@ import time
 
 from cryptography.fernet import InvalidToken
 
-from apps.targets.credentials import fernet_for
+from apps.common.encryption import fernet_for
 
 SIGNATURE_HEADER = "X-SecuLite-Signature"
 EVENT_HEADER = "X-SecuLite-Event"

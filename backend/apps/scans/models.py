@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from apps.common.encryption import EncryptedTextField
 from apps.common.models import TimeStampedModel
 from apps.notifications.formats import WebhookFormat
 
@@ -56,7 +57,8 @@ class ScanConfiguration(TimeStampedModel):
     notify_on_failure = models.BooleanField(default=True)
     notify_min_severity = models.CharField(max_length=16, default="high")
     notify_emails = models.JSONField(default=list, blank=True)
-    notify_webhook_url = models.URLField(blank=True, max_length=2048)
+    # Encrypted at rest: chat services (Slack, Teams) put their token in the URL.
+    notify_webhook_url = EncryptedTextField(blank=True, salt=b"seculite-webhook-urls")
     # The body's shape: generic JSON, Slack or Teams (apps.notifications.formats.WebhookFormat).
     notify_webhook_format = models.CharField(
         max_length=16, choices=WebhookFormat.choices, default=WebhookFormat.GENERIC

@@ -14,10 +14,9 @@ import re
 from dataclasses import dataclass
 
 from cryptography.fernet import Fernet, InvalidToken
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-from django.conf import settings
 from django.core.exceptions import ValidationError
+
+from apps.common.encryption import fernet_for
 
 HTTPS_TOKEN = "https_token"  # noqa: S105 - a kind, not a secret
 SSH_KEY = "ssh_key"
@@ -47,19 +46,6 @@ class GitCredential:
 
     def __repr__(self) -> str:  # never let a traceback or log print the secret
         return f"GitCredential(kind={self.kind!r}, username={self.username!r}, secret=***)"
-
-
-def fernet_for(salt: bytes) -> Fernet:
-    """The Fernet key for one purpose (`salt`), derived from SECULITE_CREDENTIALS_KEY or
-    SECRET_KEY; other apps that store a secret (webhook signing secrets) use their own salt."""
-    material = str(getattr(settings, "SECULITE_CREDENTIALS_KEY", "") or settings.SECRET_KEY)
-    key = HKDF(
-        algorithm=hashes.SHA256(),
-        length=32,
-        salt=salt,
-        info=b"fernet",
-    ).derive(material.encode())
-    return Fernet(base64.urlsafe_b64encode(key))
 
 
 def _fernet() -> Fernet:

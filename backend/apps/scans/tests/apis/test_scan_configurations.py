@@ -669,3 +669,25 @@ def test_webhook_url_is_shown_without_its_secret_and_kept_when_sent_back(client_
     client.patch(url(project, configuration.id), {"notify_webhook_url": ""})
     configuration.refresh_from_db()
     assert configuration.notify_webhook_url == ""
+
+
+def test_a_webhook_url_is_encrypted_at_rest(client_for, setup):
+    """Chat webhook URLs are credentials (Slack and Teams put the token in the path): the
+    database holds only a Fernet token of them, which the model reads back as the URL."""
+    from django.db import connection
+
+    project = setup["project"]
+    secret_url = "https://hooks.slack.com/services/T000/B000/s3cr3tT0ken"
+    created = client_for(setup["roles"].member).post(
+        url(project), {"name": "Chat", "notify_webhook_url": secret_url}
+    )
+    assert created.status_code == 201, created.json()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT notify_webhook_url FROM scans_scanconfiguration WHERE id = %s",
+            [created.json()["id"]],
+        )
+        stored = cursor.fetchone()[0]
+    assert "s3cr3t" not in stored and "hooks.slack.com" not in stored
+    assert stored.startswith("v1:")
+    assert ScanConfiguration.objects.get(pk=created.json()["id"]).notify_webhook_url == secret_url
