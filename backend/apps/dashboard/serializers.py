@@ -178,7 +178,9 @@ class MetricsOutputSerializer(serializers.Serializer):
     timezone = serializers.CharField(help_text="Days and weeks are UTC.")
     generated_at = serializers.DateTimeField()
     project_count = serializers.IntegerField()
-    open_by_day = MetricsOpenDaySerializer(many=True, help_text="Open findings at the end of each day.")
+    open_by_day = MetricsOpenDaySerializer(
+        many=True, help_text="Open findings at the end of each day."
+    )
     new_vs_fixed = MetricsWeekSerializer(many=True)
     time_to_fix = MetricsTimeToFixSerializer(many=True)
     sla = MetricsSlaSerializer(many=True)
