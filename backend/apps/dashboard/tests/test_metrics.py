@@ -402,3 +402,33 @@ def test_query_count_does_not_grow_with_findings_targets_or_projects(client_for,
             FindingFactory.create_batch(4, project=project, first_seen_at=at(2, 25))
         snapshots_take()
         assert _queries(client, url) == before, url
+
+
+def test_the_migration_backfills_once_and_beat_keeps_today(history, clock):
+    """Migration 0002 fills the past from the history; beat rewrites today from the rollups."""
+    import importlib
+
+    from django.apps import apps as django_apps
+
+    from apps.dashboard.tasks import snapshots_take as task
+    from seculite_api.config.celery import CELERY_BEAT_SCHEDULE
+
+    OpenFindingSnapshot.objects.all().delete()
+    migration = importlib.import_module("apps.dashboard.migrations.0002_open_finding_snapshots")
+    migration.backfill(django_apps, None)
+
+    feb3 = OpenFindingSnapshot.objects.get(project=history.project, day=date(2026, 2, 3))
+    assert (feb3.critical, feb3.high, feb3.low, feb3.backfilled) == (2, 1, 1, True)
+    # Q's one finding, first seen 02-09 and fixed 02-11: open at the end of 02-09 and 02-10.
+    q_days = OpenFindingSnapshot.objects.filter(project=history.q).order_by("day")
+    assert [(row.day.isoformat(), row.high) for row in q_days][:3] == [
+        ("2026-02-09", 1), ("2026-02-10", 1), ("2026-02-11", 0),
+    ]  # fmt: skip
+
+    entry = CELERY_BEAT_SCHEDULE["dashboard-snapshots-take"]
+    assert entry["task"] == task.name == "dashboard.snapshots_take"
+    assert entry["schedule"] <= 15 * 60  # a day's last run is close to its end
+    assert task.apply().get() == 3
+    assert not OpenFindingSnapshot.objects.get(
+        project=history.project, day=date(2026, 3, 4)
+    ).backfilled
