@@ -67,3 +67,34 @@ class FindingTrendBucket(models.Model):
         return (
             f"project {self.project_id} at {self.bucket}: +{self.new_count} -{self.resolved_count}"
         )
+
+
+class OpenFindingSnapshot(models.Model):
+    """A project's open findings on the default branch by severity at the end of one UTC day.
+
+    Written from the rollups above (no read of the findings) by the `dashboard.snapshots_take`
+    beat task, which rewrites today's row until the day is over; `manage.py
+    dashboard_snapshot_backfill` reconstructs earlier days from the findings' history.
+    """
+
+    project = models.ForeignKey(
+        "projects.Project", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    day = models.DateField()
+    critical = models.BigIntegerField(default=0)
+    high = models.BigIntegerField(default=0)
+    medium = models.BigIntegerField(default=0)
+    low = models.BigIntegerField(default=0)
+    informational = models.BigIntegerField(default=0)
+    unknown = models.BigIntegerField(default=0)
+    # When the counts were read; a backfilled row says so.
+    taken_at = models.DateTimeField()
+    backfilled = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["project", "day"], name="uniq_dashboard_snapshot_day")
+        ]
+
+    def __str__(self) -> str:
+        return f"project {self.project_id} on {self.day}"

@@ -64,6 +64,13 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 60 * 60.0,
         "options": {"queue": "default"},
     },
+    # Today's open findings per project, read from the rollups: the day's last run is its
+    # end-of-day figure in the metrics' history.
+    "dashboard-snapshots-take": {
+        "task": "dashboard.snapshots_take",
+        "schedule": 10 * 60.0,
+        "options": {"queue": "default"},
+    },
     "api-keys-purge": {
         "task": "accounts.api_keys_purge",
         "schedule": 6 * 60 * 60.0,

@@ -643,6 +643,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/metrics/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Security metrics over UTC days `from`..`to` (at most 366 days, `to` at most today; default the last 90 days): open findings by severity at the end of each day (from daily snapshots), new vs fixed per ISO week, mean and median days to fix per severity and SLA compliance of the findings fixed in the range, open findings past due, the age of open findings, the top 10 rules, CWEs and files among open findings, each tool's open and new findings, and the active targets without a successful tool run in the last `coverage_days` days. Only default-branch findings count. A malformed or out-of-range parameter answers 400. Over every project the caller can see. */
+        get: operations["metrics"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/organizations/": {
         parameters: {
             query?: never;
@@ -861,6 +878,23 @@ export interface paths {
         head?: never;
         /** @description Members of one project. Everyone with a role reads; owners change membership. */
         patch: operations["projects_members_partial_update"];
+        trace?: never;
+    };
+    "/api/v1/projects/{project_pk}/metrics/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Security metrics over UTC days `from`..`to` (at most 366 days, `to` at most today; default the last 90 days): open findings by severity at the end of each day (from daily snapshots), new vs fixed per ISO week, mean and median days to fix per severity and SLA compliance of the findings fixed in the range, open findings past due, the age of open findings, the top 10 rules, CWEs and files among open findings, each tool's open and new findings, and the active targets without a successful tool run in the last `coverage_days` days. Only default-branch findings count. A malformed or out-of-range parameter answers 400. Of one project (any role in it). */
+        get: operations["project_metrics"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/v1/projects/{project_pk}/scan-configurations/": {
@@ -1996,6 +2030,127 @@ export interface components {
         };
         LoginOutput: {
             user: components["schemas"]["UserOutput"];
+        };
+        MetricsAgeBucket: {
+            /** @description Days since first seen: 0-7, 8-30, 31-90, 91+. */
+            bucket: string;
+            total: number;
+            critical: number;
+            high: number;
+            medium: number;
+            low: number;
+            informational: number;
+            unknown: number;
+        };
+        MetricsCoverage: {
+            days: number;
+            /** @description Active targets. */
+            targets: number;
+            uncovered_count: number;
+            /** @description The first 50 of them. */
+            uncovered: components["schemas"]["MetricsUncoveredTarget"][];
+        };
+        MetricsOpenDay: {
+            /** Format: date */
+            date: string;
+            /** @description False: no snapshot was taken that day. */
+            recorded: boolean;
+            total: number | null;
+            critical: number | null;
+            high: number | null;
+            medium: number | null;
+            low: number | null;
+            informational: number | null;
+            unknown: number | null;
+        };
+        MetricsOutput: {
+            /** Format: date */
+            to: string;
+            /** Format: date */
+            today: string;
+            /** @description Days and weeks are UTC. */
+            timezone: string;
+            /** Format: date-time */
+            generated_at: string;
+            project_count: number;
+            /** @description Open findings at the end of each day. */
+            open_by_day: components["schemas"]["MetricsOpenDay"][];
+            new_vs_fixed: components["schemas"]["MetricsWeek"][];
+            time_to_fix: components["schemas"]["MetricsTimeToFix"][];
+            sla: components["schemas"]["MetricsSla"][];
+            /** @description Open findings by age. */
+            age: components["schemas"]["MetricsAgeBucket"][];
+            /** @description Top 10 rules, CWEs and files among open findings. */
+            top: components["schemas"]["MetricsTopOpen"];
+            tools: components["schemas"]["MetricsToolContribution"][];
+            coverage: components["schemas"]["MetricsCoverage"];
+            /** Format: date */
+            from: string;
+        };
+        MetricsSla: {
+            /** @description A finding severity. */
+            severity: string;
+            /** @description Fixed in the range, with a due date. */
+            fixed: number;
+            /** @description Of those, fixed by their due day. */
+            fixed_on_time: number;
+            /**
+             * Format: double
+             * @description fixed_on_time / fixed.
+             */
+            compliance: number | null;
+            open_with_due_date: number;
+            /** @description Open findings past their due date. */
+            open_past_due: number;
+        };
+        MetricsTimeToFix: {
+            /** @description A finding severity. */
+            severity: string;
+            /** @description Findings of this severity fixed in the range. */
+            fixed: number;
+            /** Format: double */
+            mean_days: number | null;
+            /** Format: double */
+            median_days: number | null;
+        };
+        MetricsToolContribution: {
+            /** @description Tool id (empty for findings without a tool). */
+            tool: string;
+            name: string;
+            open: number;
+            /** @description First seen in the range. */
+            new: number;
+        };
+        MetricsTopEntry: {
+            key: string;
+            count: number;
+        };
+        MetricsTopOpen: {
+            rules: components["schemas"]["MetricsTopEntry"][];
+            cwes: components["schemas"]["MetricsTopEntry"][];
+            files: components["schemas"]["MetricsTopEntry"][];
+        };
+        MetricsUncoveredTarget: {
+            id: number;
+            name: string;
+            asset_type: string;
+            project_id: number;
+            project_name: string;
+            /** Format: date-time */
+            last_successful_run_at: string | null;
+        };
+        MetricsWeek: {
+            /** @description ISO week, e.g. 2026-W05. */
+            week: string;
+            /**
+             * Format: date
+             * @description Its Monday.
+             */
+            start: string;
+            /** @description Findings first seen that week (within the range). */
+            new: number;
+            /** @description Findings resolved that week (within the range). */
+            fixed: number;
         };
         /** @description {id, name} of a related object (a project, a configuration). */
         NamedRef: {
@@ -4344,6 +4499,32 @@ export interface operations {
             };
         };
     };
+    metrics: {
+        parameters: {
+            query?: {
+                /** @description 1 to 365. */
+                coverage_days?: number;
+                /** @description First day. */
+                from?: string;
+                /** @description Last day. */
+                to?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MetricsOutput"];
+                };
+            };
+        };
+    };
     organizations_list: {
         parameters: {
             query?: {
@@ -4932,6 +5113,34 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProjectMemberOutput"];
+                };
+            };
+        };
+    };
+    project_metrics: {
+        parameters: {
+            query?: {
+                /** @description 1 to 365. */
+                coverage_days?: number;
+                /** @description First day. */
+                from?: string;
+                /** @description Last day. */
+                to?: string;
+            };
+            header?: never;
+            path: {
+                project_pk: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MetricsOutput"];
                 };
             };
         };

@@ -506,6 +506,9 @@ CASES = [
     Case("scan live status", "get", lambda w: f"/api/v1/scans/{w.a['scan'].pk}/status/", READ),
     # Dashboard
     Case("dashboard", "get", lambda w: "/api/v1/dashboard/", any_user(OK_R)),
+    # Metrics: across the caller's projects (an outsider gets zeroes), or one project's.
+    Case("metrics", "get", lambda w: "/api/v1/metrics/", any_user(OK_R)),
+    Case("project metrics", "get", lambda w: f"/api/v1/projects/{P(w)}/metrics/", READ),
     # Tools and platform administration
     Case("tools list", "get", lambda w: "/api/v1/tools/", any_user(OK_R)),
     Case("tool detail", "get", lambda w: f"/api/v1/tools/{w.a['result'].tool_id}/", any_user(OK_R)),
@@ -588,6 +591,7 @@ CROSS_PROJECT = [
     lambda w: f"/api/v1/projects/{P(w)}/members/{w.b['spare_membership'].pk}/",
     lambda w: f"/api/v1/projects/{w.b['project'].pk}/",
     lambda w: f"/api/v1/projects/{w.b['project'].pk}/targets/",
+    lambda w: f"/api/v1/projects/{w.b['project'].pk}/metrics/",
     lambda w: f"/api/v1/scans/{w.b['scan'].pk}/",
     lambda w: f"/api/v1/findings/{w.b['finding'].pk}/",
     lambda w: f"/api/v1/findings/{w.b['finding'].pk}/events/",

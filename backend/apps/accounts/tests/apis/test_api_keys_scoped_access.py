@@ -54,6 +54,7 @@ READ_CASES = {
     "issue group detail",
     "issue group findings",
     "project SLA",
+    "project metrics",
     "tool presets",
 }
 SCAN_CASES = {"configuration start"}
@@ -116,6 +117,7 @@ B_READS = [
     lambda w: f"/api/v1/findings/{w.b['finding'].pk}/",
     lambda w: f"/api/v1/issue-groups/{w.b['issue_group'].pk}/",
     lambda w: f"/api/v1/projects/{w.b['project'].pk}/sla/",
+    lambda w: f"/api/v1/projects/{w.b['project'].pk}/metrics/",
 ]
 
 
