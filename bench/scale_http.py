@@ -35,6 +35,8 @@ def request_paths(setup: dict[str, Any], deep: str) -> list[tuple[str, str, floa
         ("dashboard", "/api/v1/dashboard/", 200),
         # Not in the issue's table: the web app's default findings view since issue 13.
         ("issue groups, open (web app default)", "/api/v1/issue-groups/?status=open", 50),
+        # Issue 14's metrics, which the dashboard page loads beside /dashboard/.
+        ("metrics, last 90 days", "/api/v1/metrics/", 200),
     ]
 
 
