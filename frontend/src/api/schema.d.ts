@@ -574,7 +574,10 @@ export interface paths {
         /**
          * @description Issue groups: findings of different tools or rules about the same problem, worst first.
          *
-         *     Pages by cursor (next/previous links) unless `page` is given, like the findings list.
+         *     Takes every filter of the findings list, `search` included: a group is listed when at
+         *     least one of its findings is in the findings list with the same parameters (`status=open`
+         *     and `status=closed`, the earlier switch, read as `state`). Pages by cursor (next/previous
+         *     links) unless `page` is given, like the findings list.
          */
         get: operations["issue_groups_list"];
         put?: never;
@@ -595,7 +598,10 @@ export interface paths {
         /**
          * @description Issue groups: findings of different tools or rules about the same problem, worst first.
          *
-         *     Pages by cursor (next/previous links) unless `page` is given, like the findings list.
+         *     Takes every filter of the findings list, `search` included: a group is listed when at
+         *     least one of its findings is in the findings list with the same parameters (`status=open`
+         *     and `status=closed`, the earlier switch, read as `state`). Pages by cursor (next/previous
+         *     links) unless `page` is given, like the findings list.
          */
         get: operations["issue_groups_retrieve"];
         put?: never;
@@ -4016,15 +4022,39 @@ export interface operations {
     issue_groups_list: {
         parameters: {
             query?: {
+                /** @description User id, "me" or "none" (unassigned). */
+                assignee?: string;
                 /** @description Opaque position from a next/previous link (the default paging). */
                 cursor?: string;
+                cve?: string;
+                /** @description CWE, as the list shows it or as a number: CWE-79, cwe-79, 79. */
+                cwe?: string;
+                first_seen_after?: string;
+                first_seen_before?: string;
+                first_seen_scan?: number;
+                last_seen_after?: string;
+                last_seen_before?: string;
+                /**
+                 * @description true: findings on the default branch; false: seen only by scans of other refs.
+                 *
+                 *     * `true` - true
+                 *     * `false` - false
+                 */
+                on_default_branch?: "false" | "true";
                 /** @description Which field to use when ordering the results. */
                 ordering?: string;
+                /** @description true: open findings past their due date; false: others. */
+                overdue?: string;
                 /** @description Page number: offset paging instead of cursors (deep pages are slow). */
                 page?: number;
                 /** @description Rows per page (at most 500). */
                 page_size?: number;
                 project?: number;
+                resolved_in_scan?: number;
+                rule_id?: string;
+                scan?: number;
+                /** @description A search term. */
+                search?: string;
                 /**
                  * @description One or more values (repeat the parameter or separate with commas).
                  *
@@ -4037,13 +4067,27 @@ export interface operations {
                  */
                 severity?: ("critical" | "high" | "informational" | "low" | "medium" | "unknown")[];
                 /**
-                 * @description open: a member is open; closed: none is.
+                 * @description open: new, confirmed or reopened, on the default branch (what the dashboard counts); closed: dismissed or resolved; all (the default): no condition.
                  *
-                 *     * `open` - Open
-                 *     * `closed` - Closed
+                 *     * `open` - open
+                 *     * `closed` - closed
+                 *     * `all` - all
                  */
-                status?: "closed" | "open";
-                /** @description Slug of a tool that agrees. */
+                state?: "all" | "closed" | "open";
+                /**
+                 * @description One or more values (repeat the parameter or separate with commas).
+                 *
+                 *     * `new` - New
+                 *     * `confirmed` - Confirmed
+                 *     * `false_positive` - False positive
+                 *     * `accepted_risk` - Accepted risk
+                 *     * `resolved` - Resolved
+                 *     * `auto_resolved` - Auto-resolved
+                 *     * `reopened` - Reopened
+                 */
+                status?: ("accepted_risk" | "auto_resolved" | "confirmed" | "false_positive" | "new" | "reopened" | "resolved")[];
+                target?: number;
+                /** @description Tool id or slug. */
                 tool?: string;
             };
             header?: never;
