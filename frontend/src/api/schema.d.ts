@@ -462,8 +462,9 @@ export interface paths {
         put?: never;
         /**
          * @description Who the selected findings (ids, or the list's filter) can be assigned to: the
-         *     active users with a role in every project among them, by username. Empty when the
-         *     selection spans more than 50 projects.
+         *     active users with a role in every project among them, by username (empty when the
+         *     selection spans more than 50 projects); with `any_project`, in any of them: whom the
+         *     list's assignee filter offers.
          */
         post: operations["findings_bulk_assignees"];
         delete?: never;
@@ -1598,6 +1599,23 @@ export interface components {
              */
             due_date?: string | null;
         };
+        /**
+         * @description Which findings (ids, or the list's current filter), and whose people: those of every
+         *     project among them, or of any.
+         */
+        FindingAssigneesRequest: {
+            /** @description Finding ids; each must be visible to the caller. */
+            ids?: number[];
+            /** @description The findings list's query parameters: every finding they match. */
+            filter?: {
+                [key: string]: unknown;
+            };
+            /**
+             * @description false (to assign): people with a role in every project of the selection; true (to filter the list by assignee): in any one of them.
+             * @default false
+             */
+            any_project: boolean;
+        };
         /** @description Which findings (ids, or the list's current filter) and what to change on them. */
         FindingBulkRequest: {
             /** @description Why a finding is dismissed, in the words people use; stands for its status (false_positive and used_in_tests: false_positive; wont_fix and accepted_risk: accepted_risk). Leave out with other statuses. */
@@ -1770,15 +1788,6 @@ export interface components {
             readonly last_seen_at: string | null;
             /** @description How many tool results (one per scan) the range spans. */
             readonly sightings: number;
-        };
-        /** @description Which findings: ids, or the list's current filter. */
-        FindingSelectionRequest: {
-            /** @description Finding ids; each must be visible to the caller. */
-            ids?: number[];
-            /** @description The findings list's query parameters: every finding they match. */
-            filter?: {
-                [key: string]: unknown;
-            };
         };
         FindingStatusChangeRequest: {
             /** @description Why a finding is dismissed, in the words people use; stands for its status (false_positive and used_in_tests: false_positive; wont_fix and accepted_risk: accepted_risk). Leave out with other statuses. */
@@ -3827,9 +3836,9 @@ export interface operations {
         };
         requestBody?: {
             content: {
-                "application/json": components["schemas"]["FindingSelectionRequest"];
-                "application/x-www-form-urlencoded": components["schemas"]["FindingSelectionRequest"];
-                "multipart/form-data": components["schemas"]["FindingSelectionRequest"];
+                "application/json": components["schemas"]["FindingAssigneesRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["FindingAssigneesRequest"];
+                "multipart/form-data": components["schemas"]["FindingAssigneesRequest"];
             };
         };
         responses: {
