@@ -65,7 +65,8 @@ test('triage: SLA due dates, overdue, open/closed, dismissal and an expiring ris
   await signIn(page, owner)
 
   await test.step('new findings are due by the SLA; one past its due date is overdue', async () => {
-    await page.goto(`/projects/${project.id}?tab=findings`)
+    // The tab's flat list (it shows issue groups unless view=flat).
+    await page.goto(`/projects/${project.id}?tab=findings&view=flat`)
     await expect(row(page, high)).toContainText(day(30)) // high: 30 days by default
     await expect(row(page, low)).toContainText(day(180))
     await expect(row(page, high)).toContainText('CWE-89')
@@ -134,7 +135,7 @@ test('triage: SLA due dates, overdue, open/closed, dismissal and an expiring ris
 
   await test.step('on a phone the findings list never scrolls the page sideways', async () => {
     await page.setViewportSize({ width: 390, height: 844 })
-    for (const path of ['/findings?view=flat', `/projects/${project.id}?tab=findings`]) {
+    for (const path of ['/findings?view=flat', `/projects/${project.id}?tab=findings&view=flat`]) {
       await page.goto(path)
       await expect(page.getByTestId('findings-table')).toBeVisible()
       const widths = await page.evaluate(() => ({ scroll: document.scrollingElement?.scrollWidth ?? 0, inner: window.innerWidth }))

@@ -64,6 +64,7 @@ from apps.findings.selectors import (
     finding_occurrence_list,
 )
 from apps.findings.serializers import (
+    FindingAssigneesSerializer,
     FindingAssignSerializer,
     FindingBulkResultSerializer,
     FindingBulkSerializer,
@@ -72,7 +73,6 @@ from apps.findings.serializers import (
     FindingEventSerializer,
     FindingListSerializer,
     FindingOccurrenceSerializer,
-    FindingSelectionSerializer,
     FindingStatusChangeSerializer,
 )
 from apps.projects.serializers import UserSummarySerializer
@@ -186,7 +186,7 @@ class FindingViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
     @extend_schema(
         operation_id="findings_bulk_assignees",
-        request=FindingSelectionSerializer,
+        request=FindingAssigneesSerializer,
         responses=UserSummarySerializer(many=True),
     )
     @action(
@@ -198,9 +198,10 @@ class FindingViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     )
     def bulk_assignees(self, request: Request) -> Response:
         """Who the selected findings (ids, or the list's filter) can be assigned to: the
-        active users with a role in every project among them, by username. Empty when the
-        selection spans more than 50 projects."""
-        data = FindingSelectionSerializer(data=request.data)
+        active users with a role in every project among them, by username (empty when the
+        selection spans more than 50 projects); with `any_project`, in any of them: whom the
+        list's assignee filter offers."""
+        data = FindingAssigneesSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         findings = finding_bulk_selection(
             user=request.user,
@@ -208,7 +209,9 @@ class FindingViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
             ids=data.validated_data.get("ids"),
             filters=data.validated_data.get("filter"),
         )
-        users = finding_assignable_users(findings=findings)
+        users = finding_assignable_users(
+            findings=findings, any_project=data.validated_data["any_project"]
+        )
         return Response(UserSummarySerializer(users, many=True).data)
 
     @extend_schema(

@@ -1,17 +1,18 @@
 """Issue group endpoints: the grouped list, a group, its findings, and group triage.
 
 /issue-groups/ lists the groups of every project the caller can see, worst first, by cursor
-like the findings list; /issue-groups/{id}/findings/ lists a group's findings; POST
-/issue-groups/{id}/triage/ changes every member (members and owners), each with its own
-history event. People without a role in the group's project get 404, auditors 403 on triage.
+like the findings list, with every filter of the findings list (apps.findings.group_filters: a
+group is listed when one of its findings matches); /issue-groups/{id}/findings/ lists a group's
+findings; POST /issue-groups/{id}/triage/ changes every member (members and owners), each with
+its own history event. People without a role in the group's project get 404, auditors 403 on
+triage.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-import django_filters
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import QuerySet
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
@@ -19,18 +20,18 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from apps.accounts.scopes import KeyScope
-from apps.common.filters import ViewFilterSetBackend
-from apps.common.ids import IdField, IdFilter
+from apps.common.ids import IdField
 from apps.common.pagination import CursorOrPagePagination
 from apps.common.roles import ProjectRole
-from apps.findings.filters import SeverityFilter, StableOrderingFilter
+from apps.findings.filters import FINDING_SEARCH_FIELDS, StableOrderingFilter
+from apps.findings.group_filters import MemberFindingFilterBackend
 from apps.findings.group_selectors import (
     issue_group_get_for_user,
     issue_group_list,
     issue_group_member_list,
 )
 from apps.findings.group_services import issue_group_triage
-from apps.findings.models import IssueGroup, IssueGroupMember, Severity
+from apps.findings.models import IssueGroup
 from apps.findings.serializers import (
     FindingBulkResultSerializer,
     FindingListSerializer,
@@ -41,32 +42,6 @@ from apps.findings.serializers import (
 from apps.findings.services import KEEP
 
 ID = OpenApiParameter("id", int, OpenApiParameter.PATH)
-
-
-class IssueGroupFilter(django_filters.FilterSet):
-    """The grouped list's filters: project, open or closed, severity, a tool that agrees."""
-
-    project = IdFilter(field_name="project_id")
-    status = django_filters.ChoiceFilter(
-        choices=[("open", "Open"), ("closed", "Closed")],
-        method="filter_status",
-        label="open: a member is open; closed: none is.",
-    )
-    severity = SeverityFilter(choices=Severity.choices)
-    tool = django_filters.CharFilter(method="filter_tool", label="Slug of a tool that agrees.")
-
-    class Meta:
-        model = IssueGroup
-        fields = ["project", "status", "severity", "tool"]
-
-    def filter_status(self, queryset: QuerySet[IssueGroup], name: str, value: str) -> Any:
-        return queryset.filter(is_open=value == "open")
-
-    def filter_tool(self, queryset: QuerySet[IssueGroup], name: str, value: str) -> Any:
-        members = IssueGroupMember.objects.filter(
-            group_id=OuterRef("pk"), finding__tool__slug=value.strip()
-        )
-        return queryset.filter(Exists(members))
 
 
 class IssueGroupSerializer(serializers.ModelSerializer):
@@ -118,7 +93,10 @@ class IssueGroupTriageResultSerializer(FindingBulkResultSerializer):
 class IssueGroupViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     """Issue groups: findings of different tools or rules about the same problem, worst first.
 
-    Pages by cursor (next/previous links) unless `page` is given, like the findings list."""
+    Takes every filter of the findings list, `search` included: a group is listed when at
+    least one of its findings is in the findings list with the same parameters (`status=open`
+    and `status=closed`, the earlier switch, read as `state`). Pages by cursor (next/previous
+    links) unless `page` is given, like the findings list."""
 
     scoped_key_access = {
         "list": KeyScope.READ,
@@ -128,8 +106,9 @@ class IssueGroupViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
     queryset = IssueGroup.objects.none()
     serializer_class = IssueGroupSerializer
-    filter_backends = [ViewFilterSetBackend, StableOrderingFilter]
-    filterset_class = IssueGroupFilter
+    filter_backends = [MemberFindingFilterBackend, StableOrderingFilter]
+    # Searched in the groups' findings, as the findings list searches.
+    search_fields = FINDING_SEARCH_FIELDS
     ordering_fields = ["severity_rank", "last_seen_at", "member_count", "id"]
     ordering = ["-severity_rank", "-id"]
     pagination_class = CursorOrPagePagination

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.http import Http404
 from rest_framework.exceptions import PermissionDenied
 
@@ -40,3 +40,14 @@ def issue_group_member_list(*, user: Any, group_id: Any) -> QuerySet[Finding]:
     """The findings of a group the caller can see, with what the findings list shows."""
     group = issue_group_get_for_user(user=user, group_id=group_id)
     return finding_list_columns(Finding.objects.filter(group_membership__group=group))
+
+
+def issue_groups_with_member_in(
+    groups: QuerySet[IssueGroup], findings: QuerySet[Finding]
+) -> QuerySet[IssueGroup]:
+    """`groups` narrowed to those with at least one member among `findings` (a filtered
+    findings list): the grouped list's reading of the flat list's filters. The condition is
+    correlated (each group's members, through IssueGroupMember, joined to the findings), so a
+    page of groups probes its members instead of first collecting every matching finding."""
+    members = findings.order_by().filter(group_membership__group_id=OuterRef("pk"))
+    return groups.filter(Exists(members))

@@ -207,11 +207,28 @@ def finding_bulk_selection(
 ASSIGNABLE_MAX_PROJECTS = 50
 
 
-def finding_assignable_users(*, findings: QuerySet[Finding]) -> QuerySet[Any]:
+def finding_assignable_users(
+    *, findings: QuerySet[Finding], any_project: bool = False
+) -> QuerySet[Any]:
     """Active users with a role (directly or through the organization) in every project of
     `findings` (already limited to what the caller sees): whom a bulk change may assign
-    them to. Staff without a membership are not offered: they see no member list either."""
+    them to. With `any_project`, in any one of those projects instead: whom the list's
+    assignee filter offers. Staff without a membership are not offered: they see no member
+    list either."""
     users = get_user_model().objects.filter(is_active=True)
+    if any_project:
+        # Each project probed for a finding (an index read), not every finding read.
+        in_view = Project.objects.filter(
+            Exists(findings.order_by().filter(project_id=OuterRef("pk")))
+        )
+        role = Exists(
+            ProjectMembership.objects.filter(project__in=in_view.values("pk"), user=OuterRef("pk"))
+        ) | Exists(
+            OrganizationMembership.objects.filter(
+                organization__in=in_view.values("organization_id"), user=OuterRef("pk")
+            )
+        )
+        return users.filter(role).order_by("username")
     projects = list(
         Project.objects.filter(pk__in=findings.order_by().values("project_id")).values_list(
             "pk", "organization_id"

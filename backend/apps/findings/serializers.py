@@ -380,6 +380,18 @@ class FindingSelectionSerializer(serializers.Serializer):
         return attrs
 
 
+class FindingAssigneesSerializer(FindingSelectionSerializer):
+    """Which findings (ids, or the list's current filter), and whose people: those of every
+    project among them, or of any."""
+
+    any_project = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="false (to assign): people with a role in every project of the selection; "
+        "true (to filter the list by assignee): in any one of them.",
+    )
+
+
 class FindingBulkResultSerializer(serializers.Serializer):
     matched = serializers.IntegerField(help_text="Findings selected.")
     status_changed = serializers.IntegerField()

@@ -462,8 +462,9 @@ export interface paths {
         put?: never;
         /**
          * @description Who the selected findings (ids, or the list's filter) can be assigned to: the
-         *     active users with a role in every project among them, by username. Empty when the
-         *     selection spans more than 50 projects.
+         *     active users with a role in every project among them, by username (empty when the
+         *     selection spans more than 50 projects); with `any_project`, in any of them: whom the
+         *     list's assignee filter offers.
          */
         post: operations["findings_bulk_assignees"];
         delete?: never;
@@ -574,7 +575,10 @@ export interface paths {
         /**
          * @description Issue groups: findings of different tools or rules about the same problem, worst first.
          *
-         *     Pages by cursor (next/previous links) unless `page` is given, like the findings list.
+         *     Takes every filter of the findings list, `search` included: a group is listed when at
+         *     least one of its findings is in the findings list with the same parameters (`status=open`
+         *     and `status=closed`, the earlier switch, read as `state`). Pages by cursor (next/previous
+         *     links) unless `page` is given, like the findings list.
          */
         get: operations["issue_groups_list"];
         put?: never;
@@ -595,7 +599,10 @@ export interface paths {
         /**
          * @description Issue groups: findings of different tools or rules about the same problem, worst first.
          *
-         *     Pages by cursor (next/previous links) unless `page` is given, like the findings list.
+         *     Takes every filter of the findings list, `search` included: a group is listed when at
+         *     least one of its findings is in the findings list with the same parameters (`status=open`
+         *     and `status=closed`, the earlier switch, read as `state`). Pages by cursor (next/previous
+         *     links) unless `page` is given, like the findings list.
          */
         get: operations["issue_groups_retrieve"];
         put?: never;
@@ -1701,6 +1708,23 @@ export interface components {
              */
             due_date?: string | null;
         };
+        /**
+         * @description Which findings (ids, or the list's current filter), and whose people: those of every
+         *     project among them, or of any.
+         */
+        FindingAssigneesRequest: {
+            /** @description Finding ids; each must be visible to the caller. */
+            ids?: number[];
+            /** @description The findings list's query parameters: every finding they match. */
+            filter?: {
+                [key: string]: unknown;
+            };
+            /**
+             * @description false (to assign): people with a role in every project of the selection; true (to filter the list by assignee): in any one of them.
+             * @default false
+             */
+            any_project: boolean;
+        };
         /** @description Which findings (ids, or the list's current filter) and what to change on them. */
         FindingBulkRequest: {
             /** @description Why a finding is dismissed, in the words people use; stands for its status (false_positive and used_in_tests: false_positive; wont_fix and accepted_risk: accepted_risk). Leave out with other statuses. */
@@ -1873,15 +1897,6 @@ export interface components {
             readonly last_seen_at: string | null;
             /** @description How many tool results (one per scan) the range spans. */
             readonly sightings: number;
-        };
-        /** @description Which findings: ids, or the list's current filter. */
-        FindingSelectionRequest: {
-            /** @description Finding ids; each must be visible to the caller. */
-            ids?: number[];
-            /** @description The findings list's query parameters: every finding they match. */
-            filter?: {
-                [key: string]: unknown;
-            };
         };
         FindingStatusChangeRequest: {
             /** @description Why a finding is dismissed, in the words people use; stands for its status (false_positive and used_in_tests: false_positive; wont_fix and accepted_risk: accepted_risk). Leave out with other statuses. */
@@ -4182,9 +4197,9 @@ export interface operations {
         };
         requestBody?: {
             content: {
-                "application/json": components["schemas"]["FindingSelectionRequest"];
-                "application/x-www-form-urlencoded": components["schemas"]["FindingSelectionRequest"];
-                "multipart/form-data": components["schemas"]["FindingSelectionRequest"];
+                "application/json": components["schemas"]["FindingAssigneesRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["FindingAssigneesRequest"];
+                "multipart/form-data": components["schemas"]["FindingAssigneesRequest"];
             };
         };
         responses: {
@@ -4377,15 +4392,39 @@ export interface operations {
     issue_groups_list: {
         parameters: {
             query?: {
+                /** @description User id, "me" or "none" (unassigned). */
+                assignee?: string;
                 /** @description Opaque position from a next/previous link (the default paging). */
                 cursor?: string;
+                cve?: string;
+                /** @description CWE, as the list shows it or as a number: CWE-79, cwe-79, 79. */
+                cwe?: string;
+                first_seen_after?: string;
+                first_seen_before?: string;
+                first_seen_scan?: number;
+                last_seen_after?: string;
+                last_seen_before?: string;
+                /**
+                 * @description true: findings on the default branch; false: seen only by scans of other refs.
+                 *
+                 *     * `true` - true
+                 *     * `false` - false
+                 */
+                on_default_branch?: "false" | "true";
                 /** @description Which field to use when ordering the results. */
                 ordering?: string;
+                /** @description true: open findings past their due date; false: others. */
+                overdue?: string;
                 /** @description Page number: offset paging instead of cursors (deep pages are slow). */
                 page?: number;
                 /** @description Rows per page (at most 500). */
                 page_size?: number;
                 project?: number;
+                resolved_in_scan?: number;
+                rule_id?: string;
+                scan?: number;
+                /** @description A search term. */
+                search?: string;
                 /**
                  * @description One or more values (repeat the parameter or separate with commas).
                  *
@@ -4398,13 +4437,27 @@ export interface operations {
                  */
                 severity?: ("critical" | "high" | "informational" | "low" | "medium" | "unknown")[];
                 /**
-                 * @description open: a member is open; closed: none is.
+                 * @description open: new, confirmed or reopened, on the default branch (what the dashboard counts); closed: dismissed or resolved; all (the default): no condition.
                  *
-                 *     * `open` - Open
-                 *     * `closed` - Closed
+                 *     * `open` - open
+                 *     * `closed` - closed
+                 *     * `all` - all
                  */
-                status?: "closed" | "open";
-                /** @description Slug of a tool that agrees. */
+                state?: "all" | "closed" | "open";
+                /**
+                 * @description One or more values (repeat the parameter or separate with commas).
+                 *
+                 *     * `new` - New
+                 *     * `confirmed` - Confirmed
+                 *     * `false_positive` - False positive
+                 *     * `accepted_risk` - Accepted risk
+                 *     * `resolved` - Resolved
+                 *     * `auto_resolved` - Auto-resolved
+                 *     * `reopened` - Reopened
+                 */
+                status?: ("accepted_risk" | "auto_resolved" | "confirmed" | "false_positive" | "new" | "reopened" | "resolved")[];
+                target?: number;
+                /** @description Tool id or slug. */
                 tool?: string;
             };
             header?: never;

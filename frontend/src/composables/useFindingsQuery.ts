@@ -1,7 +1,8 @@
 // The findings list's filters, sort and page, kept in the URL's query, for the findings page
 // and a project's findings tab alike: a view can be bookmarked, shared, saved by name and
 // restored with the back button. The open/closed switch defaults to open (what the dashboard
-// counts), so `state` is in the URL only when it is closed or all.
+// counts), so `state` is in the URL only when it is closed or all; the list is grouped by issue
+// unless `view=flat`.
 import { computed } from 'vue'
 import { useRoute, useRouter, type LocationQuery } from 'vue-router'
 
@@ -63,6 +64,12 @@ export function useFindingsQuery(fixed: Query = {}) {
     set: (value: string) => update({ ordering: value !== DEFAULT_ORDERING ? value : undefined }),
   })
 
+  /** Grouped by issue (the default) or every finding: `view=flat` in the URL. */
+  const grouped = computed({
+    get: () => one(route.query.view) !== 'flat',
+    set: (value: boolean) => update({ view: value ? undefined : 'flat' }),
+  })
+
   /** Every filter and the sort back to the defaults; other query keys (a tab) stay. */
   function clear(): void {
     update(Object.fromEntries([...SAVED_KEYS, 'cursor'].map((key) => [key, undefined])))
@@ -84,5 +91,5 @@ export function useFindingsQuery(fixed: Query = {}) {
     update(changes)
   }
 
-  return { values, filters, update, clear, cursor, pageSize, ordering, savedQuery, applySaved }
+  return { values, filters, update, clear, cursor, pageSize, ordering, grouped, savedQuery, applySaved }
 }

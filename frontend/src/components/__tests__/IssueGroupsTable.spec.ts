@@ -6,10 +6,10 @@ import { beforeEach, describe, expect, it, vi } from 'vitest'
 import { defineComponent, h } from 'vue'
 
 vi.mock('@/api/issueGroups', () => ({ listIssueGroups: vi.fn(), listIssueGroupFindings: vi.fn(), triageIssueGroup: vi.fn() }))
-vi.mock('@/api/projects', () => ({ listMembers: vi.fn() }))
+vi.mock('@/api/findings', async (importOriginal) => ({ ...(await importOriginal<typeof import('@/api/findings')>()), listBulkAssignees: vi.fn() }))
 
 import * as groupsApi from '@/api/issueGroups'
-import * as projectsApi from '@/api/projects'
+import * as findingsApi from '@/api/findings'
 import type { Finding, IssueGroup } from '@/api/types'
 import IssueGroupsTable from '@/components/IssueGroupsTable.vue'
 
@@ -33,19 +33,20 @@ beforeEach(() => {
   setActivePinia(createPinia())
   vi.mocked(groupsApi.listIssueGroups).mockResolvedValue({ count: 1, count_exact: true, next: null, previous: null, results: [group] })
   vi.mocked(groupsApi.listIssueGroupFindings).mockResolvedValue({ count: 2, count_exact: true, next: null, previous: null, results: members })
-  vi.mocked(projectsApi.listMembers).mockResolvedValue({ count: 0, results: [] } as never)
+  vi.mocked(findingsApi.listBulkAssignees).mockResolvedValue([{ id: 9, username: 'bob', email: 'b@x', full_name: 'Bob B' }])
 })
 
 describe('IssueGroupsTable', () => {
-  it('shows one row per group with its tools and count, and the statuses as open or closed', async () => {
-    const wrapper = mountTable({ project: '1', status: 'new,confirmed', search: 'sql' })
+  it('shows one row per group with its tools and count, asking with every filter of the flat list', async () => {
+    const filters = { project: '1', status: 'new,confirmed', search: 'sql', rule_id: 'B608', cwe: '89', assignee: '9', overdue: 'true' }
+    const wrapper = mountTable(filters)
     await flushPromises()
-    expect(vi.mocked(groupsApi.listIssueGroups).mock.lastCall?.[0]).toEqual({ project: '1', status: 'open', page_size: 25 })
+    expect(vi.mocked(groupsApi.listIssueGroups).mock.lastCall?.[0]).toEqual({ ...filters, page_size: 25 })
     const row = wrapper.get('tr[data-group-id="7"]')
     expect(row.text()).toContain('SQL injection')
     expect(row.text()).toContain('2 findings')
     expect(row.findAll('[data-testid="group-tool"]').map((tag) => tag.text())).toEqual(['bandit', 'semgrep'])
-    expect(wrapper.get('[data-testid="groups-ignored-filters"]').text()).toContain('search')
+    expect(wrapper.find('[data-testid="groups-ignored-filters"]').exists()).toBe(false)
   })
 
   it('expands a group to its findings', async () => {
@@ -56,6 +57,11 @@ describe('IssueGroupsTable', () => {
     expect(groupsApi.listIssueGroupFindings).toHaveBeenCalledWith(7)
     const rows = wrapper.findAll('[data-testid="group-members"] tbody tr')
     expect(rows.map((r) => r.attributes('data-finding-id'))).toEqual(['11', '12'])
+    // The flat list's cells: the rule with its tool below, the CWE on its own.
+    expect(wrapper.findAll('[data-testid="group-members"] th').map((th) => th.text())).toEqual(['Severity', 'Title', 'Status', 'Rule', 'CWE', 'Location'])
+    expect(rows[1].get('td.rule span').attributes('title')).toBe('B608')
+    expect(rows[1].get('td.rule').text()).toContain('Bandit')
+    expect(rows[1].get('td.loc').text()).toBe('app/views.py:41')
   })
 
   it('triages the group, asking for a reason first where one is needed', async () => {
@@ -64,6 +70,7 @@ describe('IssueGroupsTable', () => {
     await flushPromises()
     await wrapper.get('[data-testid="group-triage"]').trigger('click')
     await flushPromises()
+    expect(findingsApi.listBulkAssignees).toHaveBeenCalledWith({ filter: { project: '1' } })
     wrapper.get('[data-testid="group-triage-status"]').findComponent(NSelect).vm.$emit('update:value', 'false_positive')
     await flushPromises()
     await wrapper.get('[data-testid="group-triage-apply"]').trigger('click')

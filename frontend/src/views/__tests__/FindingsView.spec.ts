@@ -20,6 +20,7 @@ vi.mock('@/api/findings', async (importOriginal) => ({
   bulkTriage: vi.fn(),
   listSavedFilters: vi.fn(),
   saveFilter: vi.fn(),
+  listBulkAssignees: vi.fn(),
 }))
 vi.mock('@/api/projects', () => ({ listTargets: vi.fn(), listMembers: vi.fn(), listProjects: vi.fn() }))
 vi.mock('@/api/scans', () => ({ listTools: vi.fn() }))
@@ -47,6 +48,7 @@ beforeEach(() => {
   vi.mocked(projectsApi.listProjects).mockResolvedValue({ count: 0, results: [] })
   vi.mocked(scansApi.listTools).mockResolvedValue({ count: 0, results: [] })
   vi.mocked(findingsApi.listSavedFilters).mockResolvedValue([])
+  vi.mocked(findingsApi.listBulkAssignees).mockResolvedValue([])
 })
 
 describe('FindingsView paging in the URL', () => {
@@ -134,5 +136,23 @@ describe('FindingsView open/closed switch and saved filters', () => {
     await wrapper.get('[data-testid="saved-filter-save"]').trigger('click')
     await flushPromises()
     expect(findingsApi.saveFilter).toHaveBeenCalledWith('Mine', 'assignee=me')
+  })
+})
+
+describe('FindingsView assignee filter', () => {
+  it('offers me, nobody and the people of every project in view, or of the project picked', async () => {
+    vi.mocked(findingsApi.listBulkAssignees).mockResolvedValue([{ id: 9, username: 'bob', email: 'b@x', full_name: '' }])
+    route.query = { view: 'flat' }
+    const wrapper = mountView()
+    await flushPromises()
+    expect(findingsApi.listBulkAssignees).toHaveBeenLastCalledWith({ filter: {}, any_project: true })
+    const select = wrapper.get('[data-testid="filter-assignee"]').findComponent(NSelect)
+    expect((select.props('options') as Array<{ label: string }>).map((o) => o.label)).toEqual(['Me', 'Nobody', 'bob'])
+    select.vm.$emit('update:value', '9')
+    await flushPromises()
+    expect(lastQuery()).toEqual({ assignee: '9', state: 'open', page_size: 25 })
+    route.query = { view: 'flat', project: '5' }
+    await flushPromises()
+    expect(findingsApi.listBulkAssignees).toHaveBeenLastCalledWith({ filter: { project: '5' }, any_project: true })
   })
 })

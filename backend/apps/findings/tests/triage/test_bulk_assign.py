@@ -105,3 +105,19 @@ def test_findings_out_of_reach_are_a_404(client_for, two_projects):
         .status_code
         == 404
     )
+
+
+def test_for_filtering_anyone_with_a_role_in_any_selected_project(client_for, two_projects):
+    """The list's assignee filter offers the people of every project in view, not only those
+    in all of them; people of a project the caller cannot see stay out."""
+    roles, _other, only_other, _first, _second = two_projects
+    unseen = ProjectMembershipFactory(project=ProjectFactory(), role=ProjectRole.MEMBER)
+    FindingFactory(project=unseen.project)
+    names = usernames(
+        client_for(roles.member).post(ASSIGNEES, {"filter": {}, "any_project": True}, format="json")
+    )
+    assert sorted(names) == sorted(
+        [roles.owner.username, roles.member.username, roles.auditor.username, only_other.username]
+    )
+    every = usernames(client_for(roles.member).post(ASSIGNEES, {"filter": {}}, format="json"))
+    assert only_other.username not in every
