@@ -22,6 +22,7 @@ api_v1: list[URLPattern | URLResolver] = [
     path("", include("apps.findings.urls")),
     path("", include("apps.imports.urls")),
     path("", include("apps.dashboard.urls")),
+    path("", include("apps.notifications.inbox_urls")),
 ]
 
 urlpatterns = [
