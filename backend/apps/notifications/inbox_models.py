@@ -63,10 +63,15 @@ class Notification(TimeStampedModel):
             ),
         ]
         indexes = [
-            # Newest first, and the bell's unread count (an index-only count of one user's
-            # unread entries) with the unread-first list.
+            # The list (newest first; unread first reads the same index per user).
             models.Index(fields=["user", "-id"], name="notification_user_id_idx"),
-            models.Index(fields=["user", "unread", "id"], name="notification_user_unread_idx"),
+            # The bell's unread count, polled by every open tab: an index-only count of the
+            # user's unread entries, an index that holds nothing once they are read.
+            models.Index(
+                fields=["user", "id"],
+                condition=Q(unread=True),
+                name="notification_user_unread_idx",
+            ),
         ]
 
     def __str__(self) -> str:

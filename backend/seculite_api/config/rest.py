@@ -58,6 +58,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "ApiKeyScopeEnum": "apps.accounts.scopes.KeyScope",
         "AssetTypeEnum": "apps.targets.models.AssetType",
+        "InboxEventEnum": "apps.notifications.inbox_models.InboxEvent",
     },
     # Swagger UI is served from our own static files, not a CDN (offline installs, strict CSP).
     "SWAGGER_UI_DIST": "SIDECAR",
