@@ -46,7 +46,7 @@ def _email_preferences(profile: UserProfile) -> dict[str, Any]:
     """The email switches over their defaults (profiles stored before a switch existed show
     its default); the per-event in-app switches are /notifications/preferences/'s."""
     stored = {**default_notification_preferences(), **profile.notification_preferences}
-    return {name: stored[name] for name in NotificationPreferencesSerializer().fields}
+    return {name: stored[name] for name in default_notification_preferences()}
 
 
 class NotificationPreferencesUpdateSerializer(NotificationPreferencesSerializer):

@@ -49,9 +49,8 @@ def findings_acceptance_expire(*, today: date | None = None) -> int:
         )
         for pk, _, until in rows
     )
-    acceptance_expired_inbox(
-        reopened=[(pk, event.pk) for (pk, _, _), event in zip(rows, events, strict=True) if event.pk]
-    )
+    reopened = [(pk, event.pk) for (pk, _, _), event in zip(rows, events, strict=True)]
+    acceptance_expired_inbox(reopened=[(pk, event) for pk, event in reopened if event])
     by_assignee: dict[int, list[int]] = defaultdict(list)
     for (_, assignee_id, _), event in zip(rows, events, strict=True):
         if assignee_id is not None and event.pk is not None:

@@ -32,6 +32,7 @@ from apps.notifications.selectors import (
     notification_preferences_for,
     project_notification_recipients,
 )
+from apps.organizations.models import OrganizationMembership
 from apps.projects.models import Project
 from apps.projects.selectors import ORG_ROLE_TO_PROJECT_ROLE, project_role_for_user
 from apps.scans.models import Scan, ScanStatus
@@ -124,9 +125,9 @@ class _Audience:
                     if mapped == ProjectRole.OWNER
                 ]
                 ids |= set(
-                    project.organization.memberships.filter(role__in=org_roles).values_list(
-                        "user_id", flat=True
-                    )
+                    OrganizationMembership.objects.filter(
+                        organization_id=project.organization_id, role__in=org_roles
+                    ).values_list("user_id", flat=True)
                 )
             self._owners[project.pk] = sorted(ids)
         return self._owners[project.pk]
@@ -237,7 +238,7 @@ def acceptance_expiring_inbox(*, today: date | None = None, days: int | None = N
             accepted_until__gte=today,
             accepted_until__lte=today + timedelta(days=days),
         )
-        .select_related("project", "project__organization")
+        .select_related("project")
         .order_by("pk")[:BEAT_BATCH]
     )
     audience = _Audience()
@@ -273,9 +274,7 @@ def acceptance_expired_inbox(*, reopened: Sequence[tuple[int, int]]) -> int:
     if not reopened:
         return 0
     event_of = dict(reopened)
-    findings = Finding.objects.filter(pk__in=event_of).select_related(
-        "project", "project__organization"
-    )
+    findings = Finding.objects.filter(pk__in=event_of).select_related("project")
     audience = _Audience()
     by_user: dict[int, list[Finding]] = defaultdict(list)
     for finding in findings.order_by("-severity_rank", "title", "pk"):

@@ -116,7 +116,7 @@ class NotificationReadAllApi(APIView):
 
 class EventPreferenceSerializer(serializers.Serializer):
     event = serializers.ChoiceField(choices=InboxEvent.choices)
-    label = serializers.CharField(read_only=True)
+    label = serializers.CharField(read_only=True)  # type: ignore[assignment]  # a field named label
     in_app = serializers.BooleanField()
     email = serializers.BooleanField(
         allow_null=True, help_text="Null: this event sends no email (in the app only)."
@@ -142,7 +142,9 @@ class NotificationPreferencesOutputSerializer(serializers.Serializer):
 class NotificationPreferencesInputSerializer(serializers.Serializer):
     email_enabled = serializers.BooleanField(required=False)
     new_findings_min_severity = serializers.ChoiceField(choices=SEVERITY_CHOICES, required=False)
-    events = EventPreferenceUpdateSerializer(many=True, required=False, max_length=50)
+    events = serializers.ListField(
+        child=EventPreferenceUpdateSerializer(), required=False, max_length=50
+    )
 
 
 @extend_schema(tags=["notifications"])

@@ -17,15 +17,11 @@ urlpatterns = [
         NotificationUnreadCountApi.as_view(),
         name="notification-unread-count",
     ),
-    path(
-        "notifications/read-all/", NotificationReadAllApi.as_view(), name="notification-read-all"
-    ),
+    path("notifications/read-all/", NotificationReadAllApi.as_view(), name="notification-read-all"),
     path(
         "notifications/preferences/",
         NotificationPreferencesApi.as_view(),
         name="notification-preferences",
     ),
-    path(
-        "notifications/<str:id>/read/", NotificationReadApi.as_view(), name="notification-read"
-    ),
+    path("notifications/<str:id>/read/", NotificationReadApi.as_view(), name="notification-read"),
 ]

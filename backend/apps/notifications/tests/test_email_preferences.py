@@ -34,9 +34,7 @@ def _reopening(finding):
         from_value=FindingStatus.ACCEPTED_RISK,
         to_value=FindingStatus.REOPENED,
     )
-    return services.findings_reopened_notify(
-        event_ids=[event.pk], assignee_id=finding.assignee_id
-    )
+    return services.findings_reopened_notify(event_ids=[event.pk], assignee_id=finding.assignee_id)
 
 
 def test_assignment_email_follows_its_switch(project_with_roles, mailoutbox):
@@ -70,8 +68,12 @@ def test_acceptance_expired_email_follows_the_assignment_switch_until_set(
     # A profile saved before the switch existed, with assignment emails off.
     UserProfile.objects.update_or_create(
         user=roles.member,
-        defaults={"notification_preferences": {**default_notification_preferences(),
-                                               "finding_assigned": False}},  # fmt: skip
+        defaults={
+            "notification_preferences": {
+                **default_notification_preferences(),
+                "finding_assigned": False,
+            }
+        },
     )
     assert _reopening(finding).sent == 0
     notification_preferences_update(
@@ -101,7 +103,8 @@ def test_scan_emails_follow_their_switches(project_with_roles, mailoutbox, statu
 def test_the_master_switch_turns_every_email_off(project_with_roles, mailoutbox):
     roles = project_with_roles
     notification_preferences_update(user=roles.member, email_enabled=False)
-    finding = FindingFactory(project=roles.project, assignee=roles.member,
-                             accepted_until=date(2026, 1, 1))  # fmt: skip
+    finding = FindingFactory(
+        project=roles.project, assignee=roles.member, accepted_until=date(2026, 1, 1)
+    )
     assert _assignment(roles, finding).sent == 0
     assert _reopening(finding).sent == 0

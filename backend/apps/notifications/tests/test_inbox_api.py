@@ -25,8 +25,13 @@ def client_as(user: Any) -> APIClient:
 
 def notify(user: Any, n: int, *, prefix: str = "n") -> list[Notification]:
     _write(
-        Entry(user_id=user.pk, event=InboxEvent.SCAN_COMPLETED, event_key=f"{prefix}:{i}",
-              title=f"{prefix} {i}", link=f"/scans/{i}")  # fmt: skip
+        Entry(
+            user_id=user.pk,
+            event=InboxEvent.SCAN_COMPLETED,
+            event_key=f"{prefix}:{i}",
+            title=f"{prefix} {i}",
+            link=f"/scans/{i}",
+        )
         for i in range(n)
     )
     return list(Notification.objects.filter(user=user).order_by("id"))
@@ -44,15 +49,25 @@ def test_list_is_mine_newest_first_in_cursor_pages():
     second = client.get(first["next"]).json()
     third = client.get(second["next"]).json()
     assert [row["id"] for row in second["results"] + third["results"]] == [
-        mine[2].pk, mine[1].pk, mine[0].pk
-    ]  # fmt: skip
+        mine[2].pk,
+        mine[1].pk,
+        mine[0].pk,
+    ]
     assert third["next"] is None
     row = first["results"][0]
     assert row == {
-        "id": mine[4].pk, "event_type": "scan_completed", "title": "n 4", "body": "",
-        "link": "/scans/4", "project": None, "scan": None, "finding": None, "unread": True,
-        "read_at": None, "created_at": row["created_at"],
-    }  # fmt: skip
+        "id": mine[4].pk,
+        "event_type": "scan_completed",
+        "title": "n 4",
+        "body": "",
+        "link": "/scans/4",
+        "project": None,
+        "scan": None,
+        "finding": None,
+        "unread": True,
+        "read_at": None,
+        "created_at": row["created_at"],
+    }
 
 
 def test_unread_first_ordering_pages_through_read_and_unread():
@@ -67,8 +82,13 @@ def test_unread_first_ordering_pages_through_read_and_unread():
         page = client.get(url).json()
         seen += [(row["id"], row["unread"]) for row in page["results"]]
         url = page["next"]
-    assert seen == [(rows[3].pk, True), (rows[1].pk, True), (rows[0].pk, True),
-                    (rows[4].pk, False), (rows[2].pk, False)]  # fmt: skip
+    assert seen == [
+        (rows[3].pk, True),
+        (rows[1].pk, True),
+        (rows[0].pk, True),
+        (rows[4].pk, False),
+        (rows[2].pk, False),
+    ]
 
 
 def test_unread_count_mark_one_and_mark_all():
@@ -130,8 +150,11 @@ def test_malformed_ids_and_orderings(bad):
 
 def test_anonymous_is_refused():
     client = APIClient()
-    for path in ("/api/v1/notifications/", "/api/v1/notifications/unread-count/",
-                 "/api/v1/notifications/preferences/"):  # fmt: skip
+    for path in (
+        "/api/v1/notifications/",
+        "/api/v1/notifications/unread-count/",
+        "/api/v1/notifications/preferences/",
+    ):
         assert client.get(path).status_code == 401
 
 
@@ -158,25 +181,38 @@ def test_preferences_change_only_what_is_named_and_show_in_the_profile():
     client = client_as(me)
     response = client.patch(
         "/api/v1/notifications/preferences/",
-        {"events": [{"event": "scan_completed", "in_app": False},
-                    {"event": "finding_assigned", "email": False}]},  # fmt: skip
+        {
+            "events": [
+                {"event": "scan_completed", "in_app": False},
+                {"event": "finding_assigned", "email": False},
+            ]
+        },
         format="json",
     )
     assert response.status_code == 200, response.content
     events = {e["event"]: e for e in response.json()["events"]}
     assert (events["scan_completed"]["in_app"], events["scan_completed"]["email"]) == (False, True)
     assert (events["finding_assigned"]["in_app"], events["finding_assigned"]["email"]) == (
-        True, False
-    )  # fmt: skip
+        True,
+        False,
+    )
     # The expiry email kept its value: it followed the assignment switch only until now.
     assert events["acceptance_expired"]["email"] is True
     profile = client.get("/api/v1/auth/profile/").json()["notification_preferences"]
-    assert profile == {"email_enabled": True, "scan_completed": True, "scan_failed": True,
-                       "finding_assigned": False, "new_findings_min_severity": "high"}  # fmt: skip
+    assert profile == {
+        "email_enabled": True,
+        "scan_completed": True,
+        "scan_failed": True,
+        "finding_assigned": False,
+        "new_findings_min_severity": "high",
+    }
     # The profile's own form leaves the in-app switches alone.
-    client.patch("/api/v1/auth/profile/", {"notification_preferences": {"scan_failed": False}},
-                 format="json")  # fmt: skip
-    events = {e["event"]: e for e in client.get("/api/v1/notifications/preferences/").json()["events"]}
+    client.patch(
+        "/api/v1/auth/profile/", {"notification_preferences": {"scan_failed": False}}, format="json"
+    )
+    events = {
+        e["event"]: e for e in client.get("/api/v1/notifications/preferences/").json()["events"]
+    }
     assert events["scan_completed"]["in_app"] is False
     assert events["scan_failed"]["email"] is False
 

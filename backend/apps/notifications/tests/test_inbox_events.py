@@ -68,7 +68,10 @@ def test_a_finished_scan_tells_every_member_once(project_with_roles, status, eve
     assert entry.body == "2 new, 1 resolved; open in this scan: 1 critical, 1 high."
     assert entry.link == f"/scans/{scan.pk}"
     assert (entry.project_id, entry.scan_id, entry.unread, entry.read_at) == (
-        roles.project.pk, scan.pk, True, None
+        roles.project.pk,
+        scan.pk,
+        True,
+        None,
     )
 
 
@@ -145,10 +148,21 @@ def test_assigning_oneself_or_with_the_preference_off_tells_nobody(project_with_
 
 def test_a_bulk_assignment_is_one_entry_listing_the_worst(project_with_roles):
     roles = project_with_roles
-    for severity, title in [("low", "Weak hash"), ("critical", "SQLi"), ("high", "XSS"),
-                            ("medium", "Open redirect"), ("high", "SSRF")]:  # fmt: skip
-        FindingFactory(project=roles.project, severity=severity, title=title, file_path="",
-                       line_start=None, severity_rank={"critical": 5, "high": 4, "medium": 3, "low": 2}[severity])  # fmt: skip
+    for severity, title in [
+        ("low", "Weak hash"),
+        ("critical", "SQLi"),
+        ("high", "XSS"),
+        ("medium", "Open redirect"),
+        ("high", "SSRF"),
+    ]:
+        FindingFactory(
+            project=roles.project,
+            severity=severity,
+            title=title,
+            file_path="",
+            line_start=None,
+            severity_rank={"critical": 5, "high": 4, "medium": 3, "low": 2}[severity],
+        )
 
     findings_bulk_triage(
         findings=Finding.objects.filter(project=roles.project),
@@ -177,8 +191,13 @@ def test_an_expiring_acceptance_tells_the_assignee_once(project_with_roles, sett
     settings.SECULITE_ACCEPTANCE_NOTICE_DAYS = 7
     roles = project_with_roles
     today = date(2026, 12, 1)
-    soon = _accepted(roles.project, today + timedelta(days=3), assignee=roles.member,
-                     title="Old TLS", severity="medium")  # fmt: skip
+    soon = _accepted(
+        roles.project,
+        today + timedelta(days=3),
+        assignee=roles.member,
+        title="Old TLS",
+        severity="medium",
+    )
     _accepted(roles.project, today + timedelta(days=8), assignee=roles.member)  # not yet
     _accepted(roles.project, today - timedelta(days=1), assignee=roles.member)  # expired
 
@@ -189,7 +208,10 @@ def test_an_expiring_acceptance_tells_the_assignee_once(project_with_roles, sett
     assert entry.user_id == roles.member.pk
     assert entry.event_type == InboxEvent.ACCEPTANCE_EXPIRING
     assert entry.title == f"An accepted risk in {roles.project.name} ends in 3 days"
-    assert entry.body == "medium: Old TLS (app/views.py:10); accepted until 2026-12-04, then it reopens."
+    assert (
+        entry.body
+        == "medium: Old TLS (app/views.py:10); accepted until 2026-12-04, then it reopens."
+    )
     assert entry.finding_id == soon.pk
 
 
@@ -202,8 +224,9 @@ def test_an_unassigned_expiring_acceptance_tells_the_owners(project_with_roles):
 
 def test_an_expired_acceptance_tells_the_assignee_who_still_has_a_role(project_with_roles):
     roles = project_with_roles
-    mine = _accepted(roles.project, date(2026, 11, 30), assignee=roles.member, title="Old TLS",
-                     severity="medium")  # fmt: skip
+    mine = _accepted(
+        roles.project, date(2026, 11, 30), assignee=roles.member, title="Old TLS", severity="medium"
+    )
     _accepted(roles.project, date(2026, 11, 30), assignee=roles.outsider)  # no role here
 
     assert findings_acceptance_expire(today=date(2026, 12, 1)) == 2
@@ -221,11 +244,20 @@ def test_an_expired_acceptance_tells_the_assignee_who_still_has_a_role(project_w
 def test_an_sla_breach_tells_the_assignee_once_per_finding(project_with_roles):
     roles = project_with_roles
     today = date(2026, 12, 10)
-    late = FindingFactory(project=roles.project, assignee=roles.member, title="XSS",
-                          severity="high", due_date=date(2026, 12, 8))  # fmt: skip
+    late = FindingFactory(
+        project=roles.project,
+        assignee=roles.member,
+        title="XSS",
+        severity="high",
+        due_date=date(2026, 12, 8),
+    )
     FindingFactory(project=roles.project, assignee=roles.member, due_date=today)  # due today
-    FindingFactory(project=roles.project, assignee=roles.member, due_date=date(2026, 12, 1),
-                   status=FindingStatus.RESOLVED)  # fmt: skip
+    FindingFactory(
+        project=roles.project,
+        assignee=roles.member,
+        due_date=date(2026, 12, 1),
+        status=FindingStatus.RESOLVED,
+    )
     FindingFactory(project=roles.project, due_date=date(2026, 12, 1))  # nobody's
     FindingFactory(project=roles.project, assignee=roles.outsider, due_date=date(2026, 12, 1))
 
@@ -245,7 +277,9 @@ def test_an_sla_breach_tells_the_assignee_once_per_finding(project_with_roles):
 
 def test_sla_breach_preference_off_tells_nobody(project_with_roles):
     roles = project_with_roles
-    notification_preferences_update(user=roles.member, events=[{"event": "sla_breach", "in_app": False}])
+    notification_preferences_update(
+        user=roles.member, events=[{"event": "sla_breach", "in_app": False}]
+    )
     FindingFactory(project=roles.project, assignee=roles.member, due_date=date(2026, 1, 1))
     inbox.sla_breaches_inbox(today=date(2026, 12, 1))
     assert Notification.objects.count() == 0
