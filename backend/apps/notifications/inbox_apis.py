@@ -58,11 +58,11 @@ class NotificationListQuerySerializer(serializers.Serializer):
     )
 
 
-class UnreadCountSerializer(serializers.Serializer):
+class NotificationUnreadCountSerializer(serializers.Serializer):
     unread = serializers.IntegerField()
 
 
-class MarkedSerializer(serializers.Serializer):
+class NotificationsMarkedSerializer(serializers.Serializer):
     marked = serializers.IntegerField(help_text="How many notifications were unread until now.")
 
 
@@ -92,7 +92,7 @@ class NotificationListApi(APIView):
 class NotificationUnreadCountApi(APIView):
     """How many of the caller's notifications are unread (the bell's badge; cheap to poll)."""
 
-    @extend_schema(responses=UnreadCountSerializer)
+    @extend_schema(responses=NotificationUnreadCountSerializer)
     def get(self, request: Request) -> Response:
         return Response({"unread": notification_unread_count(user=request.user)})
 
@@ -108,7 +108,7 @@ class NotificationReadApi(APIView):
 
 @extend_schema(tags=["notifications"])
 class NotificationReadAllApi(APIView):
-    @extend_schema(request=None, responses=MarkedSerializer)
+    @extend_schema(request=None, responses=NotificationsMarkedSerializer)
     def post(self, request: Request) -> Response:
         """Mark every notification of the caller read."""
         return Response({"marked": notifications_mark_all_read(user=request.user)})
