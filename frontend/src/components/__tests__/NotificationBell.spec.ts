@@ -21,6 +21,7 @@ vi.mock('@/api/notifications', () => ({
 
 import * as api from '@/api/notifications'
 import NotificationBell from '@/components/NotificationBell.vue'
+import { useAuthStore } from '@/stores/useAuthStore'
 
 const item = (id: number, unread: boolean, link = `/findings/${id}`) => ({
   id,
@@ -38,6 +39,7 @@ const item = (id: number, unread: boolean, link = `/findings/${id}`) => ({
 
 beforeEach(() => {
   setActivePinia(createPinia())
+  useAuthStore().setUser({ id: 7, username: 'dev', is_staff: false } as never)
   vi.useFakeTimers()
   route.fullPath = '/'
   push.mockReset()
@@ -146,6 +148,18 @@ describe('NotificationBell', () => {
     document.body.dispatchEvent(new MouseEvent('click', { bubbles: true }))
     await flushPromises()
     expect(wrapper.find('[data-testid="notification-panel"]').exists()).toBe(false)
+  })
+
+  it('asks nothing before anyone is signed in, and starts once someone is', async () => {
+    useAuthStore().expire()
+    await mountBell()
+    await vi.advanceTimersByTimeAsync(60_000)
+    route.fullPath = '/register'
+    await flushPromises()
+    expect(api.getUnreadCount).not.toHaveBeenCalled()
+    useAuthStore().setUser({ id: 7, username: 'dev', is_staff: false } as never)
+    await flushPromises()
+    expect(api.getUnreadCount).toHaveBeenCalledTimes(1)
   })
 
   it('says so when there is nothing yet', async () => {
