@@ -23,6 +23,7 @@ api_v1: list[URLPattern | URLResolver] = [
     path("", include("apps.imports.urls")),
     path("", include("apps.dashboard.urls")),
     path("", include("apps.notifications.webhook_urls")),
+    path("", include("apps.notifications.inbox_urls")),
 ]
 
 urlpatterns = [

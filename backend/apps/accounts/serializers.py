@@ -42,6 +42,13 @@ class NotificationPreferencesSerializer(serializers.Serializer):
     new_findings_min_severity = serializers.ChoiceField(choices=SEVERITY_CHOICES)
 
 
+def _email_preferences(profile: UserProfile) -> dict[str, Any]:
+    """The email switches over their defaults (profiles stored before a switch existed show
+    its default); the per-event in-app switches are /notifications/preferences/'s."""
+    stored = {**default_notification_preferences(), **profile.notification_preferences}
+    return {name: stored[name] for name in default_notification_preferences()}
+
+
 class NotificationPreferencesUpdateSerializer(NotificationPreferencesSerializer):
     """The same switches, each optional: the ones left out keep their stored value."""
 
@@ -61,8 +68,7 @@ class ProfileSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(NotificationPreferencesSerializer)
     def get_notification_preferences(self, profile: UserProfile) -> dict[str, Any]:
-        # Profiles stored before a preference existed show its default.
-        return {**default_notification_preferences(), **profile.notification_preferences}
+        return _email_preferences(profile)
 
 
 class UserOutputSerializer(serializers.ModelSerializer):
@@ -134,7 +140,7 @@ class ProfileOutputSerializer(serializers.Serializer):
 
     @extend_schema_field(NotificationPreferencesSerializer)
     def get_notification_preferences(self, profile: UserProfile) -> dict[str, Any]:
-        return {**default_notification_preferences(), **profile.notification_preferences}
+        return _email_preferences(profile)
 
 
 class ProfileUpdateInputSerializer(serializers.Serializer):

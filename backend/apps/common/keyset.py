@@ -116,6 +116,9 @@ def _load(field: models.Field, value: Any) -> Any:
     if field.primary_key:
         if isinstance(value, int) and is_valid_id(value):
             return value
+    elif isinstance(field, models.BooleanField):
+        if isinstance(value, bool):
+            return value
     elif isinstance(field, models.DateTimeField):
         parsed = parse_datetime(value) if isinstance(value, str) and len(value) <= 40 else None
         if parsed is not None and parsed.tzinfo is not None:

@@ -1,5 +1,5 @@
 """Expired risk acceptances: the findings reopen, with their history event, and the assignee
-is told."""
+is told (in the app also the project's owners when nobody has the finding)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.findings.models import Finding, FindingEvent, FindingEventType, FindingStatus
+from apps.notifications.inbox import acceptance_expired_inbox
 from apps.notifications.services import findings_reopened_notify_enqueue
 
 
@@ -48,6 +49,8 @@ def findings_acceptance_expire(*, today: date | None = None) -> int:
         )
         for pk, _, until in rows
     )
+    reopened = [(pk, event.pk) for (pk, _, _), event in zip(rows, events, strict=True)]
+    acceptance_expired_inbox(reopened=[(pk, event) for pk, event in reopened if event])
     by_assignee: dict[int, list[int]] = defaultdict(list)
     for (_, assignee_id, _), event in zip(rows, events, strict=True):
         if assignee_id is not None and event.pk is not None:

@@ -31,6 +31,7 @@ from apps.findings.models import (
     FindingEventType,
     FindingStatus,
 )
+from apps.notifications.inbox import findings_assigned_inbox
 from apps.notifications.services import findings_assigned_notify_enqueue
 from apps.projects.models import Project
 from apps.projects.selectors import project_role_for_user
@@ -149,11 +150,18 @@ def _username(user: Any) -> str:
 
 
 def _notify_assignee_on_commit(*, events: list[FindingEvent], assignee: Any, actor: Any) -> None:
-    """Once the assignment is committed, email the assignee (one email per assignment), unless
-    they assigned themselves; their preferences are checked when the email is sent."""
+    """Tell the assignee of one assignment, unless they assigned themselves: in the app at
+    once, and by email (their preferences are checked when it is sent) once committed."""
     actor_id = getattr(actor, "pk", None)
     if assignee is None or assignee.pk == actor_id or not events:
         return
+    # The bell's entry is written with the assignment, in its transaction.
+    findings_assigned_inbox(
+        event_ids=[event.pk for event in events if event.pk is not None],
+        finding_ids=[event.finding_id for event in events],
+        assignee=assignee,
+        actor=actor,
+    )
     transaction.on_commit(
         partial(
             findings_assigned_notify_enqueue,

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 
 from apps.common.models import TimeStampedModel
+from apps.notifications.inbox_models import InboxEvent, Notification  # noqa: F401  (registered here)
 
 
 class Channel(models.TextChoices):

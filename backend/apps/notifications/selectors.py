@@ -6,14 +6,18 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 
-from apps.accounts.models import UserProfile, default_notification_preferences
+from apps.accounts.models import UserProfile
+from apps.notifications.preferences import preferences_with_defaults
 from apps.organizations.models import OrganizationMembership
 from apps.projects.models import Project, ProjectMembership
 
 
-def project_notification_recipients(*, project: Project) -> list[tuple[Any, dict[str, Any]]]:
-    """(user, notification preferences) for the active users with a role in `project` and an
-    email address, by id; three queries, however many members the project has.
+def project_notification_recipients(
+    *, project: Project, require_email: bool = True
+) -> list[tuple[Any, dict[str, Any]]]:
+    """(user, notification preferences) for the active users with a role in `project` (and an
+    email address, unless `require_email` is off: the app's own notifications need none), by
+    id; three queries, however many members the project has.
 
     Candidates are the project's members and its organization's members: every organization
     role maps to a project role (`ORG_ROLE_TO_PROJECT_ROLE`), so each of them can open the
@@ -29,12 +33,10 @@ def project_notification_recipients(*, project: Project) -> list[tuple[Any, dict
                 organization_id=project.organization_id
             ).values_list("user_id", flat=True)
         )
-    users = list(
-        get_user_model()
-        .objects.filter(pk__in=candidate_ids, is_active=True)
-        .exclude(email="")
-        .order_by("pk")
-    )
+    users_query = get_user_model().objects.filter(pk__in=candidate_ids, is_active=True)
+    if require_email:
+        users_query = users_query.exclude(email="")
+    users = list(users_query.order_by("pk"))
     stored = dict(
         UserProfile.objects.filter(user__in=users).values_list(
             "user_id", "notification_preferences"
@@ -52,7 +54,4 @@ def notification_preferences_for(*, user: Any) -> dict[str, Any]:
 
 
 def _with_defaults(stored: Any) -> dict[str, Any]:
-    preferences = default_notification_preferences()
-    if isinstance(stored, dict):
-        preferences.update(stored)
-    return preferences
+    return preferences_with_defaults(stored)

@@ -28,7 +28,9 @@ from apps.notifications.content import (
     assignment_email,
     scan_email,
 )
+from apps.notifications.inbox_models import InboxEvent
 from apps.notifications.models import Channel, DeliveryStatus, NotificationDelivery
+from apps.notifications.preferences import email_wanted
 from apps.notifications.selectors import (
     notification_preferences_for,
     project_notification_recipients,
@@ -323,13 +325,14 @@ def findings_reopened_notify(
     *, event_ids: Sequence[int], assignee_id: int, final_attempt: bool = True
 ) -> NotifyOutcome:
     """Email the assignee of findings whose risk acceptance expired (the reopening events
-    `event_ids`), under the same preference as assignments: findings given to them. Findings
+    `event_ids`), if they want it (`acceptance_expired`, which follows the assignment switch
+    until set): findings given to them. Findings
     since given to someone else, or in projects the assignee left, are left out."""
     assignee = get_user_model().objects.filter(pk=assignee_id, is_active=True).first()
     if not event_ids or assignee is None or not assignee.email:
         return NotifyOutcome()
     preferences = notification_preferences_for(user=assignee)
-    if not (preferences.get("email_enabled") and preferences.get("finding_assigned")):
+    if not email_wanted(preferences, InboxEvent.ACCEPTANCE_EXPIRED):
         return NotifyOutcome()
     events = FindingEvent.objects.filter(
         pk__in=event_ids, event_type=FindingEventType.STATUS_CHANGED

@@ -10,7 +10,9 @@ from typing import Any
 
 from celery import shared_task
 
-from apps.notifications import services, webhook_deliveries
+from apps.notifications import inbox_tasks, services, webhook_deliveries
+
+__all__ = ["inbox_tasks"]  # registers the in-app notification tasks with Celery
 
 MAX_RETRIES = 3
 # Seconds before the first retry, doubled for each later one (30 s, 1 min, 2 min).

@@ -71,6 +71,18 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 10 * 60.0,
         "options": {"queue": "default"},
     },
+    # In-app notifications of accepted risks about to end and of findings past their due date:
+    # once per finding, so an hourly run repeats nothing.
+    "notifications-acceptance-expiring": {
+        "task": "notifications.acceptance_expiring_inbox",
+        "schedule": 60 * 60.0,
+        "options": {"queue": "default"},
+    },
+    "notifications-sla-breaches": {
+        "task": "notifications.sla_breaches_inbox",
+        "schedule": 60 * 60.0,
+        "options": {"queue": "default"},
+    },
     "api-keys-purge": {
         "task": "accounts.api_keys_purge",
         "schedule": 6 * 60 * 60.0,

@@ -59,6 +59,7 @@ SPECTACULAR_SETTINGS = {
         "ApiKeyScopeEnum": "apps.accounts.scopes.KeyScope",
         "AssetTypeEnum": "apps.targets.models.AssetType",
         "WebhookFormatEnum": "apps.notifications.formats.WebhookFormat",
+        "InboxEventEnum": "apps.notifications.inbox_models.InboxEvent",
     },
     # Swagger UI is served from our own static files, not a CDN (offline installs, strict CSP).
     "SWAGGER_UI_DIST": "SIDECAR",

@@ -667,6 +667,92 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/notifications/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The caller's notifications, newest first or unread first, in cursor pages. */
+        get: operations["notifications_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/notifications/{id}/read/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description Mark one of the caller's notifications read (again is harmless). */
+        post: operations["notifications_read_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/notifications/preferences/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The caller's notification preferences per event and channel (in the app, by email). */
+        get: operations["notifications_preferences_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** @description Change the switches named; the others keep their values. */
+        patch: operations["notifications_preferences_partial_update"];
+        trace?: never;
+    };
+    "/api/v1/notifications/read-all/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description Mark every notification of the caller read. */
+        post: operations["notifications_read_all_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/notifications/unread-count/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description How many of the caller's notifications are unread (the bell's badge; cheap to poll). */
+        get: operations["notifications_unread_count_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/organizations/": {
         parameters: {
             query?: never;
@@ -1696,6 +1782,18 @@ export interface components {
             email: string;
             current_password: string;
         };
+        EventPreference: {
+            event: components["schemas"]["InboxEventEnum"];
+            readonly label: string;
+            in_app: boolean;
+            /** @description Null: this event sends no email (in the app only). */
+            email: boolean | null;
+        };
+        EventPreferenceUpdateRequest: {
+            event: components["schemas"]["InboxEventEnum"];
+            in_app?: boolean;
+            email?: boolean;
+        };
         FindingAssignRequest: {
             /**
              * Format: int64
@@ -1987,6 +2085,16 @@ export interface components {
             /** @description The absolute folder the tool scanned (e.g. $GITHUB_WORKSPACE): file paths under it are stored relative to it, so a file's findings match across CI runners and scans. */
             source_root?: string;
         };
+        /**
+         * @description * `scan_completed` - A scan in my projects completed
+         *     * `scan_failed` - A scan in my projects failed or completed with errors
+         *     * `finding_assigned` - A finding was assigned to me
+         *     * `acceptance_expiring` - An accepted risk expires soon
+         *     * `acceptance_expired` - An accepted risk expired (the finding reopened)
+         *     * `sla_breach` - A finding of mine passed its due date
+         * @enum {string}
+         */
+        InboxEventEnum: "scan_completed" | "scan_failed" | "finding_assigned" | "acceptance_expiring" | "acceptance_expired" | "sla_breach";
         InvitationAcceptRequest: {
             token: string;
         };
@@ -2181,12 +2289,43 @@ export interface components {
          * @enum {string}
          */
         NewFindingsMinSeverityEnum: "critical" | "high" | "medium" | "low" | "informational";
+        Notification: {
+            readonly id: number;
+            event_type: components["schemas"]["InboxEventEnum"];
+            title: string;
+            body?: string;
+            /** @description A path of the web app, e.g. /findings/12. */
+            link?: string;
+            project?: number | null;
+            scan?: number | null;
+            finding?: number | null;
+            unread?: boolean;
+            /** Format: date-time */
+            read_at?: string | null;
+            /** Format: date-time */
+            readonly created_at: string;
+        };
         NotificationPreferences: {
             email_enabled: boolean;
             scan_completed: boolean;
             scan_failed: boolean;
             finding_assigned: boolean;
             new_findings_min_severity: components["schemas"]["NewFindingsMinSeverityEnum"];
+        };
+        NotificationPreferencesOutput: {
+            /** @description Off: no email at all. */
+            email_enabled: boolean;
+            /**
+             * @description A scan's email goes out when it has new findings of at least this severity, whatever the scan switches say.
+             *
+             *     * `critical` - critical
+             *     * `high` - high
+             *     * `medium` - medium
+             *     * `low` - low
+             *     * `informational` - informational
+             */
+            new_findings_min_severity: components["schemas"]["NewFindingsMinSeverityEnum"];
+            events: components["schemas"]["EventPreference"][];
         };
         /** @description The same switches, each optional: the ones left out keep their stored value. */
         NotificationPreferencesUpdateRequest: {
@@ -2195,6 +2334,13 @@ export interface components {
             scan_failed?: boolean;
             finding_assigned?: boolean;
             new_findings_min_severity?: components["schemas"]["NewFindingsMinSeverityEnum"];
+        };
+        NotificationUnreadCount: {
+            unread: number;
+        };
+        NotificationsMarked: {
+            /** @description How many notifications were unread until now. */
+            marked: number;
         };
         OrganizationCreateRequest: {
             name: string;
@@ -2335,6 +2481,17 @@ export interface components {
             /** Format: uri */
             previous: string | null;
             results: components["schemas"]["IssueGroup"][];
+        };
+        PaginatedNotificationList: {
+            /** @example 123 */
+            count: number;
+            /** @description False when more than 10000 rows match and count is the database's estimate. */
+            count_exact: boolean;
+            /** Format: uri */
+            next: string | null;
+            /** Format: uri */
+            previous: string | null;
+            results: components["schemas"]["Notification"][];
         };
         PaginatedOrganizationMemberOutputList: {
             /** @example 123 */
@@ -2502,6 +2659,11 @@ export interface components {
         PatchedAdminUserUpdateInputRequest: {
             is_active?: boolean;
             is_staff?: boolean;
+        };
+        PatchedNotificationPreferencesInputRequest: {
+            email_enabled?: boolean;
+            new_findings_min_severity?: components["schemas"]["NewFindingsMinSeverityEnum"];
+            events?: components["schemas"]["EventPreferenceUpdateRequest"][];
         };
         PatchedOrganizationMemberUpdateRequest: {
             role?: components["schemas"]["OrganizationRoleEnum"];
@@ -4574,6 +4736,142 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["MetricsOutput"];
+                };
+            };
+        };
+    };
+    notifications_list: {
+        parameters: {
+            query?: {
+                /** @description Opaque position from a next/previous link (the default paging). */
+                cursor?: string;
+                /**
+                 * @description newest: newest first; unread: unread first, each newest first.
+                 *
+                 *     * `newest` - newest
+                 *     * `unread` - unread
+                 */
+                order?: "newest" | "unread";
+                /** @description Page number: offset paging instead of cursors (deep pages are slow). */
+                page?: number;
+                /** @description Rows per page (at most 500). */
+                page_size?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaginatedNotificationList"];
+                };
+            };
+        };
+    };
+    notifications_read_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Notification"];
+                };
+            };
+        };
+    };
+    notifications_preferences_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotificationPreferencesOutput"];
+                };
+            };
+        };
+    };
+    notifications_preferences_partial_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["PatchedNotificationPreferencesInputRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["PatchedNotificationPreferencesInputRequest"];
+                "multipart/form-data": components["schemas"]["PatchedNotificationPreferencesInputRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotificationPreferencesOutput"];
+                };
+            };
+        };
+    };
+    notifications_read_all_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotificationsMarked"];
+                };
+            };
+        };
+    };
+    notifications_unread_count_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotificationUnreadCount"];
                 };
             };
         };

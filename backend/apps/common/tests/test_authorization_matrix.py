@@ -34,6 +34,7 @@ from apps.common.testing.factories import (
 )
 from apps.findings.grouping import issue_groups_assign
 from apps.findings.models import IssueGroupMember, SavedFilter
+from apps.notifications.inbox_models import InboxEvent, Notification
 from apps.notifications.models import NotificationDelivery, WebhookMessage
 from apps.organizations.models import OrganizationMembership, OrganizationRole
 from apps.targets.models import AssetType
@@ -83,6 +84,14 @@ def _project_objects(owner: Any, tool: Any) -> dict[str, Any]:
         delivery=delivery, project=project, configuration=configuration,
         event="scan.completed", format="generic", body="{}",
     )  # fmt: skip
+    notification = Notification.objects.create(
+        user=owner,
+        event_type=InboxEvent.SCAN_COMPLETED,
+        event_key=f"scan:{scan.pk}:finished",
+        title=f"Scan #{scan.pk} completed",
+        project=project,
+        scan=scan,
+    )
     spare = UserFactory()
     spare_membership = ProjectMembershipFactory(
         project=project, user=spare, role=ProjectRole.AUDITOR
@@ -91,7 +100,8 @@ def _project_objects(owner: Any, tool: Any) -> dict[str, Any]:
             "configuration": configuration, "scan": scan, "result": result,
             "finding": finding, "spare_membership": spare_membership,
             "issue_group": issue_group, "saved_filter": saved_filter,
-            "webhook_message": webhook_message}  # fmt: skip
+            "webhook_message": webhook_message,
+            "notification": notification}  # fmt: skip
 
 
 @pytest.fixture
@@ -499,6 +509,43 @@ CASES = [
             role: (401 if role == "anonymous" else OK_D if role == "owner" else 404)
             for role in ROLES
         },
+    ),
+    # In-app notifications and preferences: every user has their own; another's is a 404,
+    # staff included.
+    Case("notifications list", "get", lambda w: "/api/v1/notifications/", any_user(OK_R)),
+    Case(
+        "notifications unread count",
+        "get",
+        lambda w: "/api/v1/notifications/unread-count/",
+        any_user(OK_R),
+    ),
+    Case(
+        "notification mark read",
+        "post",
+        lambda w: f"/api/v1/notifications/{w.a['notification'].pk}/read/",
+        {
+            role: (401 if role == "anonymous" else OK_R if role == "owner" else 404)
+            for role in ROLES
+        },
+    ),
+    Case(
+        "notifications mark all read",
+        "post",
+        lambda w: "/api/v1/notifications/read-all/",
+        any_user(OK_R),
+    ),
+    Case(
+        "notification preferences",
+        "get",
+        lambda w: "/api/v1/notifications/preferences/",
+        any_user(OK_R),
+    ),
+    Case(
+        "notification preferences change",
+        "patch",
+        lambda w: "/api/v1/notifications/preferences/",
+        any_user(OK_R),
+        lambda w: {"events": [{"event": "scan_completed", "in_app": False}]},
     ),
     Case("tool presets", "get", lambda w: "/api/v1/tools/presets/", any_user(OK_R)),
     # Visibility, not the role, limits an export: an outsider gets an empty file.

@@ -32,6 +32,7 @@ from apps.common.testing.factories import (
 )
 from apps.findings.grouping import issue_groups_assign
 from apps.findings.models import IssueGroupMember
+from apps.notifications.inbox_models import InboxEvent, Notification
 from apps.notifications.models import NotificationDelivery, WebhookMessage
 from apps.organizations.models import OrganizationRole
 from apps.scans.services.configurations import webhook_token_hash
@@ -128,6 +129,9 @@ def world(db, settings, tmp_path) -> dict[str, Any]:
     finding = FindingFactory(project=project, tool=tool, target=target, first_seen_scan=scan)
     issue_groups_assign(project_id=project.pk, finding_ids=[finding.pk])
     issue_group = IssueGroupMember.objects.get(finding=finding).group
+    notification = Notification.objects.create(
+        user=staff, event_type=InboxEvent.SCAN_COMPLETED, event_key="scan:1", title="Scan #1"
+    )
     return {
         "staff": staff,
         "ids": {
@@ -149,6 +153,7 @@ def world(db, settings, tmp_path) -> dict[str, Any]:
             "/api/v1/organizations/": organization.pk,
             "/api/v1/tools/": tool.pk,
             "/api/v1/admin/users/": staff.pk,
+            "/api/v1/notifications/": notification.pk,
         },
     }
 

@@ -349,9 +349,11 @@ def _enqueue_finalize(scan_id: int) -> None:
 
 
 def _enqueue_notify(scan_id: int) -> None:
+    from apps.notifications.inbox_tasks import scan_finished_inbox_enqueue
     from apps.notifications.services import scan_notify_enqueue
 
     scan_notify_enqueue(scan_id=scan_id)
+    scan_finished_inbox_enqueue(scan_id=scan_id)
 
 
 def scan_finalize(*, scan_id: int) -> Scan:
