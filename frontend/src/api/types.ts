@@ -43,7 +43,8 @@ export type FindingEvent = S['FindingEvent']
 export type FindingOccurrence = S['FindingOccurrence']
 export type FindingBulkRequest = S['FindingBulkRequest']
 export type FindingBulkResult = S['FindingBulkResult']
-export type FindingSelection = S['FindingAssigneesRequest']
+// `any_project` has a server-side default (false); the generated type marks it required.
+export type FindingSelection = Omit<S['FindingAssigneesRequest'], 'any_project'> & { any_project?: boolean }
 export type SavedFilter = S['SavedFilter']
 export type ProjectSla = S['ProjectSla']
 export type Dashboard = S['DashboardOutput']

@@ -9,7 +9,8 @@ import { listBulkAssignees } from '@/api/findings'
 import type { FindingSelection } from '@/api/types'
 import { useAuthStore } from '@/stores/useAuthStore'
 
-export interface MemberOption {
+// A type, not an interface: Naive UI's select options need an index signature.
+export type MemberOption = {
   value: string
   label: string
 }
