@@ -70,6 +70,7 @@ test('create an organization, invite a member, change their role, edit a target'
     await page.reload()
     await page.getByTestId('organization-projects').getByRole('link', { name: project.name }).click()
     await expect(page.getByTestId('project-title')).toHaveText(project.name)
+    await page.getByRole('tab', { name: 'Targets' }).click()
     const row = page.locator('tr[data-target="app"]')
     await row.getByTestId('edit-target').click()
     await expect(page.getByLabel('Name', { exact: true })).toHaveValue('app')
