@@ -77,3 +77,9 @@ def findings_reopened_notify(self: Any, event_ids: list[int], assignee_id: int) 
 def webhook_retry(message_id: int, retry: int) -> None:
     """One scheduled retry of a webhook message; it schedules the next itself if needed."""
     webhook_deliveries.webhook_retry(message_id=message_id, retry=retry)
+
+
+@shared_task(name="notifications.webhook_retries_sweep")
+def webhook_retries_sweep() -> int:
+    """Queue again the automatic retries the broker lost; how many."""
+    return webhook_deliveries.webhook_retries_sweep()

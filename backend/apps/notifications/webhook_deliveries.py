@@ -6,7 +6,9 @@ A scan's webhook is one `NotificationDelivery` (unique per event and webhook) wi
 connection error, 408/425/429/5xx) schedules the next automatic retry through Celery's
 countdown, 1 min, 5 min, 30 min and 2 h after the previous attempt; any other failure, or the
 last retry failing, marks the delivery failed. A project owner can redeliver a message at any
-time; a success ends the pending retries.
+time; a success ends the pending retries. The row, not the queue, is the record of a pending
+retry: a retry the broker lost (down when it was scheduled) is queued again by the beat's
+`webhook_retries_sweep` once it is overdue.
 
 The delivery row is locked while a message is sent, so a retried task, a duplicated task and a
 redelivery never send concurrently. The secret is decrypted only to sign and is never logged.
@@ -46,6 +48,9 @@ logger = logging.getLogger(__name__)
 
 # Seconds from a failed attempt to the next automatic retry: 1 min, 5 min, 30 min, 2 h.
 RETRY_SCHEDULE_SECONDS = (60, 300, 1800, 7200)
+# How late a scheduled retry may be before the sweep takes it for lost. A duplicate it queues
+# for a retry that was only late is a no-op (webhook_retry checks the retry number).
+RETRY_LOST_AFTER = timedelta(minutes=5)
 
 
 class RedeliverRefused(Exception):
@@ -254,6 +259,22 @@ def webhook_retry(*, message_id: int, retry: int) -> None:
             trigger=AttemptTrigger.RETRY,
         )
         _record_automatic(delivery=delivery, message=message, outcome=outcome, retries_done=retry)
+
+
+def webhook_retries_sweep() -> int:
+    """Queue again every automatic retry overdue by more than RETRY_LOST_AFTER; returns
+    how many."""
+    overdue = WebhookMessage.objects.filter(
+        scheduled_retry__gt=0,
+        next_retry_at__lt=timezone.now() - RETRY_LOST_AFTER,
+        delivery__status=DeliveryStatus.PENDING,
+    ).values_list("pk", "scheduled_retry")
+    swept = 0
+    for message_id, retry in overdue:
+        logger.warning("webhook message %s: retry %d was lost, queued again", message_id, retry)
+        _enqueue_retry(message_id=message_id, retry=retry, countdown=0)
+        swept += 1
+    return swept
 
 
 def webhook_redeliver(*, message: WebhookMessage, user: Any) -> WebhookMessage:

@@ -52,7 +52,15 @@ class WebhookMessage(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-pk"]
-        indexes = [models.Index(fields=["project", "configuration", "-created_at"])]
+        indexes = [
+            models.Index(fields=["project", "configuration", "-created_at"]),
+            # The retry sweep's scan: only messages with a retry pending.
+            models.Index(
+                fields=["next_retry_at"],
+                condition=models.Q(scheduled_retry__gt=0),
+                name="notif_webhook_retry_pending",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.event} ({self.guid})"

@@ -83,6 +83,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 60 * 60.0,
         "options": {"queue": "default"},
     },
+    # A webhook retry scheduled while the broker was down lives only in its row: queue it again.
+    "notifications-webhook-retries-sweep": {
+        "task": "notifications.webhook_retries_sweep",
+        "schedule": 5 * 60.0,
+        "options": {"queue": "default"},
+    },
     "api-keys-purge": {
         "task": "accounts.api_keys_purge",
         "schedule": 6 * 60 * 60.0,

@@ -431,6 +431,52 @@ def test_a_final_answer_is_not_retried(
     assert (delivery.status, delivery.last_error) == ("failed", "HTTP 401 from the webhook.")
 
 
+def test_a_retry_the_broker_lost_is_queued_again_by_the_sweep(
+    project_with_roles, client_for, receiver, monkeypatch, django_capture_on_commit_callbacks
+):
+    """The broker was down when the retry was scheduled: nothing holds it but the row, so
+    the beat sweep queues it again once it is overdue (and never before)."""
+    from datetime import timedelta
+
+    from celery.exceptions import OperationalError
+    from django.utils import timezone
+
+    created = create_configuration(
+        client_for(project_with_roles.owner), project_with_roles.project, receiver.url
+    )
+    receiver.secret = created["notify_webhook_secret"]
+    receiver.statuses = [503, 204]
+
+    def broker_down(**kwargs: Any) -> None:
+        raise OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+    monkeypatch.setattr(tasks.webhook_retry, "apply_async", broker_down)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.scan_notify(scan_id=scan_of(created["id"]).pk)
+    message = WebhookMessage.objects.get()
+    assert (message.scheduled_retry, len(receiver.received)) == (1, 1)
+
+    monkeypatch.undo()
+    queued: list[dict[str, Any]] = []
+
+    def run_now(*, kwargs: dict[str, Any], **options: Any) -> None:
+        queued.append(kwargs)
+        tasks.webhook_retry.apply(kwargs=kwargs)
+
+    monkeypatch.setattr(tasks.webhook_retry, "apply_async", run_now)
+    assert tasks.webhook_retries_sweep.apply().get() == 0  # not due yet
+    assert queued == []
+
+    later = timezone.now() + timedelta(minutes=10)
+    monkeypatch.setattr(webhook_deliveries.timezone, "now", lambda: later)
+    assert tasks.webhook_retries_sweep.apply().get() == 1
+    assert queued == [{"message_id": message.pk, "retry": 1}]
+    assert [r.verified for r in receiver.received] == [True, True]
+    delivery = NotificationDelivery.objects.get(channel=Channel.WEBHOOK)
+    assert (delivery.status, delivery.attempts) == (DeliveryStatus.SENT, 2)
+    assert tasks.webhook_retries_sweep.apply().get() == 0  # nothing left to sweep
+
+
 # --- Delivery log and redelivery ------------------------------------------------------------
 
 
@@ -516,3 +562,14 @@ def test_teams_escaping(title, shown):
     from apps.notifications.formats import _teams_escape
 
     assert _teams_escape(title) == shown
+
+
+def test_the_beat_schedule_runs_the_retry_sweep():
+    from celery import current_app
+
+    from seculite_api.config.celery import CELERY_BEAT_SCHEDULE
+
+    entry = CELERY_BEAT_SCHEDULE["notifications-webhook-retries-sweep"]
+    assert entry["task"] == "notifications.webhook_retries_sweep"
+    assert entry["task"] in current_app.tasks
+    assert entry["schedule"] < webhook_deliveries.RETRY_LOST_AFTER.total_seconds() * 2
