@@ -7,12 +7,14 @@ caller cannot see yields an empty list instead of revealing that it exists.
 from __future__ import annotations
 
 import re
+from types import SimpleNamespace
 from typing import Any
 
 import django_filters
 from django.db.models import Exists, OuterRef, QuerySet
 from rest_framework.exceptions import ValidationError
-from rest_framework.filters import OrderingFilter
+from rest_framework.filters import OrderingFilter, SearchFilter
+from rest_framework.settings import api_settings
 
 from apps.common.filters import IsoDateTimeFilter
 from apps.common.ids import IdFilter, is_valid_id
@@ -35,6 +37,15 @@ MULTI_HELP = "One or more values (repeat the parameter or separate with commas).
 # has a pg_trgm index on PostgreSQL (migration findings 0006). Not the description: see
 # FindingFilter.
 FINDING_SEARCH_FIELDS = ["title", "file_path", "rule_id", "cve", "package_name"]
+
+
+def finding_search(findings: QuerySet[Finding], search: str) -> QuerySet[Finding]:
+    """`findings` narrowed by the list's `search` exactly as the list reads it (DRF's
+    SearchFilter over FINDING_SEARCH_FIELDS: its term splitting, quoted phrases, every term
+    in one of the fields), for callers outside the list view such as bulk changes."""
+    request = SimpleNamespace(query_params={api_settings.SEARCH_PARAM: search})
+    view = SimpleNamespace(search_fields=FINDING_SEARCH_FIELDS)
+    return SearchFilter().filter_queryset(request, findings, view)  # type: ignore[arg-type]
 
 
 # The list's open/closed switch. Open is what the dashboard counts as open.

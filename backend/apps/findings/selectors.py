@@ -17,7 +17,7 @@ from rest_framework.exceptions import PermissionDenied, ValidationError
 from apps.common.counting import bounded_count
 from apps.common.roles import ProjectRole, role_at_least
 from apps.dashboard.rollups import rollup_finding_count, rollups_maintained
-from apps.findings.filters import FINDING_SEARCH_FIELDS, FindingFilter, state_statuses
+from apps.findings.filters import FindingFilter, finding_search, state_statuses
 from apps.findings.models import Finding, FindingEvent, FindingOccurrence
 from apps.organizations.models import OrganizationMembership
 from apps.projects.models import Project, ProjectMembership
@@ -194,13 +194,7 @@ def finding_bulk_selection(
         raise ValidationError(
             {f"filter.{name}": list(errors) for name, errors in filterset.errors.items()}
         )
-    selection = filterset.qs
-    for term in search.replace(",", " ").split():
-        term_q = Q()
-        for field in FINDING_SEARCH_FIELDS:
-            term_q |= Q(**{f"{field}__icontains": term})
-        selection = selection.filter(term_q)
-    return selection
+    return finding_search(filterset.qs, search)
 
 
 # More projects than this in one selection: no assignee can be offered (narrow the filter).

@@ -82,6 +82,25 @@ def test_by_filter_with_search(client_for, project_with_roles, findings):
     assert finding.resolved_at is not None
 
 
+@pytest.mark.parametrize(
+    "search", ['"sql injection"', 'sql, "weak hash"', '"injection sql"', "hash weak"]
+)
+def test_by_filter_search_selects_what_the_list_shows(
+    client_for, project_with_roles, findings, search
+):
+    """Quoted phrases and term splitting are the list's own (DRF's SearchFilter): a bulk
+    change by search never reaches a finding the list with that search did not show."""
+    client = client_for(project_with_roles.owner)
+    listed = client.get("/api/v1/findings/", {"search": search, "state": "all"}).json()["results"]
+
+    response = client.post(
+        URL, {"filter": {"search": search, "state": "all"}, "status": "confirmed"}, format="json"
+    )
+
+    assert response.status_code == 200, response.json()
+    assert response.json()["matched"] == len(listed)
+
+
 def test_assign_and_unassign(client_for, project_with_roles, findings):
     client = client_for(project_with_roles.member)
     ids = [findings["critical"].pk, findings["low"].pk]
