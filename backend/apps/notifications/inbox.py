@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
@@ -227,9 +227,54 @@ def findings_assigned_inbox(
 # --- Accepted risks ------------------------------------------------------------------------
 
 
+@dataclass
+class _ExpiringGroup:
+    """Accepted risks one person hears about together: one project, one last day."""
+
+    project: Project
+    until: date
+    count: int = 0
+    first_pk: int = 0
+    worst: list[Finding] = field(default_factory=list)  # the first three, worst first
+
+
+def _expiring_entry(user_id: int, group: _ExpiringGroup, today: date) -> Entry:
+    left = (group.until - today).days
+    when = "today" if left == 0 else "tomorrow" if left == 1 else f"in {left} days"
+    until = group.until.isoformat()
+    if group.count == 1:
+        [finding] = group.worst
+        return Entry(
+            user_id=user_id,
+            event=InboxEvent.ACCEPTANCE_EXPIRING,
+            event_key=f"finding:{finding.pk}:acceptance_expiring:{until}",
+            title=f"An accepted risk in {group.project.name} ends {when}",
+            body=f"{_finding_line(finding)}; accepted until {until}, then it reopens.",
+            link=f"/findings/{finding.pk}",
+            project_id=group.project.pk,
+            finding_id=finding.pk,
+        )
+    listed = "; ".join(_finding_line(finding) for finding in group.worst)
+    more = f"; and {group.count - len(group.worst)} more" if group.count > len(group.worst) else ""
+    return Entry(
+        user_id=user_id,
+        event=InboxEvent.ACCEPTANCE_EXPIRING,
+        # Once per set: a risk accepted later into the same day makes a new, complete notice.
+        event_key=f"acceptance_expiring:{group.project.pk}:{until}:{group.first_pk}+{group.count}",
+        title=f"{group.count} accepted risks in {group.project.name} end {when}",
+        body=f"{listed}{more}; accepted until {until}, then they reopen.",
+        link=f"/findings?project={group.project.pk}&state=closed&status=accepted_risk",
+        project_id=group.project.pk,
+    )
+
+
 def acceptance_expiring_inbox(*, today: date | None = None, days: int | None = None) -> int:
-    """Tell the assignee (or the owners) of each accepted risk whose last day falls within
-    `days` (SECULITE_ACCEPTANCE_NOTICE_DAYS) of `today`, once per finding and last day."""
+    """Tell the assignee (or the owners) of accepted risks whose last day falls within `days`
+    (SECULITE_ACCEPTANCE_NOTICE_DAYS) of `today`: one notice per person, project and last
+    day, since risks accepted together end together; a run repeats nothing.
+
+    Every such risk is read in each run (streamed, worst first): a batch limit would tell the
+    same first ones again and again and never the rest."""
     today = today or timezone.localdate()
     days = settings.SECULITE_ACCEPTANCE_NOTICE_DAYS if days is None else days
     findings = (
@@ -239,33 +284,24 @@ def acceptance_expiring_inbox(*, today: date | None = None, days: int | None = N
             accepted_until__lte=today + timedelta(days=days),
         )
         .select_related("project")
-        .order_by("pk")[:BEAT_BATCH]
+        .order_by("-severity_rank", "pk")
     )
     audience = _Audience()
-    entries = []
-    for finding in findings:
+    groups: dict[tuple[int, int, date], _ExpiringGroup] = {}
+    for finding in findings.iterator(chunk_size=2000):
         assert finding.accepted_until is not None
-        left = (finding.accepted_until - today).days
-        when = "today" if left == 0 else "tomorrow" if left == 1 else f"in {left} days"
         for user_id in audience.responsible(finding):
-            if audience.wants(
+            if not audience.wants(
                 user_id=user_id, project=finding.project, event=InboxEvent.ACCEPTANCE_EXPIRING
             ):
-                entries.append(
-                    Entry(
-                        user_id=user_id,
-                        event=InboxEvent.ACCEPTANCE_EXPIRING,
-                        event_key=f"finding:{finding.pk}:acceptance_expiring:"
-                        f"{finding.accepted_until.isoformat()}",
-                        title=f"An accepted risk in {finding.project.name} ends {when}",
-                        body=f"{_finding_line(finding)}; accepted until "
-                        f"{finding.accepted_until.isoformat()}, then it reopens.",
-                        link=f"/findings/{finding.pk}",
-                        project_id=finding.project_id,
-                        finding_id=finding.pk,
-                    )
-                )
-    return _write(entries)
+                continue
+            key = (user_id, finding.project_id, finding.accepted_until)
+            group = groups.setdefault(key, _ExpiringGroup(finding.project, finding.accepted_until))
+            group.count += 1
+            group.first_pk = min(group.first_pk or finding.pk, finding.pk)
+            if len(group.worst) < 3:
+                group.worst.append(finding)
+    return _write(_expiring_entry(key[0], group, today) for key, group in groups.items())
 
 
 def acceptance_expired_inbox(*, reopened: Sequence[tuple[int, int]]) -> int:

@@ -215,6 +215,40 @@ def test_an_expiring_acceptance_tells_the_assignee_once(project_with_roles, sett
     assert entry.finding_id == soon.pk
 
 
+def test_a_bulk_acceptance_ending_together_is_one_notice(project_with_roles, client_for):
+    """Risks accepted together end together: one notice per person, project and last day,
+    not one per finding."""
+    roles = project_with_roles
+    today, until = date(2026, 12, 1), date(2026, 12, 4)
+    for title in ("Old TLS", "Weak cipher", "No HSTS", "Self-signed"):
+        _accepted(roles.project, until, assignee=roles.member, title=title, severity="medium")
+
+    inbox.acceptance_expiring_inbox(today=today)
+    inbox.acceptance_expiring_inbox(today=today)
+
+    [entry] = entries()
+    assert entry.title == f"4 accepted risks in {roles.project.name} end in 3 days"
+    assert entry.body.startswith("medium: ")
+    assert entry.body.endswith("; and 1 more; accepted until 2026-12-04, then they reopen.")
+    assert entry.link == f"/findings?project={roles.project.pk}&state=closed&status=accepted_risk"
+    assert (entry.project_id, entry.finding_id) == (roles.project.pk, None)
+    # The link's list shows those risks.
+    query = entry.link.split("?", 1)[1]
+    listed = client_for(roles.member).get(f"/api/v1/findings/?{query}").json()
+    assert listed["count"] == 4
+
+
+def test_every_expiring_acceptance_is_told_beyond_one_batch(project_with_roles, monkeypatch):
+    """More expiring risks than one run reads: later runs tell the rest."""
+    monkeypatch.setattr(inbox, "BEAT_BATCH", 2)
+    roles = project_with_roles
+    for offset in range(1, 5):
+        _accepted(roles.project, date(2026, 12, 1) + timedelta(days=offset), assignee=roles.member)
+    for _run in range(3):
+        inbox.acceptance_expiring_inbox(today=date(2026, 12, 1), days=7)
+    assert Notification.objects.filter(event_type=InboxEvent.ACCEPTANCE_EXPIRING).count() == 4
+
+
 def test_an_unassigned_expiring_acceptance_tells_the_owners(project_with_roles):
     roles = project_with_roles
     _accepted(roles.project, date(2026, 12, 2))
