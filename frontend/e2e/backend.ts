@@ -50,6 +50,25 @@ export function manageRunning(handle: BackendHandle, args: string[]): string {
   return result.stdout
 }
 
+/**
+ * manageRunning without blocking this process: for a command that talks to a server the spec
+ * itself runs (a blocking spawn would leave that server unable to answer).
+ */
+export function manageRunningAsync(handle: BackendHandle, args: string[]): Promise<string> {
+  const child = spawn(PYTHON, ['manage.py', ...args], { cwd: BACKEND_DIR, env: environment(handle.varDir) })
+  let stdout = ''
+  let stderr = ''
+  child.stdout.on('data', (chunk: Buffer) => { stdout += chunk.toString() })
+  child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString() })
+  return new Promise((resolvePromise, reject) => {
+    child.on('error', reject)
+    child.on('close', (code) => {
+      if (code === 0) resolvePromise(stdout)
+      else reject(new Error(`manage.py ${args.join(' ')} failed:\n${stderr}`))
+    })
+  })
+}
+
 function manage(args: string[], env: NodeJS.ProcessEnv): void {
   const result = spawnSync(PYTHON, ['manage.py', ...args], { cwd: BACKEND_DIR, env, encoding: 'utf8' })
   if (result.status !== 0) throw new Error(`manage.py ${args.join(' ')} failed:\n${result.stdout}\n${result.stderr}`)
