@@ -83,6 +83,13 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 60 * 60.0,
         "options": {"queue": "default"},
     },
+    # Scheduled reports: a schedule's next_run_at moves on as its report is queued, so an
+    # hourly run (or two beats) queues each period's report once.
+    "reports-run-due": {
+        "task": "reports.run_due",
+        "schedule": 60 * 60.0,
+        "options": {"queue": "default"},
+    },
     "api-keys-purge": {
         "task": "accounts.api_keys_purge",
         "schedule": 6 * 60 * 60.0,
