@@ -20,7 +20,6 @@ from apps.findings.models import (
     Finding,
     FindingEvent,
     FindingEventType,
-    FindingStatus,
     Severity,
 )
 from apps.reports import charts

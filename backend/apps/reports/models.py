@@ -61,6 +61,9 @@ class ReportSchedule(models.Model):
     class Meta:
         ordering = ["id"]
 
+    def __str__(self) -> str:
+        return f"{self.frequency} report of project {self.project_id}"
+
 
 class Report(models.Model):
     project = models.ForeignKey(
@@ -97,3 +100,6 @@ class Report(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["project", "kind", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.kind} report {self.pk} ({self.format}, {self.status})"

@@ -17,7 +17,7 @@ from apps.reports.findings_table import CHANGE_CAP, finding_rows
 from apps.scans.models import Scan, ScanToolResult, ToolResultStatus
 
 # Runs that did not analyse their target, said in plain words in the report.
-_NOT_ANALYSED = {
+_NOT_ANALYSED: dict[str, str] = {
     ToolResultStatus.FAILED: "failed: its target was not analysed",
     ToolResultStatus.TIMED_OUT: "timed out: its target was not (fully) analysed",
     ToolResultStatus.SKIPPED: "skipped: its target was not analysed",
@@ -33,9 +33,15 @@ def scan_tool_runs(scan: Scan) -> list[dict[str, Any]]:
         ScanToolResult.objects.filter(scan=scan)
         .order_by("tool__slug", "target__name", "id")
         .values(
-            "tool__slug", "tool__name", "target__name", "status", "findings_count",
-            "duration_ms", "error_message", "coverage",
-        )  # fmt: skip
+            "tool__slug",
+            "tool__name",
+            "target__name",
+            "status",
+            "findings_count",
+            "duration_ms",
+            "error_message",
+            "coverage",
+        )
     ):
         status = row["status"]
         note = _NOT_ANALYSED.get(status, "")
@@ -63,14 +69,17 @@ def scan_facts(scan: Scan, findings: QuerySet[Finding], today: date) -> dict[str
     new = project_findings.filter(first_seen_scan=scan).order_by("-severity_rank", "id")
     fixed = project_findings.filter(resolved_in_scan=scan).order_by("-severity_rank", "id")
     reopened = project_findings.filter(
-        id__in=FindingEvent.objects.filter(
-            scan=scan, event_type=FindingEventType.REOPENED
-        ).values("finding_id")
+        id__in=FindingEvent.objects.filter(scan=scan, event_type=FindingEventType.REOPENED).values(
+            "finding_id"
+        )
     ).order_by("-severity_rank", "id")
     runs = scan_tool_runs(scan)
     changes: dict[str, Any] = {"since": None}
     for name, queryset in (("new", new), ("fixed", fixed), ("reopened", reopened)):
-        changes[name] = {"count": queryset.count(), "rows": finding_rows(queryset, today, CHANGE_CAP)}
+        changes[name] = {
+            "count": queryset.count(),
+            "rows": finding_rows(queryset, today, CHANGE_CAP),
+        }
     return {
         "tool_runs": runs,
         "tool_runs_not_ok": sum(1 for run in runs if not run["ok"]),
