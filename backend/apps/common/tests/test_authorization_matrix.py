@@ -385,9 +385,7 @@ CASES = [
         lambda w: {"format": "pdf"},
     ),
     Case("report detail", "get", lambda w: f"/api/v1/reports/{w.a['report'].pk}/", READ),
-    Case(
-        "report download", "get", lambda w: f"/api/v1/reports/{w.a['report'].pk}/download/", READ
-    ),
+    Case("report download", "get", lambda w: f"/api/v1/reports/{w.a['report'].pk}/download/", READ),
     Case(
         "report schedules list", "get", lambda w: f"/api/v1/projects/{P(w)}/report-schedules/", READ
     ),
