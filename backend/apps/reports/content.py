@@ -20,6 +20,7 @@ from apps.findings.models import (
     Finding,
     FindingEvent,
     FindingEventType,
+    FindingStatus,
     Severity,
 )
 from apps.reports import charts
@@ -208,6 +209,7 @@ def report_context(report: Report) -> dict[str, Any]:
         "previous": previous,
         "findings": findings_section(opened, open_total, today),
         "accepted": accepted_risks(findings, today),
+        "accepted_total": findings.filter(status=FindingStatus.ACCEPTED_RISK).count(),
     }
     if scan is not None:
         context.update(scan_facts(scan, findings, today))

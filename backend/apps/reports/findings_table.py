@@ -24,7 +24,9 @@ from apps.findings.models import Finding, FindingEvent, FindingEventType, Findin
 from apps.findings.secrets import mask_text
 
 DETAIL_CAP = 500
-SUMMARY_CAP = 200
+SUMMARY_CAP = 100
+# Accepted risks listed (soonest expiry first); the rest are counted.
+ACCEPTED_CAP = 100
 CHANGE_CAP = 50
 
 _ROW_FIELDS = (
@@ -120,7 +122,7 @@ def accepted_risks(findings: QuerySet[Finding], today: date) -> list[dict[str, A
         .order_by("accepted_until", "id")
     )
     rows = []
-    for row in accepted.values(*_ROW_FIELDS, "accepted_by", "accepted_at")[:DETAIL_CAP]:
+    for row in accepted.values(*_ROW_FIELDS, "accepted_by", "accepted_at")[:ACCEPTED_CAP]:
         row["title"] = mask_text(row["title"])
         row["status_reason"] = mask_text(row["status_reason"] or "")
         row["location"] = location_of(row)
