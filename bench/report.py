@@ -179,7 +179,8 @@ def main() -> None:
                 f"{fmt:<7}{r['seconds']:>9.1f}{GOAL_SECONDS:>7.0f}{r['peak_rss_mb']:>13.0f}"
                 f"{GOAL_MB:>7.0f}{r['size_kb']:>10.0f}"
                 f"   {'OK' if within else 'OVER'}"
-                f"  (CPU {r['cpu_seconds']:.1f} s; RSS before generating: {r['rss_before_mb']:.0f} MB)"
+                f"  (CPU {r['cpu_seconds']:.1f} s;"
+                f" RSS before generating: {r['rss_before_mb']:.0f} MB)"
             )
 
 
