@@ -137,3 +137,9 @@ def test_a_disabled_or_future_schedule_does_not_run(sample):
     )  # fmt: skip
     assert report_schedules_run_due() == 0
     assert not Report.objects.exists()
+
+
+def test_beat_looks_for_due_schedules_every_hour(settings):
+    entry = settings.CELERY_BEAT_SCHEDULE["reports-run-due"]
+    assert entry["task"] == "reports.run_due"
+    assert entry["schedule"] == 3600.0
