@@ -46,6 +46,9 @@ CELERY_TASK_ANNOTATIONS = {
         "soft_time_limit": _TOOL_SOFT_LIMIT,
         "time_limit": _TOOL_HARD_LIMIT,
     },
+    # A report of 100,000 findings takes under a minute; one stuck far longer fails (the soft
+    # limit raises inside report_generate, which marks it failed) instead of holding a worker.
+    "reports.generate": {"soft_time_limit": 600, "time_limit": 660},
 }
 CELERY_TASK_ROUTES = {
     "scans.scan_run": {"queue": "scans"},
