@@ -36,8 +36,23 @@ install_backend() {
     "$python" -m venv "$TOOLS_DIR/poetry"
     "$TOOLS_DIR/poetry/bin/pip" install -q "poetry==$POETRY_VERSION"
   fi
+  ensure_report_packages
   log "Installing backend dependencies from poetry.lock"
   (cd "$BACKEND_DIR" && "$POETRY" env use -q "$python" && "$POETRY" install --no-root -q)
+}
+
+# Debian libraries WeasyPrint loads at run time to lay out PDF reports (apps/reports): Pango
+# (with its FreeType backend) and a font, so a report never depends on what fonts a host has.
+REPORT_PACKAGES=(libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core)
+ensure_report_packages() {
+  local missing=() package
+  for package in "${REPORT_PACKAGES[@]}"; do
+    dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
+  done
+  if [ "${#missing[@]}" -gt 0 ]; then
+    log "Installing ${missing[*]} from Debian's packages (PDF reports)"
+    apt-get -o DPkg::Lock::Timeout=600 update -qq && DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  fi
 }
 
 # PostgreSQL and Redis on localhost: check they answer, start them if not.
@@ -58,12 +73,14 @@ ensure_services() {
 
 # Debian packages the test suite drives for real: nginx (the deployment stack),
 # docker-compose (validates the compose file; no engine needed) and openssh-server (a loopback
-# sshd serving a git remote to prove deploy keys work).
+# sshd serving a git remote to prove deploy keys work), poppler-utils (pdftoppm renders a report's
+# first page to PNG in the report tests).
 ensure_test_packages() {
   local missing=()
   command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || missing+=(nginx)
   command -v docker-compose >/dev/null 2>&1 || missing+=(docker-compose)
   [ -x /usr/sbin/sshd ] || missing+=(openssh-server)
+  command -v pdftoppm >/dev/null 2>&1 || missing+=(poppler-utils)
   if [ "${#missing[@]}" -gt 0 ]; then
     log "Installing ${missing[*]} from Debian's packages"
     apt-get -o DPkg::Lock::Timeout=600 update -qq && DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq "${missing[@]}" >/dev/null

@@ -41,6 +41,7 @@ from apps.common.testing.factories import (
     UserFactory,
 )
 from apps.organizations.models import OrganizationRole
+from apps.reports.models import Report, ReportSchedule
 from seculite_api.env import BACKEND_DIR
 from seculite_api.wsgi import application
 
@@ -87,6 +88,13 @@ def world(settings, tmp_path, same_connection) -> dict[str, Any]:
     scan = ScanFactory(project=project, configuration=configuration, status="completed")
     result = ScanToolResultFactory(scan=scan, tool=tool, target=target)
     finding = FindingFactory(project=project, tool=tool, target=target, first_seen_scan=scan)
+    report = Report.objects.create(
+        project=project, format="pdf", period_start="2026-01-01", period_end="2026-01-31"
+    )
+    schedule = ReportSchedule.objects.create(
+        project=project, frequency="weekly", recipients=["a@example.com"],
+        next_run_at="2030-01-01T06:00:00Z",
+    )  # fmt: skip
     ids = {
         "project_pk": project.pk,
         "org_pk": organization.pk,
@@ -104,6 +112,8 @@ def world(settings, tmp_path, same_connection) -> dict[str, Any]:
         "/api/v1/tools/": tool.pk,
         "/api/v1/admin/users/": member.pk,
         "/api/v1/api-keys/": None,
+        "/api/v1/reports/": report.pk,
+        "/api/v1/projects/{project_pk}/report-schedules/": schedule.pk,
     }
     keys = {}
     for role, user in (("staff", staff), ("member", member)):

@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "apps.imports",
     "apps.dashboard",
     "apps.notifications",
+    "apps.reports",
 ]
 
 MIDDLEWARE = [

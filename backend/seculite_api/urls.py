@@ -24,6 +24,7 @@ api_v1: list[URLPattern | URLResolver] = [
     path("", include("apps.dashboard.urls")),
     path("", include("apps.notifications.webhook_urls")),
     path("", include("apps.notifications.inbox_urls")),
+    path("", include("apps.reports.urls")),
 ]
 
 urlpatterns = [

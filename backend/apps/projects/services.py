@@ -138,7 +138,12 @@ def project_update(
     return project
 
 
+@transaction.atomic
 def project_delete(*, project: Project) -> None:
+    """Delete the project (its rows cascade) and, once committed, its report files."""
+    from apps.reports.services import report_files_delete_on_commit
+
+    report_files_delete_on_commit(project_id=project.pk)
     project.delete()
 
 

@@ -46,6 +46,9 @@ CELERY_TASK_ANNOTATIONS = {
         "soft_time_limit": _TOOL_SOFT_LIMIT,
         "time_limit": _TOOL_HARD_LIMIT,
     },
+    # A report of 100,000 findings takes under a minute; one stuck far longer fails (the soft
+    # limit raises inside report_generate, which marks it failed) instead of holding a worker.
+    "reports.generate": {"soft_time_limit": 600, "time_limit": 660},
 }
 CELERY_TASK_ROUTES = {
     "scans.scan_run": {"queue": "scans"},
@@ -87,6 +90,13 @@ CELERY_BEAT_SCHEDULE = {
     "notifications-webhook-retries-sweep": {
         "task": "notifications.webhook_retries_sweep",
         "schedule": 5 * 60.0,
+        "options": {"queue": "default"},
+    },
+    # Scheduled reports: a schedule's next_run_at moves on as its report is queued, so an
+    # hourly run (or two beats) queues each period's report once.
+    "reports-run-due": {
+        "task": "reports.run_due",
+        "schedule": 60 * 60.0,
         "options": {"queue": "default"},
     },
     "api-keys-purge": {

@@ -60,6 +60,11 @@ SPECTACULAR_SETTINGS = {
         "AssetTypeEnum": "apps.targets.models.AssetType",
         "WebhookFormatEnum": "apps.notifications.formats.WebhookFormat",
         "InboxEventEnum": "apps.notifications.inbox_models.InboxEvent",
+        # The webhook delivery status kept its first generated name when reports added theirs.
+        "StatusEnum": "apps.notifications.models.DeliveryStatus",
+        "ReportFormatEnum": "apps.reports.models.ReportFormat",
+        "ReportStatusEnum": "apps.reports.models.ReportStatus",
+        "ReportKindEnum": "apps.reports.models.ReportKind",
     },
     # Swagger UI is served from our own static files, not a CDN (offline installs, strict CSP).
     "SWAGGER_UI_DIST": "SIDECAR",

@@ -990,6 +990,83 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/projects/{project_pk}/report-schedules/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * @description Weekly or monthly reports e-mailed to chosen addresses: auditors read, members and
+         *     up (who edit scan configurations) write.
+         */
+        get: operations["projects_report_schedules_list"];
+        put?: never;
+        /**
+         * @description Weekly or monthly reports e-mailed to chosen addresses: auditors read, members and
+         *     up (who edit scan configurations) write.
+         */
+        post: operations["projects_report_schedules_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{project_pk}/report-schedules/{id}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * @description Weekly or monthly reports e-mailed to chosen addresses: auditors read, members and
+         *     up (who edit scan configurations) write.
+         */
+        get: operations["projects_report_schedules_retrieve"];
+        /**
+         * @description Weekly or monthly reports e-mailed to chosen addresses: auditors read, members and
+         *     up (who edit scan configurations) write.
+         */
+        put: operations["projects_report_schedules_update"];
+        post?: never;
+        /**
+         * @description Weekly or monthly reports e-mailed to chosen addresses: auditors read, members and
+         *     up (who edit scan configurations) write.
+         */
+        delete: operations["projects_report_schedules_destroy"];
+        options?: never;
+        head?: never;
+        /**
+         * @description Weekly or monthly reports e-mailed to chosen addresses: auditors read, members and
+         *     up (who edit scan configurations) write.
+         */
+        patch: operations["projects_report_schedules_partial_update"];
+        trace?: never;
+    };
+    "/api/v1/projects/{project_pk}/reports/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description A project's reports, newest first; members and up request new ones. */
+        get: operations["projects_reports_list"];
+        put?: never;
+        /**
+         * @description Queue a project report (HTML or PDF) over a period of UTC days (default: the last
+         *     30); the worker generates it. Poll GET /reports/{id}/ until `status` is ready.
+         */
+        post: operations["projects_reports_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/projects/{project_pk}/scan-configurations/": {
         parameters: {
             query?: never;
@@ -1293,6 +1370,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/reports/{id}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description One report's status, and its file once ready. */
+        get: operations["reports_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/reports/{id}/download/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The report's file as an attachment (PDF or self-contained HTML). */
+        get: operations["reports_download_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/saved-filters/": {
         parameters: {
             query?: never;
@@ -1339,6 +1450,26 @@ export interface paths {
         get: operations["scans_list"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/scans/{id}/report/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * @description Queue the scan's report: its tools and their status, what it found, fixed and
+         *     reopened, and its open findings.
+         */
+        post: operations["scan_report_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2022,6 +2153,12 @@ export interface components {
          * @enum {string}
          */
         FindingStatusEnum: "new" | "confirmed" | "false_positive" | "accepted_risk" | "resolved" | "auto_resolved" | "reopened";
+        /**
+         * @description * `weekly` - Weekly
+         *     * `monthly` - Monthly
+         * @enum {string}
+         */
+        FrequencyEnum: "weekly" | "monthly";
         Health: {
             status: string;
             database: {
@@ -2553,6 +2690,36 @@ export interface components {
             previous?: string | null;
             results: components["schemas"]["ProjectOutput"][];
         };
+        PaginatedReportList: {
+            /** @example 123 */
+            count: number;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=4
+             */
+            next?: string | null;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=2
+             */
+            previous?: string | null;
+            results: components["schemas"]["Report"][];
+        };
+        PaginatedReportScheduleList: {
+            /** @example 123 */
+            count: number;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=4
+             */
+            next?: string | null;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=2
+             */
+            previous?: string | null;
+            results: components["schemas"]["ReportSchedule"][];
+        };
         PaginatedScanConfigurationOutputList: {
             /** @example 123 */
             count: number;
@@ -2703,6 +2870,25 @@ export interface components {
             description?: string;
             /** @description Move the project into this organization (you must be one of its owners or admins), or null to make it your personal project. */
             organization?: number | null;
+        };
+        PatchedReportScheduleRequest: {
+            frequency?: components["schemas"]["FrequencyEnum"];
+            /**
+             * @description Weekly: 0 = Monday … 6 = Sunday.
+             * @default 0
+             */
+            weekday: number;
+            /**
+             * @description Monthly: the day, 1-28.
+             * @default 1
+             */
+            day_of_month: number;
+            /** @default pdf */
+            format: components["schemas"]["ReportFormatEnum"];
+            /** @description E-mail addresses the report is sent to (1-20). */
+            recipients?: string[];
+            /** @default true */
+            enabled: boolean;
         };
         /** @description Create (all fields but `name` optional) and PATCH (every field optional). */
         PatchedScanConfigurationInputRequest: {
@@ -2890,6 +3076,131 @@ export interface components {
             /** @default  */
             last_name: string;
         };
+        Report: {
+            readonly id: number;
+            readonly project: number;
+            readonly scan: number | null;
+            kind: components["schemas"]["ReportKindEnum"];
+            format: components["schemas"]["ReportFormatEnum"];
+            /**
+             * @description queued → running → ready (download it) or failed (see `error`).
+             *
+             *     * `queued` - Queued
+             *     * `running` - Running
+             *     * `ready` - Ready
+             *     * `failed` - Failed
+             */
+            status: components["schemas"]["ReportStatusEnum"];
+            readonly error: string;
+            readonly size: number | null;
+            readonly sha256: string;
+            readonly requested_by: components["schemas"]["UserSummary"] | null;
+            readonly schedule: number | null;
+            /** Format: date */
+            readonly period_start: string;
+            /** Format: date */
+            readonly period_end: string;
+            /** Format: date-time */
+            readonly created_at: string;
+            /** Format: date-time */
+            readonly started_at: string | null;
+            /** Format: date-time */
+            readonly finished_at: string | null;
+            readonly download_url: string | null;
+        };
+        /**
+         * @description * `html` - HTML
+         *     * `pdf` - PDF
+         * @enum {string}
+         */
+        ReportFormatEnum: "html" | "pdf";
+        /**
+         * @description * `project` - Project report
+         *     * `scan` - Scan report
+         * @enum {string}
+         */
+        ReportKindEnum: "project" | "scan";
+        /**
+         * @description * `project` - Project report
+         * @enum {string}
+         */
+        ReportRequestKindEnum: "project";
+        ReportRequestRequest: {
+            format: components["schemas"]["ReportFormatEnum"];
+            /**
+             * @description Only `project` here; a scan's report is requested on the scan.
+             *
+             *     * `project` - Project report
+             * @default project
+             */
+            kind: components["schemas"]["ReportRequestKindEnum"];
+            /**
+             * Format: date
+             * @description First UTC day covered (default: 29 days before the end).
+             */
+            period_start?: string;
+            /**
+             * Format: date
+             * @description Last UTC day covered (default: today; at most 366 days).
+             */
+            period_end?: string;
+        };
+        ReportSchedule: {
+            readonly id: number;
+            readonly project: number;
+            frequency: components["schemas"]["FrequencyEnum"];
+            /**
+             * @description Weekly: 0 = Monday … 6 = Sunday.
+             * @default 0
+             */
+            weekday: number;
+            /**
+             * @description Monthly: the day, 1-28.
+             * @default 1
+             */
+            day_of_month: number;
+            /** @default pdf */
+            format: components["schemas"]["ReportFormatEnum"];
+            /** @description E-mail addresses the report is sent to (1-20). */
+            recipients: string[];
+            /** @default true */
+            enabled: boolean;
+            /** Format: date-time */
+            readonly next_run_at: string;
+            /** Format: date-time */
+            readonly last_run_at: string | null;
+            /** Format: date-time */
+            readonly created_at: string;
+            /** Format: date-time */
+            readonly updated_at: string;
+        };
+        ReportScheduleRequest: {
+            frequency: components["schemas"]["FrequencyEnum"];
+            /**
+             * @description Weekly: 0 = Monday … 6 = Sunday.
+             * @default 0
+             */
+            weekday: number;
+            /**
+             * @description Monthly: the day, 1-28.
+             * @default 1
+             */
+            day_of_month: number;
+            /** @default pdf */
+            format: components["schemas"]["ReportFormatEnum"];
+            /** @description E-mail addresses the report is sent to (1-20). */
+            recipients: string[];
+            /** @default true */
+            enabled: boolean;
+        };
+        /**
+         * @description * `queued` - Queued
+         *     * `running` - Running
+         *     * `ready` - Ready
+         *     * `failed` - Failed
+         * @enum {string}
+         */
+        ReportStatusEnum: "queued" | "running" | "ready" | "failed";
         /**
          * @description * `owner` - Owner
          *     * `member` - Member
@@ -3133,6 +3444,9 @@ export interface components {
             readonly created_at: string;
             /** Format: date-time */
             readonly finished_at: string | null;
+        };
+        ScanReportRequestRequest: {
+            format: components["schemas"]["ReportFormatEnum"];
         };
         ScanStartInputRequest: {
             /** @description Branch, tag or full ref (refs/pull/12/head, refs/merge-requests/3/head) to check git targets out at; empty or absent: each target's default branch. */
@@ -5496,6 +5810,219 @@ export interface operations {
             };
         };
     };
+    projects_report_schedules_list: {
+        parameters: {
+            query?: {
+                /** @description A page number within the paginated result set. */
+                page?: number;
+                /** @description Number of results to return per page. */
+                page_size?: number;
+            };
+            header?: never;
+            path: {
+                /** @description Project id. */
+                project_pk: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaginatedReportScheduleList"];
+                };
+            };
+        };
+    };
+    projects_report_schedules_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Project id. */
+                project_pk: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReportScheduleRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["ReportScheduleRequest"];
+                "multipart/form-data": components["schemas"]["ReportScheduleRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReportSchedule"];
+                };
+            };
+        };
+    };
+    projects_report_schedules_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+                /** @description Project id. */
+                project_pk: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReportSchedule"];
+                };
+            };
+        };
+    };
+    projects_report_schedules_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+                /** @description Project id. */
+                project_pk: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReportScheduleRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["ReportScheduleRequest"];
+                "multipart/form-data": components["schemas"]["ReportScheduleRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReportSchedule"];
+                };
+            };
+        };
+    };
+    projects_report_schedules_destroy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+                /** @description Project id. */
+                project_pk: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No response body */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    projects_report_schedules_partial_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+                /** @description Project id. */
+                project_pk: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["PatchedReportScheduleRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["PatchedReportScheduleRequest"];
+                "multipart/form-data": components["schemas"]["PatchedReportScheduleRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReportSchedule"];
+                };
+            };
+        };
+    };
+    projects_reports_list: {
+        parameters: {
+            query?: {
+                /** @description A page number within the paginated result set. */
+                page?: number;
+                /** @description Number of results to return per page. */
+                page_size?: number;
+            };
+            header?: never;
+            path: {
+                /** @description Project id. */
+                project_pk: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaginatedReportList"];
+                };
+            };
+        };
+    };
+    projects_reports_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Project id. */
+                project_pk: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReportRequestRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["ReportRequestRequest"];
+                "multipart/form-data": components["schemas"]["ReportRequestRequest"];
+            };
+        };
+        responses: {
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Report"];
+                };
+            };
+        };
+    };
     projects_scan_configurations_list: {
         parameters: {
             query?: {
@@ -6217,6 +6744,56 @@ export interface operations {
             };
         };
     };
+    reports_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Report"];
+                };
+            };
+        };
+    };
+    reports_download_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/pdf": string;
+                    "text/html": string;
+                };
+            };
+            /** @description The report is not ready (queued, running, failed). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
     saved_filters_list: {
         parameters: {
             query?: never;
@@ -6334,6 +6911,33 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["PaginatedScanListList"];
+                };
+            };
+        };
+    };
+    scan_report_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ScanReportRequestRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["ScanReportRequestRequest"];
+                "multipart/form-data": components["schemas"]["ScanReportRequestRequest"];
+            };
+        };
+        responses: {
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Report"];
                 };
             };
         };

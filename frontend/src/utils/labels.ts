@@ -129,7 +129,7 @@ export const ASSET_TYPE_LABEL: Record<AssetType, string> = {
 export type TagType = 'default' | 'success' | 'info' | 'warning' | 'error'
 
 export function statusTagType(status: string): TagType {
-  if (['completed', 'no_findings', 'resolved', 'auto_resolved'].includes(status)) return 'success'
+  if (['completed', 'no_findings', 'resolved', 'auto_resolved', 'ready'].includes(status)) return 'success'
   if (['running', 'queued', 'pending', 'confirmed'].includes(status)) return 'info'
   if (['failed', 'error', 'timed_out', 'new', 'reopened'].includes(status)) return 'error'
   if (['completed_with_errors', 'partial', 'cancelled', 'false_positive', 'accepted_risk'].includes(status)) return 'warning'

@@ -37,6 +37,8 @@ from apps.findings.models import IssueGroupMember, SavedFilter
 from apps.notifications.inbox_models import InboxEvent, Notification
 from apps.notifications.models import NotificationDelivery, WebhookMessage
 from apps.organizations.models import OrganizationMembership, OrganizationRole
+from apps.reports.models import Report, ReportSchedule
+from apps.reports.rendering import write_atomically
 from apps.targets.models import AssetType
 
 ROLES = ("owner", "member", "auditor", "outsider", "staff", "anonymous")
@@ -92,6 +94,15 @@ def _project_objects(owner: Any, tool: Any) -> dict[str, Any]:
         project=project,
         scan=scan,
     )
+    report = Report.objects.create(
+        project=project, format="html", status="ready", period_start="2026-01-01",
+        period_end="2026-01-31", file_path=f"reports/{project.pk}/report-x.html",
+    )  # fmt: skip
+    write_atomically(report.file_path, b"<!DOCTYPE html><p>report</p>")
+    schedule = ReportSchedule.objects.create(
+        project=project, frequency="weekly", recipients=["a@example.com"],
+        next_run_at="2030-01-01T06:00:00Z",
+    )  # fmt: skip
     spare = UserFactory()
     spare_membership = ProjectMembershipFactory(
         project=project, user=spare, role=ProjectRole.AUDITOR
@@ -101,7 +112,8 @@ def _project_objects(owner: Any, tool: Any) -> dict[str, Any]:
             "finding": finding, "spare_membership": spare_membership,
             "issue_group": issue_group, "saved_filter": saved_filter,
             "webhook_message": webhook_message,
-            "notification": notification}  # fmt: skip
+            "notification": notification, "report": report,
+            "report_schedule": schedule}  # fmt: skip
 
 
 @pytest.fixture
@@ -355,6 +367,60 @@ CASES = [
         ),
         owner_only(OK_C),
         lambda w: {},
+    ),
+    # Reports and report schedules
+    Case("project reports list", "get", lambda w: f"/api/v1/projects/{P(w)}/reports/", READ),
+    Case(
+        "project report request",
+        "post",
+        lambda w: f"/api/v1/projects/{P(w)}/reports/",
+        write(202),
+        lambda w: {"format": "html"},
+    ),
+    Case(
+        "scan report request",
+        "post",
+        lambda w: f"/api/v1/scans/{w.a['scan'].pk}/report/",
+        write(202),
+        lambda w: {"format": "pdf"},
+    ),
+    Case("report detail", "get", lambda w: f"/api/v1/reports/{w.a['report'].pk}/", READ),
+    Case("report download", "get", lambda w: f"/api/v1/reports/{w.a['report'].pk}/download/", READ),
+    Case(
+        "report schedules list", "get", lambda w: f"/api/v1/projects/{P(w)}/report-schedules/", READ
+    ),
+    Case(
+        "report schedule create",
+        "post",
+        lambda w: f"/api/v1/projects/{P(w)}/report-schedules/",
+        write(OK_C),
+        lambda w: {"frequency": "monthly", "day_of_month": 3, "recipients": ["x@example.com"]},
+    ),
+    Case(
+        "report schedule detail",
+        "get",
+        lambda w: f"/api/v1/projects/{P(w)}/report-schedules/{w.a['report_schedule'].pk}/",
+        READ,
+    ),
+    Case(
+        "report schedule edit",
+        "patch",
+        lambda w: f"/api/v1/projects/{P(w)}/report-schedules/{w.a['report_schedule'].pk}/",
+        write(OK_R),
+        lambda w: {"enabled": False},
+    ),
+    Case(
+        "report schedule replace",
+        "put",
+        lambda w: f"/api/v1/projects/{P(w)}/report-schedules/{w.a['report_schedule'].pk}/",
+        write(OK_R),
+        lambda w: {"frequency": "weekly", "weekday": 4, "recipients": ["y@example.com"]},
+    ),
+    Case(
+        "report schedule delete",
+        "delete",
+        lambda w: f"/api/v1/projects/{P(w)}/report-schedules/{w.a['report_schedule'].pk}/",
+        write(OK_D),
     ),
     # Scans
     Case("scans list (project)", "get", lambda w: f"/api/v1/projects/{P(w)}/scans/", READ),
@@ -640,6 +706,9 @@ CROSS_PROJECT = [
     lambda w: f"/api/v1/projects/{w.b['project'].pk}/targets/",
     lambda w: f"/api/v1/projects/{w.b['project'].pk}/metrics/",
     lambda w: f"/api/v1/scans/{w.b['scan'].pk}/",
+    lambda w: f"/api/v1/projects/{P(w)}/report-schedules/{w.b['report_schedule'].pk}/",
+    lambda w: f"/api/v1/reports/{w.b['report'].pk}/",
+    lambda w: f"/api/v1/reports/{w.b['report'].pk}/download/",
     lambda w: f"/api/v1/findings/{w.b['finding'].pk}/",
     lambda w: f"/api/v1/findings/{w.b['finding'].pk}/events/",
 ]

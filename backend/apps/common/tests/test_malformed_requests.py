@@ -35,6 +35,7 @@ from apps.findings.models import IssueGroupMember
 from apps.notifications.inbox_models import InboxEvent, Notification
 from apps.notifications.models import NotificationDelivery, WebhookMessage
 from apps.organizations.models import OrganizationRole
+from apps.reports.models import Report, ReportSchedule
 from apps.scans.services.configurations import webhook_token_hash
 from seculite_api.env import BACKEND_DIR
 
@@ -132,6 +133,13 @@ def world(db, settings, tmp_path) -> dict[str, Any]:
     notification = Notification.objects.create(
         user=staff, event_type=InboxEvent.SCAN_COMPLETED, event_key="scan:1", title="Scan #1"
     )
+    report = Report.objects.create(
+        project=project, format="pdf", period_start="2026-01-01", period_end="2026-01-31"
+    )
+    schedule = ReportSchedule.objects.create(
+        project=project, frequency="weekly", recipients=["a@example.com"],
+        next_run_at="2030-01-01T06:00:00Z",
+    )  # fmt: skip
     return {
         "staff": staff,
         "ids": {
@@ -154,6 +162,8 @@ def world(db, settings, tmp_path) -> dict[str, Any]:
             "/api/v1/tools/": tool.pk,
             "/api/v1/admin/users/": staff.pk,
             "/api/v1/notifications/": notification.pk,
+            "/api/v1/reports/": report.pk,
+            "/api/v1/projects/{project_pk}/report-schedules/": schedule.pk,
         },
     }
 

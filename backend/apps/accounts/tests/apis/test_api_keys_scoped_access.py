@@ -56,6 +56,11 @@ READ_CASES = {
     "project SLA",
     "project metrics",
     "tool presets",
+    "project reports list",
+    "report detail",
+    "report download",
+    "report schedules list",
+    "report schedule detail",
 }
 SCAN_CASES = {"configuration start"}
 IMPORT_CASES = {"import a report"}
@@ -107,6 +112,8 @@ def owner_of_both(world) -> Any:
 
 
 B_READS = [
+    lambda w: f"/api/v1/reports/{w.b['report'].pk}/download/",
+    lambda w: f"/api/v1/projects/{w.b['project'].pk}/reports/",
     lambda w: f"/api/v1/projects/{w.b['project'].pk}/",
     lambda w: f"/api/v1/projects/{w.b['project'].pk}/targets/",
     lambda w: f"/api/v1/projects/{w.b['project'].pk}/scans/",

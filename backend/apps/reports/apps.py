@@ -1,0 +1,8 @@
+"""App configuration for reports (project and scan reports as HTML and PDF)."""
+
+from django.apps import AppConfig
+
+
+class ReportsConfig(AppConfig):
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "apps.reports"
