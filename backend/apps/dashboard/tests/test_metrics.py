@@ -38,6 +38,7 @@ from apps.common.testing.factories import (
     ToolDefinitionFactory,
 )
 from apps.dashboard import snapshots
+from apps.dashboard.metric_rollups import metrics_rollups_rebuild
 from apps.dashboard.models import OpenFindingSnapshot
 from apps.dashboard.snapshots import snapshots_take
 from apps.findings.models import FindingEvent, FindingStatus, ProjectSla, Severity
@@ -112,6 +113,9 @@ def history(project_with_roles, clock) -> Any:
     # Another team's project: never counted.
     finding(project=ProjectFactory(), severity=Severity.CRITICAL, first_seen_at=at(3, 1))
     project_with_roles.q = q
+    # Factories write findings directly (as raw SQL would): the worker's recompute that
+    # ingest and triage queue never ran, so the metrics' rollups are rebuilt here.
+    metrics_rollups_rebuild()
     return project_with_roles
 
 
