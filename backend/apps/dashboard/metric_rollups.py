@@ -99,8 +99,8 @@ RECOMPUTE = (
     "INSERT INTO dashboard_fixedfindingday (project_id, severity, resolved_day, fixed_count, "
     "fix_seconds_sum, fix_seconds, due_count, on_time_count) "
     "SELECT project_id, severity, resolved_day, count(seconds), COALESCE(sum(seconds), 0), "
-    "COALESCE(jsonb_agg(round(seconds)::bigint ORDER BY seconds) "
-    "FILTER (WHERE seconds IS NOT NULL), '[]'::jsonb), "
+    "COALESCE(array_agg(round(seconds)::integer ORDER BY seconds) "
+    "FILTER (WHERE seconds IS NOT NULL), '{{}}'::integer[]), "
     "count(due_day), count(*) FILTER (WHERE resolved_day <= due_day) FROM ("
     f"SELECT f.project_id, f.severity, {RESOLVED_DAY} AS resolved_day, {DUE_DAY} AS due_day, "
     "EXTRACT(EPOCH FROM (f.resolved_at - f.first_seen_at))::float8 AS seconds "
@@ -179,6 +179,7 @@ def metrics_rollups_rebuild_sql(cursor: object) -> list[int]:
     for statement in (*(s.format(scope="") for s in RECOMPUTE), REBUILD_STATE):
         cursor.execute(statement)  # type: ignore[attr-defined]
         written.append(cursor.rowcount)  # type: ignore[attr-defined]
+    cursor.execute(f"ANALYZE {', '.join(TABLES)}")  # type: ignore[attr-defined]
     return written
 
 

@@ -27,7 +27,7 @@ from apps.tools.models import ToolDefinition
 _MEDIAN_SECONDS = (
     "SELECT d.severity, percentile_cont(0.5) WITHIN GROUP (ORDER BY s.seconds::float8) "
     "FROM dashboard_fixedfindingday d "
-    "CROSS JOIN LATERAL jsonb_array_elements(d.fix_seconds) AS s(seconds) "
+    "CROSS JOIN LATERAL unnest(d.fix_seconds) AS s(seconds) "
     "WHERE d.project_id = ANY(%s) AND d.resolved_day >= %s AND d.resolved_day <= %s "
     "GROUP BY d.severity"
 )

@@ -9,6 +9,7 @@ The project is a plain indexed id, not a constraint: the rows follow the project
 
 from __future__ import annotations
 
+from django.contrib.postgres.fields import ArrayField
 from django.db import models
 
 
@@ -151,7 +152,8 @@ class FixedFindingDay(models.Model):
     resolved_day = models.DateField()
     fixed_count = models.BigIntegerField()
     fix_seconds_sum = models.FloatField()
-    fix_seconds = models.JSONField(default=list)
+    # PostgreSQL's integer[] (unnested fast); SQLite stores the column but never fills it.
+    fix_seconds = ArrayField(models.IntegerField(), default=list)
     due_count = models.BigIntegerField()
     on_time_count = models.BigIntegerField()
 

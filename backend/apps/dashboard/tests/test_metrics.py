@@ -405,6 +405,7 @@ def test_query_count_does_not_grow_with_findings_targets_or_projects(client_for,
             ProjectSla.objects.create(project=project, critical_days=3)
             FindingFactory.create_batch(4, project=project, first_seen_at=at(2, 25))
         snapshots_take()
+        metrics_rollups_rebuild()  # the stored rows grow with them too
         assert _queries(client, url) == before, url
 
 

@@ -21,7 +21,6 @@ from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from apps.dashboard.metric_rollups import metrics_rollups_schedule
 from apps.findings.grouping import issue_groups_recount_resolved
 from apps.findings.ingest import findings_ingest
 from apps.findings.lifecycle import config_digest, findings_auto_resolve
@@ -373,7 +372,6 @@ def scan_finalize(*, scan_id: int) -> Scan:
             resolved = findings_auto_resolve(scan=scan, results=results)
             if resolved:
                 issue_groups_recount_resolved(scan=scan)
-                metrics_rollups_schedule(project_ids=[scan.project_id])
         scan.summary = scan_summary(scan=scan, auto_resolved=resolved)
         if scan.status == ScanStatus.RUNNING:
             scan.status, scan.error_message = verdicts.scan_end_state(results)
