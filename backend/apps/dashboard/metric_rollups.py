@@ -30,6 +30,7 @@ from datetime import datetime
 
 from django.core.cache import cache
 from django.db import connection, transaction
+from django.db.models import Count, Min, Sum
 
 from apps.dashboard.models import MetricsRollupState
 from apps.dashboard.rollups import rollups_maintained
@@ -155,17 +156,19 @@ def metrics_rollups_recompute(*, project_id: int) -> datetime:
         for statement in RECOMPUTE:
             cursor.execute(statement.format(scope="AND f.project_id = %s"), [project_id])
         cursor.execute(
-            "INSERT INTO dashboard_metricsrollupstate (project_id, generation, computed_at) "
-            "VALUES (%s, %s, %s) ON CONFLICT (project_id) DO UPDATE SET "
-            "generation = EXCLUDED.generation, computed_at = EXCLUDED.computed_at",
+            "INSERT INTO dashboard_metricsrollupstate (project_id, generation, computed_at, stamp) "
+            "VALUES (%s, %s, %s, (random() * 9e18)::bigint) ON CONFLICT (project_id) DO UPDATE "
+            "SET generation = EXCLUDED.generation, computed_at = EXCLUDED.computed_at, "
+            "stamp = EXCLUDED.stamp",
             [project_id, generation, computed_at],
         )
     return computed_at
 
 
 REBUILD_STATE = (
-    "INSERT INTO dashboard_metricsrollupstate (project_id, generation, computed_at) "
-    "SELECT p.id, COALESCE(g.generation, 0), now() FROM projects_project p "
+    "INSERT INTO dashboard_metricsrollupstate (project_id, generation, computed_at, stamp) "
+    "SELECT p.id, COALESCE(g.generation, 0), now(), (random() * 9e18)::bigint "
+    "FROM projects_project p "
     "LEFT JOIN dashboard_metricsrollupgeneration g ON g.project_id = p.id"
 )
 
@@ -242,12 +245,10 @@ def metrics_rollups_refresh_dirty() -> int:
     return len(dirty)
 
 
-def metrics_rollups_as_of(project_ids: Collection[int]) -> datetime | None:
-    """When the oldest of these projects' rollups was computed (None: none ever was)."""
-    oldest = (
-        MetricsRollupState.objects.filter(project_id__in=list(project_ids))
-        .order_by("computed_at")
-        .values_list("computed_at", flat=True)
-        .first()
+def metrics_rollups_version(project_ids: Collection[int]) -> tuple[datetime | None, str]:
+    """When the oldest of these projects' rollups was computed (None: none ever was), and a
+    version of their rows that changes with any recompute of any of them (its stamp)."""
+    state = MetricsRollupState.objects.filter(project_id__in=list(project_ids)).aggregate(
+        oldest=Min("computed_at"), n=Count("project_id"), stamps=Sum("stamp")
     )
-    return oldest
+    return state["oldest"], f"{state['n']}:{state['stamps']}"

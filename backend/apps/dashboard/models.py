@@ -197,6 +197,9 @@ class MetricsRollupState(models.Model):
     project_id = models.BigIntegerField(primary_key=True)
     generation = models.BigIntegerField()
     computed_at = models.DateTimeField()
+    # A random number drawn by each recompute: the cache key of the figures read from these
+    # rows changes with any project's recompute (apps.dashboard.metrics).
+    stamp = models.BigIntegerField(default=0)
 
     def __str__(self) -> str:
         return f"project {self.project_id} computed at {self.computed_at}"

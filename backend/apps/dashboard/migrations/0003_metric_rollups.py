@@ -16,7 +16,7 @@ BUILD = (
     "INSERT INTO dashboard_openfindingday (project_id, severity, first_seen_day, due_day, open_count) SELECT f.project_id, f.severity, (f.first_seen_at AT TIME ZONE 'UTC')::date, COALESCE(f.due_date, (f.first_seen_at AT TIME ZONE 'UTC')::date + CASE f.severity WHEN 'critical' THEN CASE WHEN s.project_id IS NULL THEN 7 ELSE s.critical_days END WHEN 'high' THEN CASE WHEN s.project_id IS NULL THEN 30 ELSE s.high_days END WHEN 'medium' THEN CASE WHEN s.project_id IS NULL THEN 90 ELSE s.medium_days END WHEN 'low' THEN CASE WHEN s.project_id IS NULL THEN 180 ELSE s.low_days END ELSE NULL END), count(*) FROM findings_finding f LEFT JOIN findings_projectsla s ON s.project_id = f.project_id WHERE f.on_default_branch AND f.status IN ('new', 'confirmed', 'reopened')  GROUP BY 1, 2, 3, 4",
     "INSERT INTO dashboard_fixedfindingday (project_id, severity, resolved_day, fixed_count, fix_seconds_sum, fix_seconds, due_count, on_time_count) SELECT project_id, severity, resolved_day, count(seconds), COALESCE(sum(seconds), 0), COALESCE(array_agg(round(seconds)::integer ORDER BY seconds) FILTER (WHERE seconds IS NOT NULL), '{}'::integer[]), count(due_day), count(*) FILTER (WHERE resolved_day <= due_day) FROM (SELECT f.project_id, f.severity, (f.resolved_at AT TIME ZONE 'UTC')::date AS resolved_day, COALESCE(f.due_date, (f.first_seen_at AT TIME ZONE 'UTC')::date + CASE f.severity WHEN 'critical' THEN CASE WHEN s.project_id IS NULL THEN 7 ELSE s.critical_days END WHEN 'high' THEN CASE WHEN s.project_id IS NULL THEN 30 ELSE s.high_days END WHEN 'medium' THEN CASE WHEN s.project_id IS NULL THEN 90 ELSE s.medium_days END WHEN 'low' THEN CASE WHEN s.project_id IS NULL THEN 180 ELSE s.low_days END ELSE NULL END) AS due_day, EXTRACT(EPOCH FROM (f.resolved_at - f.first_seen_at))::float8 AS seconds FROM findings_finding f LEFT JOIN findings_projectsla s ON s.project_id = f.project_id WHERE f.on_default_branch AND f.status IN ('resolved', 'auto_resolved') AND f.resolved_at IS NOT NULL ) fixed GROUP BY 1, 2, 3",
     "INSERT INTO dashboard_newfindingday (project_id, tool_id, first_seen_day, new_count) SELECT f.project_id, f.tool_id, (f.first_seen_at AT TIME ZONE 'UTC')::date, count(*) FROM findings_finding f WHERE f.on_default_branch AND f.first_seen_at IS NOT NULL  GROUP BY 1, 2, 3",
-    'INSERT INTO dashboard_metricsrollupstate (project_id, generation, computed_at) SELECT p.id, COALESCE(g.generation, 0), now() FROM projects_project p LEFT JOIN dashboard_metricsrollupgeneration g ON g.project_id = p.id',
+    'INSERT INTO dashboard_metricsrollupstate (project_id, generation, computed_at, stamp) SELECT p.id, COALESCE(g.generation, 0), now(), (random() * 9e18)::bigint FROM projects_project p LEFT JOIN dashboard_metricsrollupgeneration g ON g.project_id = p.id',
 )
 
 GENERATION = """
@@ -106,6 +106,7 @@ class Migration(migrations.Migration):
                 ('project_id', models.BigIntegerField(primary_key=True, serialize=False)),
                 ('generation', models.BigIntegerField()),
                 ('computed_at', models.DateTimeField()),
+                ('stamp', models.BigIntegerField(default=0)),
             ],
         ),
         migrations.CreateModel(

@@ -249,3 +249,23 @@ def test_the_rebuild_command_and_the_migrations_sql_build_the_same_rows():
             cursor.execute(statement)
     assert _stored_rows() == expected
     assert MetricsRollupState.objects.count() == Project.objects.count()
+
+
+def test_a_cached_read_is_replaced_by_any_recompute_of_its_projects(
+    client_for, project_with_roles, worker
+):
+    project = project_with_roles.project
+    tool = ToolDefinitionFactory(slug="semgrep", name="Semgrep")
+    target = TargetAssetFactory(project=project)
+    with worker():
+        _ingest(project, tool, target, [1, 2])
+    client = client_for(project_with_roles.member)
+    url = f"/api/v1/projects/{project.pk}/metrics/"
+    assert client.get(url).json()["tools"][0]["open"] == 2
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).json()["tools"][0]["open"] == 2
+    assert not any("dashboard_openfindinggroup" in q["sql"] for q in captured.captured_queries)
+
+    with worker():
+        _ingest(project, tool, target, [1, 2, 3])  # a third finding
+    assert client.get(url).json()["tools"][0]["open"] == 3
