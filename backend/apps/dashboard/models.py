@@ -9,6 +9,7 @@ The project is a plain indexed id, not a constraint: the rows follow the project
 
 from __future__ import annotations
 
+from django.contrib.postgres.fields import ArrayField
 from django.db import models
 
 
@@ -98,3 +99,107 @@ class OpenFindingSnapshot(models.Model):
 
     def __str__(self) -> str:
         return f"project {self.project_id} on {self.day}"
+
+
+# The metrics' rollups (apps.dashboard.metric_rollups): per project, rewritten whole by the
+# worker when the project's findings changed, so a request sums a few rows per project and
+# never reads the findings. Exact as of MetricsRollupState.computed_at.
+
+
+class OpenFindingGroup(models.Model):
+    """Open default-branch findings of a project per rule, CWE, file or tool (the top lists
+    and the per-tool open counts). `key` is the rule id, the CWE number, the path, or the
+    tool's id ('' for findings without a tool)."""
+
+    project = _project_id()
+    kind = models.CharField(max_length=8)
+    key = models.CharField(max_length=1024)
+    open_count = models.BigIntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["project", "kind"], name="dashboard_opengroup_proj")]
+
+    def __str__(self) -> str:
+        return f"project {self.project_id}: {self.open_count} open in {self.kind} {self.key}"
+
+
+class OpenFindingDay(models.Model):
+    """Open default-branch findings of a project per severity, first UTC day seen and due day
+    (its due date, or first day plus the project's days to fix; null: no due date): the age
+    buckets and the open findings past due, for any `today`."""
+
+    project = _project_id()
+    severity = models.CharField(max_length=16)
+    first_seen_day = models.DateField(null=True)
+    due_day = models.DateField(null=True)
+    open_count = models.BigIntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["project"], name="dashboard_openday_proj")]
+
+    def __str__(self) -> str:
+        return f"project {self.project_id}: {self.open_count} {self.severity} open"
+
+
+class FixedFindingDay(models.Model):
+    """Default-branch findings of a project fixed (resolved or auto-resolved) on one UTC day,
+    per severity: for time to fix, the count, the sum and every duration in whole seconds
+    (the exact median of any range); for the SLA, how many had a due day and how many were
+    fixed by it."""
+
+    project = _project_id()
+    severity = models.CharField(max_length=16)
+    resolved_day = models.DateField()
+    fixed_count = models.BigIntegerField()
+    fix_seconds_sum = models.FloatField()
+    # PostgreSQL's integer[] (unnested fast); SQLite stores the column but never fills it.
+    fix_seconds = ArrayField(models.IntegerField(), default=list)
+    due_count = models.BigIntegerField()
+    on_time_count = models.BigIntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["project", "resolved_day"], name="dashboard_fixedday_proj")]
+
+    def __str__(self) -> str:
+        return f"project {self.project_id}: {self.fixed_count} {self.severity} fixed"
+
+
+class NewFindingDay(models.Model):
+    """Default-branch findings of a project first seen on one UTC day, per tool."""
+
+    project = _project_id()
+    tool_id = models.BigIntegerField(null=True)
+    first_seen_day = models.DateField()
+    new_count = models.BigIntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["project", "first_seen_day"], name="dashboard_newday_proj")]
+
+    def __str__(self) -> str:
+        return f"project {self.project_id}: {self.new_count} new on {self.first_seen_day}"
+
+
+class MetricsRollupGeneration(models.Model):
+    """How many statements have changed a project's findings: bumped by triggers on
+    findings_finding (PostgreSQL) in the writer's transaction, never written elsewhere."""
+
+    project_id = models.BigIntegerField(primary_key=True)
+    generation = models.BigIntegerField()
+
+    def __str__(self) -> str:
+        return f"project {self.project_id} at generation {self.generation}"
+
+
+class MetricsRollupState(models.Model):
+    """The generation and time a project's metric rollups were computed at (written only by
+    the recompute): dirty while the generation above is ahead."""
+
+    project_id = models.BigIntegerField(primary_key=True)
+    generation = models.BigIntegerField()
+    computed_at = models.DateTimeField()
+    # A random number drawn by each recompute: the cache key of the figures read from these
+    # rows changes with any project's recompute (apps.dashboard.metrics).
+    stamp = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"project {self.project_id} computed at {self.computed_at}"

@@ -177,6 +177,13 @@ class MetricsOutputSerializer(serializers.Serializer):
     today = serializers.DateField()
     timezone = serializers.CharField(help_text="Days and weeks are UTC.")
     generated_at = serializers.DateTimeField()
+    as_of = serializers.DateTimeField(
+        help_text=(
+            "The figures count every change committed before this time: the oldest time any "
+            "of the projects' metric rollups was recomputed (they are recomputed seconds "
+            "after a scan, an import or a triage). On SQLite, the request's time."
+        )
+    )
     project_count = serializers.IntegerField()
     open_by_day = MetricsOpenDaySerializer(
         many=True, help_text="Open findings at the end of each day."

@@ -31,6 +31,7 @@ from typing import Any
 from django.db import connection, transaction
 from django.utils import timezone
 
+from apps.dashboard.metric_rollups import metrics_rollups_schedule
 from apps.findings.code_context import CodeContextReader
 from apps.findings.fingerprints import SourceReader, fingerprints_for
 from apps.findings.grouping import issue_groups_after_ingest
@@ -197,6 +198,7 @@ def findings_ingest(
         project=project, tool=tool, target=target, since=now, masker=masker,
         created=result.created,
     )  # fmt: skip
+    metrics_rollups_schedule(project_ids=[project.pk])
     return result
 
 

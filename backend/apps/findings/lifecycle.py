@@ -28,6 +28,7 @@ from django.db import transaction
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
+from apps.dashboard.metric_rollups import metrics_rollups_schedule
 from apps.findings.models import (
     OPEN_STATUSES,
     Finding,
@@ -136,6 +137,8 @@ def findings_auto_resolve(*, scan: Any, results: Iterable[Any]) -> int:
                 ids=ids[start : start + CHUNK], scan=scan, result=result,
                 unanalysed=unanalysed, now=now,
             )  # fmt: skip
+    if resolved:
+        metrics_rollups_schedule(project_ids=[scan.project_id])
     return resolved
 
 

@@ -22,6 +22,7 @@ from rest_framework.exceptions import PermissionDenied, ValidationError
 from apps.accounts.scopes import has_staff_reach
 from apps.common.errors import ServiceError
 from apps.common.roles import ProjectRole, role_at_least
+from apps.dashboard.metric_rollups import metrics_rollups_schedule
 from apps.findings.dismissal import dismissal_resolve, dismissal_stored
 from apps.findings.grouping import issue_groups_for_findings, issue_groups_recount
 from apps.findings.models import (
@@ -142,6 +143,7 @@ def finding_status_change(
         comment=dismissal.note(reason),
     )
     issue_groups_recount(group_ids=issue_groups_for_findings([finding.pk]))
+    metrics_rollups_schedule(project_ids=[finding.project_id])
     return finding
 
 
@@ -380,6 +382,8 @@ def findings_bulk_triage(
         assigned = len(moving_assignee)
         changed.update(pk for pk, _ in moving_assignee)
     FindingEvent.objects.bulk_create(events, batch_size=1000)
+    if status_changed:
+        metrics_rollups_schedule(project_ids=project_ids)
     _notify_assignee_on_commit(
         events=[event for event in events if event.event_type == FindingEventType.ASSIGNED],
         assignee=assignee,

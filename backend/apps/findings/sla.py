@@ -39,6 +39,10 @@ def project_sla_update(*, project: Any, days: dict[str, int | None]) -> dict[str
     for severity, value in days.items():
         setattr(sla, SLA_FIELDS[severity], value)
     sla.save()
+    # Due days follow the SLA: the metrics' rollups are recomputed with it.
+    from apps.dashboard.metric_rollups import metrics_rollups_schedule
+
+    metrics_rollups_schedule(project_ids=[project.pk])
     return sla_days_for_project(project_id=project.pk)
 
 

@@ -74,6 +74,13 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 10 * 60.0,
         "options": {"queue": "default"},
     },
+    # The metrics' rollups of projects whose findings changed without a refresh queued (ingest,
+    # scans and triage queue one themselves within seconds): the safety net.
+    "dashboard-metrics-rollups-refresh-dirty": {
+        "task": "dashboard.metrics_rollups_refresh_dirty",
+        "schedule": 10 * 60.0,
+        "options": {"queue": "default"},
+    },
     # In-app notifications of accepted risks about to end and of findings past their due date:
     # once per finding, so an hourly run repeats nothing.
     "notifications-acceptance-expiring": {

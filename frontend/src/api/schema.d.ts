@@ -2332,6 +2332,11 @@ export interface components {
             timezone: string;
             /** Format: date-time */
             generated_at: string;
+            /**
+             * Format: date-time
+             * @description The figures count every change committed before this time: the oldest time any of the projects' metric rollups was recomputed (they are recomputed seconds after a scan, an import or a triage). On SQLite, the request's time.
+             */
+            as_of: string;
             project_count: number;
             /** @description Open findings at the end of each day. */
             open_by_day: components["schemas"]["MetricsOpenDay"][];

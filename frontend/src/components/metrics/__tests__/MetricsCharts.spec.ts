@@ -39,7 +39,7 @@ function tableRows(wrapper: ReturnType<typeof mount>, caption: string): string[]
 
 const severities = { critical: 0, high: 0, medium: 0, low: 0, informational: 0, unknown: 0 }
 const metrics = {
-  from: '2026-02-27', to: '2026-03-01', today: '2026-03-01', timezone: 'UTC', generated_at: '2026-03-01T12:00:00Z', project_count: 1,
+  from: '2026-02-27', to: '2026-03-01', today: '2026-03-01', timezone: 'UTC', generated_at: '2026-03-01T12:00:00Z', as_of: '2026-03-01T10:42:00Z', project_count: 1,
   open_by_day: [
     { date: '2026-02-27', recorded: true, total: 3, ...severities, critical: 1, high: 2 },
     { date: '2026-02-28', recorded: false, total: null, critical: null, high: null, medium: null, low: null, informational: null, unknown: null },
@@ -139,6 +139,10 @@ describe('MetricsPanel', () => {
     expect(wrapper.find('[data-testid="top-files"]').text()).toContain('app/db.py')
     expect(wrapper.find('[data-testid="metric-open-now"]').text()).toBe('4')
     expect(wrapper.find('[data-testid="metric-fixed"]').text()).toBe('3')
+    // The stored figures' time, with its day (not today's), the full moment on hover.
+    const asOf = wrapper.find('[data-testid="metrics-as-of"] time')
+    expect(asOf.attributes('datetime')).toBe('2026-03-01T10:42:00Z')
+    expect(asOf.text()).toMatch(/^1 Mar( 2026)? \d\d:\d\d$/)
   })
 
   it('reloads for a preset range', async () => {
