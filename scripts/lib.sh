@@ -57,12 +57,15 @@ ensure_services() {
 }
 
 # Debian packages the test suite drives for real: nginx (the deployment stack),
-# docker-compose (validates the compose file; no engine needed) and openssh-server (a loopback
-# sshd serving a git remote to prove deploy keys work).
+# docker-compose (validates the compose file, and runs it in the image tests), docker.io (the
+# engine of scripts/docker-engine.sh), debootstrap (the image tests' stand-in base images) and
+# openssh-server (a loopback sshd serving a git remote to prove deploy keys work).
 ensure_test_packages() {
   local missing=()
   command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || missing+=(nginx)
-  command -v docker-compose >/dev/null 2>&1 || missing+=(docker-compose)
+  [ -x /usr/bin/docker-compose ] || missing+=(docker-compose)
+  [ -x /usr/sbin/dockerd ] || missing+=(docker.io)
+  [ -x /usr/sbin/debootstrap ] || missing+=(debootstrap)
   [ -x /usr/sbin/sshd ] || missing+=(openssh-server)
   if [ "${#missing[@]}" -gt 0 ]; then
     log "Installing ${missing[*]} from Debian's packages"
