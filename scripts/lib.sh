@@ -57,8 +57,9 @@ ensure_services() {
 }
 
 # Debian packages the test suite drives for real: nginx (the deployment stack),
-# docker-compose (validates the compose file, and runs it in the image tests), docker.io (the
-# engine of scripts/docker-engine.sh), debootstrap (the image tests' stand-in base images) and
+# docker-compose (v1, validates the compose file; the image tests run Compose v2, which
+# scripts/docker-engine.sh installs), docker.io (the engine of scripts/docker-engine.sh),
+# debootstrap (the image tests' stand-in base images) and
 # openssh-server (a loopback sshd serving a git remote to prove deploy keys work).
 ensure_test_packages() {
   local missing=()

@@ -37,7 +37,7 @@ log "migrations are up to date"
 log "tests on PostgreSQL"
 DATABASE_URL="postgres://postgres@127.0.0.1:5432/seculite_test" \
 CELERY_BROKER_URL="redis://127.0.0.1:6379/15" \
-  "$BIN/pytest" -q -n 2 -m "not smoke and not deploy and not fuzz" "$@"
+  "$BIN/pytest" -q -n 2 -m "not smoke and not deploy and not fuzz and not images" "$@"
 
 log "the seculite command line against a fake API"
 "$BIN/pytest" -q -p no:xdist ../cli/tests
@@ -52,6 +52,16 @@ SECULITE_FUZZ_EXAMPLES="${SECULITE_FUZZ_EXAMPLES:-10}" \
 
 log "deployment: compose, Dockerfiles, entrypoint, nginx, and the plain-process stack end to end"
 "$BIN/pytest" -q -p no:xdist -m deploy deploy_tests
+
+log "images: both Dockerfiles built, docker-compose.yml run on the project's Docker engine"
+# scripts/docker-engine.sh starts the engine (the test does too, and fails with the reason when
+# it cannot, unless SECULITE_SKIP_IMAGES=1); only an engine this step started is stopped.
+engine_was_running=0
+"$REPO_DIR/scripts/docker-engine.sh" status >/dev/null 2>&1 && engine_was_running=1
+images_status=0
+"$BIN/pytest" -q -rP -p no:xdist -m images deploy_tests || images_status=$?
+if [ "$engine_was_running" = 0 ]; then "$REPO_DIR/scripts/docker-engine.sh" stop; fi
+[ "$images_status" = 0 ] || exit "$images_status"
 
 log "web app: vue-tsc, ESLint, Vitest, build, Playwright in Debian's Chromium"
 "$REPO_DIR/frontend/scripts/check.sh"

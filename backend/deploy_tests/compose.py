@@ -1,5 +1,5 @@
 """The compose stack of the image tests: a clean copy of the repository (the build context),
-its .env, the Docker engine of scripts/docker-engine.sh, and docker-compose driven with the
+its .env, the Docker engine of scripts/docker-engine.sh, and Compose v2 driven with the
 repository's docker-compose.yml plus the test override only."""
 
 from __future__ import annotations
@@ -24,7 +24,12 @@ STANDINS_SH = REPO_DIR / "backend" / "deploy_tests" / "standins" / "build.sh"
 OVERRIDE = "docker-compose.images-test.yml"
 SOCKET = Path(os.environ.get("SECULITE_DOCKER_RUN_DIR", "/run/seculite-docker")) / "docker.sock"
 DOCKER = "/usr/bin/docker"
-COMPOSE = "/usr/bin/docker-compose"
+# Compose v2 (scripts/docker-engine.sh installs it; Debian's v1 refuses the worker's
+# security_opt), building with the classic builder: BuildKit would fetch the Dockerfiles'
+# `# syntax=` frontend image from a registry.
+COMPOSE = os.environ.get(
+    "SECULITE_COMPOSE_V2", "/usr/libexec/docker/cli-plugins/docker-compose"
+)
 PROJECT = "seculite_images_test"
 HTTP_PORT = int(os.environ.get("SECULITE_IMAGES_HTTP_PORT", "8795"))
 CONTAINERS = {
@@ -45,7 +50,7 @@ def docker_env() -> dict[str, str]:
         and k not in ("MEDIA_ROOT", "STATIC_ROOT", "CACHE_URL", "SECRET_KEY", "DEBUG")
     }
     env["DOCKER_HOST"] = f"unix://{SOCKET}"
-    env["COMPOSE_HTTP_TIMEOUT"] = "300"
+    env["DOCKER_BUILDKIT"] = "0"
     return env
 
 
@@ -169,7 +174,7 @@ class ComposeStack:
         deadline = time.monotonic() + timeout
         states: dict[str, str] = {}
         while time.monotonic() < deadline:
-            ids = self.compose("ps", "-q").stdout.split()
+            ids = self.compose("ps", "-a", "-q").stdout.split()
             states = {self.inspect(c)["Name"].lstrip("/"): self.health(c) for c in ids}
             if len(states) >= 6 and all(s in ("healthy", "running") for s in states.values()):
                 return

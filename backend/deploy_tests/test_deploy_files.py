@@ -44,6 +44,8 @@ SHELL_SCRIPTS = sorted(
         BACKEND_DIR / "entrypoint.sh",
         REPO_DIR / "nginx" / "seculite-env.sh",
         *(REPO_DIR / "scripts").glob("*.sh"),
+        REPO_DIR / "bench" / "images.sh",
+        *(BACKEND_DIR / "deploy_tests" / "standins").glob("**/*.sh"),
     ]
 )
 SERVICES = {"db", "redis", "backend", "worker", "beat", "nginx"}

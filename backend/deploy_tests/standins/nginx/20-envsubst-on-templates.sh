@@ -7,7 +7,7 @@ template_dir="${NGINX_ENVSUBST_TEMPLATE_DIR:-/etc/nginx/templates}"
 suffix="${NGINX_ENVSUBST_TEMPLATE_SUFFIX:-.template}"
 output_dir="${NGINX_ENVSUBST_OUTPUT_DIR:-/etc/nginx/conf.d}"
 filter="${NGINX_ENVSUBST_FILTER:-}"
-# shellcheck disable=SC2016
+# shellcheck disable=SC2016,SC2046 # the names are split into words on purpose
 defined_envs=$(printf '${%s} ' $(awk "END { for (name in ENVIRON) { print ( name ~ /${filter}/ ) ? name : \"\" } }" </dev/null))
 [ -d "$template_dir" ] || exit 0
 if [ ! -w "$output_dir" ]; then

@@ -7,6 +7,7 @@ if [ "$1" = "nginx" ] || [ "$1" = "nginx-debug" ]; then
   find /docker-entrypoint.d/ -follow -type f -print | sort -V | while read -r f; do
     case "$f" in
       *.envsh)
+        # shellcheck disable=SC1090 # the image's own scripts
         if [ -x "$f" ]; then echo "$0: sourcing $f"; . "$f"; else echo "$0: ignoring $f, not executable"; fi
         ;;
       *.sh)

@@ -37,7 +37,10 @@ if [ "$1" = "postgres" ] && [ ! -s "$PGDATA/PG_VERSION" ]; then
   fi
   for f in /docker-entrypoint-initdb.d/*; do
     case "$f" in
-      *.sh) if [ -x "$f" ]; then "$f"; else . "$f"; fi ;;
+      *.sh)
+        # shellcheck disable=SC1090 # the operator's init scripts
+        if [ -x "$f" ]; then "$f"; else . "$f"; fi
+        ;;
       *.sql) psql -v ON_ERROR_STOP=1 --username "$POSTGRES_USER" --dbname "$POSTGRES_DB" -f "$f" ;;
       *) [ -e "$f" ] && echo "$0: ignoring $f" ;;
     esac
