@@ -27,9 +27,7 @@ DOCKER = "/usr/bin/docker"
 # Compose v2 (scripts/docker-engine.sh installs it; Debian's v1 refuses the worker's
 # security_opt), building with the classic builder: BuildKit would fetch the Dockerfiles'
 # `# syntax=` frontend image from a registry.
-COMPOSE = os.environ.get(
-    "SECULITE_COMPOSE_V2", "/usr/libexec/docker/cli-plugins/docker-compose"
-)
+COMPOSE = os.environ.get("SECULITE_COMPOSE_V2", "/usr/libexec/docker/cli-plugins/docker-compose")
 PROJECT = "seculite_images_test"
 HTTP_PORT = int(os.environ.get("SECULITE_IMAGES_HTTP_PORT", "8795"))
 CONTAINERS = {
