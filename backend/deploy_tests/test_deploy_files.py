@@ -157,6 +157,12 @@ def test_compose_services_volumes_network_and_health(
     for name in ("backend", "worker", "beat"):
         assert services[name]["depends_on"] == {"db": healthy, "redis": healthy}, name
     assert services["nginx"]["depends_on"] == {"backend": healthy}
+    # The static volume is written by the backend (uid 10001); nginx mounts it read-only and
+    # without copying its own (root-owned) folder into it, which would take the volume's root
+    # from the backend (the first real `compose up` showed collectstatic failing on it).
+    static = [v for v in services["nginx"]["volumes"] if v["source"] == "backend_static_collected"]
+    assert len(static) == 1 and static[0]["read_only"] is True, static
+    assert static[0]["volume"] == {"nocopy": True}, static
 
     # backend, worker and beat: one image, the entrypoint's three roles.
     images = {services[name]["image"] for name in ("backend", "worker", "beat")}
