@@ -314,7 +314,7 @@ def test_scan_of_the_sample_project_on_the_worker(up: ComposeStack) -> None:
     # The upload and the raw tool output are in the media volume, written by the app's user.
     media = up.exec(
         up.container_ids("worker")[0], "find", "/var/lib/seculite/media", "-type", "f",
-        "-printf", "%u %P\n",
+        "-printf", "%U %P\n",
     ).split("\n")  # fmt: skip
     owners = {line.split()[0] for line in media if line}
     paths = [line.split()[1] for line in media if line]
