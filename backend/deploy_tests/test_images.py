@@ -83,6 +83,8 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ComposeStack]:
     finally:
         print("\n" + handle.logs(tail=40)[-6000:])
         handle.compose("down", "-v", "--remove-orphans", check=False, timeout=300)
+        # The layers of earlier code changes; the tagged images and their cache stay.
+        docker("image", "prune", "-f", check=False)
 
 
 @pytest.fixture(scope="module")
@@ -236,7 +238,8 @@ def test_images_build_and_the_backend_image_carries_no_build_tools(stack: Compos
 def test_a_code_only_change_rebuilds_quickly(stack: ComposeStack) -> None:
     module = stack.dir / "backend" / "seculite_api" / "__init__.py"
     original = module.read_text()
-    module.write_text(original + "\n# a code-only change\n")
+    # A new comment each run: the same change built before would come from the cache.
+    module.write_text(original + f"\n# a code-only change {uuid.uuid4().hex}\n")
     try:
         seconds = stack.timed_build("backend rebuild after a code change", "backend")
     finally:
