@@ -82,9 +82,9 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ComposeStack]:
         yield handle
     finally:
         print("\n" + handle.logs(tail=40)[-6000:])
+        # No image prune: the classic builder's cache of the earlier stages (dependencies,
+        # scanners, the web app's build) is untagged images a prune would delete.
         handle.compose("down", "-v", "--remove-orphans", check=False, timeout=300)
-        # The layers of earlier code changes; the tagged images and their cache stay.
-        docker("image", "prune", "-f", check=False)
 
 
 @pytest.fixture(scope="module")
