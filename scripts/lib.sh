@@ -72,13 +72,17 @@ ensure_services() {
 }
 
 # Debian packages the test suite drives for real: nginx (the deployment stack),
-# docker-compose (validates the compose file; no engine needed) and openssh-server (a loopback
-# sshd serving a git remote to prove deploy keys work), poppler-utils (pdftoppm renders a report's
-# first page to PNG in the report tests).
+# docker-compose (v1, validates the compose file; the image tests run Compose v2, which
+# scripts/docker-engine.sh installs), docker.io (the engine of scripts/docker-engine.sh),
+# debootstrap (the image tests' stand-in base images), openssh-server (a loopback sshd serving
+# a git remote to prove deploy keys work) and poppler-utils (pdftoppm renders a report's first
+# page to PNG in the report tests).
 ensure_test_packages() {
   local missing=()
   command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || missing+=(nginx)
-  command -v docker-compose >/dev/null 2>&1 || missing+=(docker-compose)
+  [ -x /usr/bin/docker-compose ] || missing+=(docker-compose)
+  [ -x /usr/sbin/dockerd ] || missing+=(docker.io)
+  [ -x /usr/sbin/debootstrap ] || missing+=(debootstrap)
   [ -x /usr/sbin/sshd ] || missing+=(openssh-server)
   command -v pdftoppm >/dev/null 2>&1 || missing+=(poppler-utils)
   if [ "${#missing[@]}" -gt 0 ]; then

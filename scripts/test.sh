@@ -37,7 +37,7 @@ log "migrations are up to date"
 log "tests on PostgreSQL"
 DATABASE_URL="postgres://postgres@127.0.0.1:5432/seculite_test" \
 CELERY_BROKER_URL="redis://127.0.0.1:6379/15" \
-  "$BIN/pytest" -q -n 2 -m "not smoke and not deploy and not fuzz" "$@"
+  "$BIN/pytest" -q -n 2 -m "not smoke and not deploy and not fuzz and not images" "$@"
 
 log "the seculite command line against a fake API"
 "$BIN/pytest" -q -p no:xdist ../cli/tests

@@ -44,6 +44,8 @@ SHELL_SCRIPTS = sorted(
         BACKEND_DIR / "entrypoint.sh",
         REPO_DIR / "nginx" / "seculite-env.sh",
         *(REPO_DIR / "scripts").glob("*.sh"),
+        REPO_DIR / "bench" / "images.sh",
+        *(BACKEND_DIR / "deploy_tests" / "standins").glob("**/*.sh"),
     ]
 )
 SERVICES = {"db", "redis", "backend", "worker", "beat", "nginx"}
@@ -155,6 +157,12 @@ def test_compose_services_volumes_network_and_health(
     for name in ("backend", "worker", "beat"):
         assert services[name]["depends_on"] == {"db": healthy, "redis": healthy}, name
     assert services["nginx"]["depends_on"] == {"backend": healthy}
+    # The static volume is written by the backend (uid 10001); nginx mounts it read-only and
+    # without copying its own (root-owned) folder into it, which would take the volume's root
+    # from the backend (the first real `compose up` showed collectstatic failing on it).
+    static = [v for v in services["nginx"]["volumes"] if v["source"] == "backend_static_collected"]
+    assert len(static) == 1 and static[0]["read_only"] is True, static
+    assert static[0]["volume"] == {"nocopy": True}, static
 
     # backend, worker and beat: one image, the entrypoint's three roles.
     images = {services[name]["image"] for name in ("backend", "worker", "beat")}
@@ -391,3 +399,51 @@ done
     assert f"client_max_body_size {1073741824 + 1048576};" in app  # the imports path
     checked = nginx_t(nginx, etc / "nginx.conf", tmp_path)
     assert checked.returncode == 0, checked.stderr
+
+
+# --- the image's Python dependencies -------------------------------------------------------
+
+# What the processes of the image import at start or on their first task, beyond Django's apps.
+RUNTIME_IMPORTS = ["seculite_api.celery", "kombu.transport.redis", "gunicorn.app.wsgiapp"]
+
+_IMPORT_WITH_MAIN_ONLY = r"""
+import importlib.metadata, json, re, sys
+dev_only = set(json.loads(sys.argv[1]))
+norm = lambda name: re.sub(r"[-_.]+", "-", name).lower()
+blocked = {
+    module for module, dists in importlib.metadata.packages_distributions().items()
+    if dists and all(norm(d) in dev_only for d in dists)
+}
+for module in list(sys.modules):
+    if module.split(".")[0] in blocked:
+        del sys.modules[module]
+class DevOnly:
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] in blocked:
+            raise ModuleNotFoundError(f"{name} is only in poetry.lock's dev group", name=name)
+sys.meta_path.insert(0, DevOnly())
+import importlib
+for module in sys.argv[2:]:
+    importlib.import_module(module)
+"""
+
+
+def test_runtime_imports_need_only_the_main_dependency_group() -> None:
+    """The image installs `poetry install --only main`; a package the runtime imports that
+    only the dev group brings (packaging, which kombu's Redis transport imports without
+    declaring it) works in the venv of the tests and fails in the image, as the first real
+    build showed (/api/v1/health/: broker ModuleNotFoundError)."""
+    import tomllib
+
+    lock = tomllib.loads((BACKEND_DIR / "poetry.lock").read_text())
+    dev_only = sorted(
+        package["name"] for package in lock["package"] if "main" not in package.get("groups", [])
+    )
+    assert dev_only, "the lock has no dev-only package: the check would prove nothing"
+    result = run(
+        [BACKEND_DIR / ".venv" / "bin" / "python", "-c", _IMPORT_WITH_MAIN_ONLY,
+         json.dumps(dev_only), *RUNTIME_IMPORTS],
+        cwd=BACKEND_DIR, timeout=120,
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "seculite_api.settings"},
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr[-3000:]
