@@ -21,6 +21,8 @@ from apps.common.testing.factories import (
     ToolDefinitionFactory,
     occurrence_create,
 )
+from apps.dashboard.metric_rollups import metrics_rollups_rebuild
+from apps.dashboard.rollups import rollups_maintained
 from apps.findings.models import FindingEvent, FindingEventType, FindingStatus
 from seculite_api.celery import app as celery_app
 
@@ -139,6 +141,10 @@ def sample(project_with_roles) -> Sample:
         scan=scan,
     )
     occurrence_create(finding=findings["sqli"], tool_result=results["bandit"])
+    # Factories write findings directly: the recompute that ingest and triage queue never
+    # ran, so the metrics' rollups (the report's charts) are rebuilt here.
+    if rollups_maintained():
+        metrics_rollups_rebuild()
     return Sample(
         project=project,
         owner=roles.owner,
