@@ -53,6 +53,19 @@ SECULITE_FUZZ_EXAMPLES="${SECULITE_FUZZ_EXAMPLES:-10}" \
 log "deployment: compose, Dockerfiles, entrypoint, nginx, and the plain-process stack end to end"
 "$BIN/pytest" -q -p no:xdist -m deploy deploy_tests
 
+log "images: both Dockerfiles built and the compose stack run on the project's own Docker engine"
+# The test starts the engine (scripts/docker-engine.sh; caches in its data root outside the
+# clone). It stops the engine afterwards only when this run started it. A machine that cannot
+# start one fails here unless SECULITE_SKIP_IMAGES=1 says to skip.
+engine_was_running=false
+"$REPO_DIR/scripts/docker-engine.sh" status >/dev/null 2>&1 && engine_was_running=true
+images_status=0
+"$BIN/pytest" -q -rP -p no:xdist -m images deploy_tests || images_status=$?
+if [ "$engine_was_running" = false ]; then
+  "$REPO_DIR/scripts/docker-engine.sh" stop || true
+fi
+[ "$images_status" -eq 0 ] || exit "$images_status"
+
 log "web app: vue-tsc, ESLint, Vitest, build, Playwright in Debian's Chromium"
 "$REPO_DIR/frontend/scripts/check.sh"
 
