@@ -30,6 +30,11 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_celery_beat",
     "axes",
+    "allauth",
+    "allauth.account",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
+    "allauth.socialaccount.providers.saml",
     "apps.common",
     "apps.accounts",
     "apps.organizations",
@@ -42,6 +47,7 @@ INSTALLED_APPS = [
     "apps.dashboard",
     "apps.notifications",
     "apps.reports",
+    "apps.sso",
 ]
 
 MIDDLEWARE = [
@@ -54,6 +60,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # django-allauth's request context, for the SSO redirects under /accounts/ (apps.sso).
+    "allauth.account.middleware.AccountMiddleware",
     # Axes must come last so it sees the outcome of authentication.
     "axes.middleware.AxesMiddleware",
 ]
@@ -174,3 +182,4 @@ from seculite_api.config.notifications import *  # noqa: E402,F403
 from seculite_api.config.rest import *  # noqa: E402,F403
 from seculite_api.config.scanning import *  # noqa: E402,F403
 from seculite_api.config.security import *  # noqa: E402,F403
+from seculite_api.config.sso import *  # noqa: E402,F403

@@ -25,13 +25,16 @@ api_v1: list[URLPattern | URLResolver] = [
     path("", include("apps.notifications.webhook_urls")),
     path("", include("apps.notifications.inbox_urls")),
     path("", include("apps.reports.urls")),
+    path("", include("apps.sso.urls")),
 ]
 
 urlpatterns = [
     path("api/v1/", include(api_v1)),
     path("admin/", admin.site.urls),
+    # Single sign-on redirects (start, OIDC callback, SAML ACS and metadata).
+    path("accounts/", include("apps.sso.browser_urls")),
     # The web app's history fallback: any other page path answers its index.html.
-    re_path(r"^(?!api/|admin/|static/|media/).*$", spa_index, name="spa"),
+    re_path(r"^(?!api/|admin/|accounts/|static/|media/).*$", spa_index, name="spa"),
 ]
 
 handler400 = "apps.common.errors.json_bad_request"

@@ -9,6 +9,7 @@ membership starts when its account accepts.
 from __future__ import annotations
 
 import logging
+from collections.abc import Collection
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -179,20 +180,31 @@ def organization_member_update(
 
 
 @transaction.atomic
-def organization_member_remove(*, membership: OrganizationMembership, actor: Any) -> None:
+def organization_member_remove(
+    *,
+    membership: OrganizationMembership,
+    actor: Any,
+    keep_project_memberships: Collection[int] = (),
+) -> None:
     """Remove a member and their roles on the organization's projects.
 
     Only owners remove owners; the last owner cannot be removed. Project roles inside the
-    organization go too: whoever leaves the organization leaves its projects.
+    organization go too: whoever leaves the organization leaves its projects — except the
+    project memberships in `keep_project_memberships` (single sign-on keeps roles a person
+    granted by hand when a group takes the organization role away).
     """
     organization = membership.organization
     if membership.role == OrganizationRole.OWNER:
         _require_owner_for(actor=actor, organization=organization, action="remove owners")
         if _other_owners(organization, membership.user_id) == 0:
             raise ServiceError("An organization needs at least one owner.", code="last_owner")
-    removed, _ = ProjectMembership.objects.filter(
-        project__organization=organization, user_id=membership.user_id
-    ).delete()
+    removed, _ = (
+        ProjectMembership.objects.filter(
+            project__organization=organization, user_id=membership.user_id
+        )
+        .exclude(pk__in=list(keep_project_memberships))
+        .delete()
+    )
     membership.delete()
     logger.info(
         "User %s left organization %s with %s project roles.",
