@@ -38,11 +38,13 @@ from apps.common.errors import ServiceError
 from apps.common.roles import role_at_least
 from apps.projects.models import Project
 from apps.projects.selectors import project_role_for_user
+from apps.sso.passwords import local_password_allowed
 
 logger = logging.getLogger(__name__)
 
 # How long an expired or revoked key stays listed (for the owner's audit) before it is purged.
 DEAD_KEY_RETENTION = timedelta(days=30)
+LOCAL_PASSWORDS_OFF_MESSAGE = "Password sign-in is turned off here: use single sign-on."
 INVALID_CREDENTIALS_MESSAGE = "Unable to sign in with the given username or email and password."
 USERNAME_MAX_LENGTH = 150
 INVALID_LINK_MESSAGE = "This link is invalid or has expired."
@@ -190,6 +192,10 @@ def user_login(*, request: HttpRequest, username: str, password: str) -> User:
     `username` may also be an email address. Locked-out username + IP pairs are refused
     even with the right password. Scripts use API keys a person creates on purpose.
     """
+    if not local_password_allowed(_login_username(username)):
+        raise ServiceError(
+            LOCAL_PASSWORDS_OFF_MESSAGE, code="local_passwords_disabled", status_code=403
+        )
     user = authenticate(request=request, username=_login_username(username), password=password)
     if user is None:
         if getattr(request, "axes_locked_out", False):

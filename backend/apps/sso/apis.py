@@ -14,6 +14,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
+from apps.accounts.authentication import CsrfSessionAuthentication
 from apps.common.parsers import DepthLimitedJSONParser
 from apps.sso import services
 from apps.sso.serializers import (
@@ -47,8 +48,10 @@ class SsoProvidersApi(APIView):
 
 class SsoStartApi(APIView):
     """JSON only (a cross-site form cannot send it), with the session's CSRF check when signed
-    in; the answer is a URL carrying a one-time token bound to this session."""
+    in; the answer is a URL carrying a one-time token bound to this session. Browsers only:
+    no API key (a token means nothing to a script)."""
 
+    authentication_classes = [CsrfSessionAuthentication]
     permission_classes = [AllowAny]
     parser_classes = [DepthLimitedJSONParser]
     throttle_classes = [ScopedRateThrottle]
@@ -80,6 +83,9 @@ class SsoStartApi(APIView):
 
 
 class SsoConnectionsApi(APIView):
+    """The signed-in person's connected identities (web app sessions only)."""
+
+    authentication_classes = [CsrfSessionAuthentication]
     permission_classes = [IsAuthenticated]
 
     @extend_schema(
@@ -105,6 +111,7 @@ class SsoConnectionsApi(APIView):
 
 
 class SsoConnectionDetailApi(APIView):
+    authentication_classes = [CsrfSessionAuthentication]
     permission_classes = [IsAuthenticated]
 
     @extend_schema(

@@ -6,7 +6,7 @@ our API own those."""
 from allauth.socialaccount.providers.saml import views as saml_views
 from django.urls import URLPattern, path
 
-from apps.sso import oidc
+from apps.sso import oidc, saml
 from apps.sso.views import sso_start
 
 urlpatterns: list[URLPattern] = [
@@ -14,7 +14,7 @@ urlpatterns: list[URLPattern] = [
     path("oidc/<str:provider_id>/login/", oidc.login, name="openid_connect_login"),
     path("oidc/<str:provider_id>/login/callback/", oidc.callback, name="openid_connect_callback"),
     path("saml/<str:organization_slug>/acs/", saml_views.acs, name="saml_acs"),
-    path("saml/<str:organization_slug>/acs/finish/", saml_views.finish_acs, name="saml_finish_acs"),
+    path("saml/<str:organization_slug>/acs/finish/", saml.finish_acs, name="saml_finish_acs"),
     path("saml/<str:organization_slug>/sls/", saml_views.sls, name="saml_sls"),
     path("saml/<str:organization_slug>/metadata/", saml_views.metadata, name="saml_metadata"),
     path("saml/<str:organization_slug>/login/", saml_views.login, name="saml_login"),

@@ -10,18 +10,21 @@ until its NotOnOrAfter and refuse a second use.
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from allauth.core.exceptions import ImmediateHttpResponse
 from allauth.socialaccount.providers.saml.provider import SAMLProvider
 from django.db import IntegrityError, transaction
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
 from apps.sso.config import saml_security_settings
 from apps.sso.errors import SsoError, sso_error_redirect
 from apps.sso.models import SamlAssertionUse
+
+logger = logging.getLogger(__name__)
 
 # When the assertion states no NotOnOrAfter, keep its ID this long (beyond any sane window).
 DEFAULT_ASSERTION_LIFETIME = timedelta(hours=24)
@@ -67,3 +70,16 @@ def assertion_use_record(
             )
     except IntegrityError as exc:
         raise ImmediateHttpResponse(sso_error_redirect(SsoError.REPLAYED)) from exc
+
+
+def finish_acs(request: HttpRequest, organization_slug: str) -> HttpResponse:
+    """allauth's ACS finish view; a response that is not even XML (python3-saml lets lxml's
+    error through) goes back to the sign-in page like any other refused answer, never a 500."""
+    from allauth.socialaccount.providers.saml import views as saml_views
+    from lxml.etree import XMLSyntaxError
+
+    try:
+        return saml_views.finish_acs(request, organization_slug=organization_slug)
+    except (XMLSyntaxError, ValueError, KeyError) as exc:
+        logger.warning("SAML response for %s is malformed: %s", organization_slug, exc)
+        return sso_error_redirect(SsoError.INVALID_RESPONSE)

@@ -10,10 +10,10 @@ from typing import Any
 
 from allauth.socialaccount.adapter import get_adapter
 from allauth.socialaccount.models import SocialAccount, SocialApp
-from django.conf import settings
 from django.http import HttpRequest
 
 from apps.common.errors import ServiceError
+from apps.sso.passwords import local_password_allowed
 
 START_SESSION_KEY = "seculite_sso_start"
 START_TOKEN_LIFETIME_SECONDS = 300
@@ -81,13 +81,6 @@ def sso_start_token_redeem(*, request: HttpRequest, provider_id: str, token: str
     if not entry or entry.get("provider") != provider_id or entry.get("expires", 0) < time.time():
         return None
     return str(entry["process"])
-
-
-def local_password_allowed(username: str) -> bool:
-    """Password sign-in is on for everyone, or only for the break-glass usernames."""
-    if settings.SECULITE_LOCAL_PASSWORDS:
-        return True
-    return username.lower() in {name.lower() for name in settings.SECULITE_BREAK_GLASS_USERNAMES}
 
 
 def connection_list(*, user: Any) -> list[SocialAccount]:

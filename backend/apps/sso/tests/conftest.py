@@ -125,7 +125,7 @@ def sso_http(settings, transactional_db) -> None:
 
 
 @pytest.fixture
-def oidc_provider(settings, sso_http, oidc_idp) -> IdpProcess:
+def oidc_provider(settings, sso_http, oidc_idp) -> Iterator[IdpProcess]:
     configure_providers(settings, [oidc_entry(oidc_idp)])
     oidc_idp.admin("tamper", {"mode": ""})
     yield oidc_idp
@@ -135,3 +135,88 @@ def oidc_provider(settings, sso_http, oidc_idp) -> IdpProcess:
 @pytest.fixture
 def browser(live_server) -> Browser:
     return Browser(live_server.url)
+
+
+SAML_ID = "test-saml"
+
+SAML_ACCOUNTS: list[dict[str, Any]] = [
+    {"username": "sam", "email": "sam@corp.test", "groups": ["secops"]},
+    {"username": "sue", "email": "sue@corp.test", "groups": []},
+    {"username": "stan", "email": "stan@corp.test", "groups": []},
+]
+
+
+def _self_signed_pair() -> tuple[str, str]:
+    """An RSA key and a self-signed certificate for the test IdP's signatures."""
+    import datetime
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.x509.oid import NameOID
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "SecuLite test SAML IdP")])
+    now = datetime.datetime.now(datetime.UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(days=1))
+        .not_valid_after(now + datetime.timedelta(days=30))
+        .sign(key, hashes.SHA256())
+    )
+    key_pem = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    ).decode()
+    return key_pem, certificate.public_bytes(serialization.Encoding.PEM).decode()
+
+
+@pytest.fixture(scope="session")
+def saml_idp(live_server, tmp_path_factory) -> Iterator[IdpProcess]:
+    key_pem, cert_pem = _self_signed_pair()
+    config = {
+        "port": free_port(),
+        "private_key": key_pem,
+        "certificate": cert_pem,
+        "sp": {
+            "entity_id": f"{live_server.url}/accounts/saml/{SAML_ID}/metadata/",
+            "acs_url": f"{live_server.url}/accounts/saml/{SAML_ID}/acs/",
+        },
+        "accounts": [{**account, "password": PASSWORD} for account in SAML_ACCOUNTS],
+    }
+    idp = start_idp("saml-idp.mjs", config, tmp_path_factory.mktemp("saml-idp"))
+    idp.extra["certificate"] = cert_pem
+    idp.extra["sp_entity_id"] = config["sp"]["entity_id"]
+    yield idp
+    idp.stop()
+
+
+def saml_entry(idp: IdpProcess, **overrides: Any) -> dict[str, Any]:
+    return {
+        "id": SAML_ID,
+        "kind": "saml",
+        "name": "Test SAML",
+        "idp": {
+            "entity_id": f"{idp.base_url}/metadata",
+            "sso_url": f"{idp.base_url}/sso",
+            "x509cert": idp.extra["certificate"],
+        },
+        "entity_id": idp.extra["sp_entity_id"],
+        "attribute_mapping": {"email": "email", "first_name": "first_name"},
+        "email_verified": True,
+        "role_mapping": {"secops": [{"organization": "acme", "role": "member"}]},
+        **overrides,
+    }
+
+
+@pytest.fixture
+def saml_provider(settings, sso_http, saml_idp) -> Iterator[IdpProcess]:
+    configure_providers(settings, [saml_entry(saml_idp)])
+    saml_idp.admin("tamper", {"mode": ""})
+    yield saml_idp
+    saml_idp.admin("tamper", {"mode": ""})

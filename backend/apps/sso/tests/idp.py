@@ -5,13 +5,12 @@ browser-like client that signs in through them over real HTTP."""
 from __future__ import annotations
 
 import json
-import re
 import shutil
 import socket
 import subprocess
 import time
 from dataclasses import dataclass, field
-from html import unescape
+from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urljoin, urlparse
@@ -91,16 +90,35 @@ def start_idp(script: str, config: dict[str, Any], tmp_dir: Path) -> IdpProcess:
     raise AssertionError(f"{script} did not start: {line!r}; see {log.name}")
 
 
-_FORM_RE = re.compile(r"<form[^>]*action=\"([^\"]+)\"", re.IGNORECASE)
-_INPUT_RE = re.compile(r"<input[^>]*name=\"([^\"]+)\"[^>]*?(?:value=\"([^\"]*)\")?[^>]*>", re.I)
+class _FormParser(HTMLParser):
+    """The first form of a page: its action and its inputs' names and values."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.action: str | None = None
+        self.fields: dict[str, str] = {}
+        self._done = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        attributes = {name: value or "" for name, value in attrs}
+        if tag == "form" and self.action is None:
+            self.action = attributes.get("action", "")
+        elif (
+            tag == "input" and self.action is not None and not self._done and attributes.get("name")
+        ):
+            self.fields[attributes["name"]] = attributes.get("value", "")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "form":
+            self._done = True
 
 
 def form_of(html: str) -> tuple[str, dict[str, str]]:
     """The first form's action and its inputs' names and values (hidden fields included)."""
-    match = _FORM_RE.search(html)
-    assert match, f"no form in page: {html[:500]}"
-    fields = {unescape(name): unescape(value or "") for name, value in _INPUT_RE.findall(html)}
-    return unescape(match.group(1)), fields
+    parser = _FormParser()
+    parser.feed(html)
+    assert parser.action is not None, f"no form in page: {html[:500]}"
+    return parser.action, parser.fields
 
 
 @dataclass

@@ -154,3 +154,25 @@ def test_domain_outside_the_allow_list_is_refused(oidc_provider, browser, settin
 
     assert result.sso_error == "domain_not_allowed"
     assert not User.objects.filter(email="erin@elsewhere.test").exists()
+
+
+def test_connect_from_the_profile_links_even_an_unverified_address(oidc_provider, browser):
+    """Proving the local password (being signed in) is what linking needs when the provider
+    does not vouch for the e-mail; afterwards the provider signs in to that account."""
+    from apps.common.testing.factories import DEFAULT_PASSWORD
+
+    user = UserFactory(username="bobby", email="bob@corp.test")
+    signed_in = browser.session.post(
+        f"{browser.app_url}/api/v1/auth/login/",
+        json={"username": "bobby", "password": DEFAULT_PASSWORD},
+    )
+    assert signed_in.status_code == 200
+    browser.session.get(f"{browser.app_url}/login")  # the web app's page sets the CSRF cookie
+
+    connected = browser.sign_in(OIDC_ID, "bob", PASSWORD, process="connect")
+
+    assert connected.landing_url.startswith(f"{browser.app_url}/profile?sso_connected=")
+    assert SocialAccount.objects.get(uid="bob-1").user == user
+    later = Browser(browser.app_url).sign_in(OIDC_ID, "bob", PASSWORD)
+    assert later.status == "signed_in"
+    assert later.session.get(f"{browser.app_url}/api/v1/auth/me/").json()["username"] == "bobby"
