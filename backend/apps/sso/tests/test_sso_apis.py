@@ -182,7 +182,8 @@ def test_the_only_way_in_cannot_be_disconnected(client_for, providers):
         ('[{"id": "a", "kind": "saml"}]', "idp_metadata_url"),
         (
             '[{"id": "a", "kind": "oidc", "discovery_url": "u", "client_id": "c", '
-            '"client_secret": "s", "role_mapping": {"g": [{"organization": "o", "role": "owner"}]}}]',
+            '"client_secret": "s", '
+            '"role_mapping": {"g": [{"organization": "o", "role": "owner"}]}}]',
             "role must be one of admin, member",
         ),
     ],
