@@ -170,6 +170,7 @@ __all__ = ["BACKEND_DIR", "REPO_DIR"]
 from seculite_api.config.axes import *  # noqa: E402,F403
 from seculite_api.config.celery import *  # noqa: E402,F403
 from seculite_api.config.email import *  # noqa: E402,F403
+from seculite_api.config.mfa import *  # noqa: E402,F403
 from seculite_api.config.notifications import *  # noqa: E402,F403
 from seculite_api.config.rest import *  # noqa: E402,F403
 from seculite_api.config.scanning import *  # noqa: E402,F403

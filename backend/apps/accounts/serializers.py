@@ -108,7 +108,11 @@ class LoginInputSerializer(serializers.Serializer):
 
 
 class LoginOutputSerializer(serializers.Serializer):
-    user = UserOutputSerializer()
+    status = serializers.ChoiceField(
+        choices=["signed_in", "mfa_required", "mfa_enrolment_required"]
+    )
+    user = UserOutputSerializer(allow_null=True)
+    mfa_methods = serializers.ListField(child=serializers.CharField())
 
 
 class RegisterConfirmInputSerializer(serializers.Serializer):

@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.text import slugify
 
+from apps.accounts.audit import audit_role_changed
 from apps.common.errors import ServiceError
 from apps.common.invitations import invitation_email_send, invitation_key_new, invitation_redeem
 from apps.organizations.models import (
@@ -154,6 +155,9 @@ def organization_member_add(
         raise ServiceError(
             "This user is already a member of the organization.", code="already_member"
         )
+    audit_role_changed(
+        actor=actor, member=user, organization=organization, old_role=None, new_role=role
+    )
     return membership
 
 
@@ -173,8 +177,16 @@ def organization_member_update(
         and _other_owners(organization, membership.user_id) == 0
     ):
         raise ServiceError("An organization needs at least one owner.", code="last_owner")
+    old_role = membership.role
     membership.role = role
     membership.save(update_fields=["role", "updated_at"])
+    audit_role_changed(
+        actor=actor,
+        member=membership.user,
+        organization=organization,
+        old_role=old_role,
+        new_role=role,
+    )
     return membership
 
 
@@ -194,6 +206,13 @@ def organization_member_remove(*, membership: OrganizationMembership, actor: Any
         project__organization=organization, user_id=membership.user_id
     ).delete()
     membership.delete()
+    audit_role_changed(
+        actor=actor,
+        member=membership.user,
+        organization=organization,
+        old_role=membership.role,
+        new_role=None,
+    )
     logger.info(
         "User %s left organization %s with %s project roles.",
         membership.user_id,
@@ -255,5 +274,12 @@ def organization_invitation_accept(*, user: Any, token: str) -> OrganizationMemb
     )
     if not created:
         raise ServiceError("You are already a member of this organization.", code="already_member")
+    audit_role_changed(
+        actor=user,
+        member=user,
+        organization=invitation.organization,
+        old_role=None,
+        new_role=invitation.role,
+    )
     logger.info("Invitation %s accepted by user %s.", invitation.pk, user.pk)
     return membership
