@@ -26,6 +26,7 @@ MFA_SESSION_KEY = "seculite_mfa"
 SIGNED_IN = "signed_in"
 MFA_REQUIRED = "mfa_required"
 MFA_ENROLMENT_REQUIRED = "mfa_enrolment_required"
+SIGN_IN_STATUSES = [SIGNED_IN, MFA_REQUIRED, MFA_ENROLMENT_REQUIRED]
 
 
 @dataclass(frozen=True)

@@ -18,11 +18,13 @@ from apps.accounts.apis import (
     RegisterApi,
     RegisterConfirmApi,
 )
+from apps.accounts.audit_views import AuditEventViewSet
 from apps.accounts.mfa import apis as mfa_apis
 
 router = SimpleRouter()
 router.register("api-keys", ApiKeyViewSet, basename="api-key")
 router.register("admin/users", AdminUserViewSet, basename="admin-user")
+router.register("audit-events", AuditEventViewSet, basename="audit-event")
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("auth/register/", RegisterApi.as_view(), name="auth-register"),

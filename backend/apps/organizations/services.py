@@ -15,7 +15,8 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.text import slugify
 
-from apps.accounts.audit import audit_role_changed
+from apps.accounts.audit import AuditAction, audit_record, audit_role_changed
+from apps.accounts.mfa.policy import mfa_methods_for
 from apps.common.errors import ServiceError
 from apps.common.invitations import invitation_email_send, invitation_key_new, invitation_redeem
 from apps.organizations.models import (
@@ -99,8 +100,27 @@ def organization_update(
     name: str | None = None,
     slug: str | None = None,
     description: str | None = None,
+    require_mfa: bool | None = None,
+    actor: Any | None = None,
 ) -> Organization:
-    """Rename, re-slug or re-describe an organization; a taken slug is a field error."""
+    """Rename, re-slug or re-describe an organization; a taken slug is a field error.
+
+    Turning `require_mfa` on or off is for owners, and only one with a second factor may turn
+    it on (else they would lock themselves out at their next sign-in). The change is audited.
+    """
+    if require_mfa is not None and require_mfa != organization.require_mfa:
+        _require_owner_for(
+            actor=actor, organization=organization, action="change its sign-in policy"
+        )
+        if require_mfa and not mfa_methods_for(actor):
+            raise ServiceError(
+                "Set up two-factor authentication for your own account first.",
+                code="mfa_not_enabled",
+                status_code=409,
+            )
+    policy_changed = require_mfa is not None and require_mfa != organization.require_mfa
+    if require_mfa is not None:
+        organization.require_mfa = require_mfa
     if name is not None:
         organization.name = name
     if description is not None:
@@ -114,6 +134,13 @@ def organization_update(
             organization.save()
     except IntegrityError as exc:
         raise _slug_error() from exc
+    if policy_changed:
+        audit_record(
+            AuditAction.ORGANIZATION_POLICY_CHANGED,
+            actor=actor,
+            organization=organization,
+            require_mfa=organization.require_mfa,
+        )
     return organization
 
 

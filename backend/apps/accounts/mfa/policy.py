@@ -5,12 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+from django.db import models
 
 
-class MfaMethod:
-    TOTP = "totp"
-    WEBAUTHN = "webauthn"
-    RECOVERY_CODE = "recovery_code"
+class MfaMethod(models.TextChoices):
+    TOTP = "totp", "Authenticator app"
+    WEBAUTHN = "webauthn", "Security key"
+    RECOVERY_CODE = "recovery_code", "Recovery code"
 
 
 def mfa_methods_for(user: Any) -> list[str]:

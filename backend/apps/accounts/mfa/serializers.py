@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from apps.accounts.mfa.policy import MfaMethod
 from apps.accounts.models import WebAuthnCredential
 from apps.accounts.serializers import UserOutputSerializer
+from apps.accounts.signin import SIGN_IN_STATUSES
 
-METHOD_CHOICES = ["totp", "webauthn", "recovery_code"]
+METHOD_CHOICES = MfaMethod.choices
 
 
 class WebAuthnCredentialOutputSerializer(serializers.ModelSerializer):
@@ -47,7 +49,7 @@ class WebAuthnRegisterInputSerializer(serializers.Serializer):
 
 class ChallengeInputSerializer(serializers.Serializer):
     method = serializers.ChoiceField(choices=METHOD_CHOICES)
-    code = serializers.CharField(max_length=64, required=False, default="")
+    code = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
     credential = serializers.DictField(required=False, default=dict)
 
     def validate(self, attrs: dict) -> dict:
@@ -61,9 +63,7 @@ class ChallengeInputSerializer(serializers.Serializer):
 class SignInStepOutputSerializer(serializers.Serializer):
     """The login answer's shape, plus recovery codes to show once after an enrolment."""
 
-    status = serializers.ChoiceField(
-        choices=["signed_in", "mfa_required", "mfa_enrolment_required"]
-    )
+    status = serializers.ChoiceField(choices=SIGN_IN_STATUSES)
     user = UserOutputSerializer(allow_null=True)
     mfa_methods = serializers.ListField(child=serializers.CharField())
     recovery_codes = serializers.ListField(child=serializers.CharField())
