@@ -18,7 +18,7 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[:
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "apps.accounts.admin_config.SecuLiteAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -178,6 +178,7 @@ __all__ = ["BACKEND_DIR", "REPO_DIR"]
 from seculite_api.config.axes import *  # noqa: E402,F403
 from seculite_api.config.celery import *  # noqa: E402,F403
 from seculite_api.config.email import *  # noqa: E402,F403
+from seculite_api.config.mfa import *  # noqa: E402,F403
 from seculite_api.config.notifications import *  # noqa: E402,F403
 from seculite_api.config.rest import *  # noqa: E402,F403
 from seculite_api.config.scanning import *  # noqa: E402,F403

@@ -125,15 +125,18 @@ class LoginApi(AnonymousApi):
             "Sign in with username or email. Starts a session (cookie; writes then need the "
             "`X-CSRFToken` header from the `csrftoken` cookie) and issues no API key: scripts "
             "use a key created at /api-keys/. Wrong credentials: 400 `invalid_credentials`; "
-            "five failures from one address lock the account there: 429 `account_locked`."
+            "five failures from one address lock the account there: 429 `account_locked`. "
+            "`status` says what comes next: `signed_in` (`user` is set), `mfa_required` "
+            "(answer one of `mfa_methods` at /auth/mfa/…) or `mfa_enrolment_required` "
+            "(enrol a second factor first); until then no other endpoint sees a session."
         ),
     )
     def post(self, request: Request) -> Response:
         data = LoginInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         # The Django request, so django-axes sees (and marks) the same object its middleware does.
-        user = services.user_login(request=request._request, **data.validated_data)
-        return Response(LoginOutputSerializer({"user": user}).data)
+        outcome = services.user_login(request=request._request, **data.validated_data)
+        return Response(LoginOutputSerializer(outcome).data)
 
 
 class LogoutApi(APIView):
@@ -306,14 +309,16 @@ class ApiKeyViewSet(
     def create(self, request: Request) -> Response:
         data = ApiKeyCreateInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        api_key, full_key = services.api_key_create(user=_caller(request), **data.validated_data)
+        api_key, full_key = services.api_key_create(
+            user=_caller(request), request=request, **data.validated_data
+        )
         body = {**ApiKeyOutputSerializer(api_key).data, "key": full_key}
         return Response(body, status=status.HTTP_201_CREATED)
 
     @extend_schema(responses={204: None})
     def destroy(self, request: Request, pk: Any = None) -> Response:
         """Revoke the key; it stops working at once and stays listed as revoked."""
-        services.api_key_revoke(api_key=self.get_object())
+        services.api_key_revoke(api_key=self.get_object(), actor=_caller(request), request=request)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

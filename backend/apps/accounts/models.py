@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from apps.common.encryption import EncryptedTextField
 from apps.common.models import TimeStampedModel
 
 TIMEZONE_CHOICES = sorted(zoneinfo.available_timezones())
@@ -76,3 +77,57 @@ class ApiKey(TimeStampedModel):
     def is_active(self) -> bool:
         now = timezone.now()
         return self.revoked_at is None and (self.expires_at is None or self.expires_at > now)
+
+
+class TotpDevice(TimeStampedModel):
+    """A user's authenticator app. The shared secret is encrypted at rest; a device is used
+    only once `confirmed_at` is set (the user proved it with a code). `last_used_step` is the
+    30-second step of the last accepted code, so a code cannot be replayed."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="totp_device"
+    )
+    secret = EncryptedTextField(salt=b"seculite-totp")
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    last_used_step = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"TOTP of {self.user}"
+
+
+class WebAuthnCredential(TimeStampedModel):
+    """A security key or passkey registered by a user (public key only; the sign count
+    detects cloned authenticators)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="webauthn_credentials"
+    )
+    name = models.CharField(max_length=100)
+    credential_id = models.BinaryField(unique=True)
+    public_key = models.BinaryField()
+    sign_count = models.BigIntegerField(default=0)
+    transports = models.JSONField(default=list, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at"]
+
+    def __str__(self) -> str:
+        return f"security key {self.name} of {self.user}"
+
+
+class RecoveryCode(models.Model):
+    """One single-use recovery code, stored as a SHA-256 (codes are random, 50+ bits)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="recovery_codes"
+    )
+    code_hash = models.CharField(max_length=64)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"recovery code of {self.user}"
+
+
+# Registered with the accounts app through this module.
+from apps.accounts.audit import AuditEvent  # noqa: E402, F401

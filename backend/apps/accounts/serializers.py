@@ -17,6 +17,7 @@ from rest_framework import serializers
 from apps.accounts.models import ApiKey, UserProfile, default_notification_preferences
 from apps.accounts.scopes import KeyScope
 from apps.accounts.selectors import profile_get_for_user
+from apps.accounts.signin import SIGN_IN_STATUSES
 from apps.common.ids import IdField
 
 SEVERITY_CHOICES = ["critical", "high", "medium", "low", "informational"]
@@ -108,7 +109,9 @@ class LoginInputSerializer(serializers.Serializer):
 
 
 class LoginOutputSerializer(serializers.Serializer):
-    user = UserOutputSerializer()
+    status = serializers.ChoiceField(choices=SIGN_IN_STATUSES)
+    user = UserOutputSerializer(allow_null=True)
+    mfa_methods = serializers.ListField(child=serializers.CharField())
 
 
 class RegisterConfirmInputSerializer(serializers.Serializer):

@@ -16,7 +16,7 @@ from typing import Any
 
 from axes.utils import reset as axes_reset
 from django.conf import settings
-from django.contrib.auth import authenticate, login, logout, password_validation
+from django.contrib.auth import authenticate, logout, password_validation
 from django.contrib.auth.models import User
 from django.contrib.auth.tokens import default_token_generator
 from django.core import signing
@@ -29,11 +29,13 @@ from django.utils.encoding import force_str
 from django.utils.http import urlsafe_base64_decode
 
 from apps.accounts import emails
+from apps.accounts.audit import AuditAction, audit_record
 from apps.accounts.keys import key_generate
 from apps.accounts.lockout import lockout_message
 from apps.accounts.models import ApiKey, UserProfile, default_notification_preferences
 from apps.accounts.scopes import scopes_expand, scopes_role
 from apps.accounts.selectors import profile_get_for_user
+from apps.accounts.signin import SignInOutcome, session_begin
 from apps.common.errors import ServiceError
 from apps.common.roles import role_at_least
 from apps.projects.models import Project
@@ -186,31 +188,50 @@ def user_register_confirm(*, uid: str, token: str) -> User:
 
 # Not atomic on purpose: django-axes records failed attempts in the database during
 # `authenticate`, and those rows must survive the error this function raises.
-def user_login(*, request: HttpRequest, username: str, password: str) -> User:
-    """Check the credentials through django-axes and start a session; issue no API key.
+def user_login(*, request: HttpRequest, username: str, password: str) -> SignInOutcome:
+    """Check the credentials through django-axes and begin a sign-in; issue no API key.
 
     `username` may also be an email address. Locked-out username + IP pairs are refused
-    even with the right password. Scripts use API keys a person creates on purpose.
+    even with the right password. Scripts use API keys a person creates on purpose. The
+    session is signed in at once, or waits for a second factor (apps.accounts.signin).
     """
     if not local_password_allowed(_login_username(username)):
+        audit_record(
+            AuditAction.SIGN_IN_FAILED,
+            request=request,
+            username=username.strip()[:150],
+            method="password",
+            reason="local_passwords_disabled",
+        )
         raise ServiceError(
             LOCAL_PASSWORDS_OFF_MESSAGE, code="local_passwords_disabled", status_code=403
         )
     user = authenticate(request=request, username=_login_username(username), password=password)
     if user is None:
-        if getattr(request, "axes_locked_out", False):
+        locked = getattr(request, "axes_locked_out", False)
+        audit_record(
+            AuditAction.SIGN_IN_FAILED,
+            request=request,
+            username=username.strip()[:150],
+            method="password",
+            reason="account_locked" if locked else "invalid_credentials",
+        )
+        if locked:
             raise ServiceError(lockout_message(), code="account_locked", status_code=429)
         raise ServiceError(INVALID_CREDENTIALS_MESSAGE, code="invalid_credentials")
     assert isinstance(user, User)
-    login(request, user)
-    logger.info("User %s signed in.", user.pk)
-    return user
+    outcome = session_begin(request, user, method="password")
+    logger.info("User %s passed the password check: %s.", user.pk, outcome.status)
+    return outcome
 
 
 def user_logout(*, request: HttpRequest, api_key: ApiKey | None = None) -> None:
-    """End the session and, when the caller used an API key, revoke that key."""
+    """End the session (or a pending sign-in) and, when the caller used an API key, revoke
+    that key."""
     if api_key is not None:
-        api_key_revoke(api_key=api_key)
+        api_key_revoke(api_key=api_key, actor=api_key.user, request=request)
+    elif request.user.is_authenticated:
+        audit_record(AuditAction.SIGN_OUT, request=request)
     logout(request)
 
 
@@ -387,6 +408,7 @@ def api_key_create(
     expires_at: datetime | None = None,
     project_id: int | None = None,
     scopes: list[str] | None = None,
+    request: Any | None = None,
 ) -> tuple[ApiKey, str]:
     """Create an API key for `user`; return it with the full key, which is never stored.
 
@@ -404,6 +426,17 @@ def api_key_create(
         key_hash=key_hash,
         expires_at=expires_at,
         project=project,
+        scopes=scopes,
+    )
+    audit_record(
+        AuditAction.API_KEY_CREATED,
+        request=request,
+        actor=user,
+        organization=project.organization if project is not None else None,
+        api_key_id=api_key.pk,
+        prefix=prefix,
+        name=name,
+        project_id=project.pk if project is not None else None,
         scopes=scopes,
     )
     return api_key, full_key
@@ -442,12 +475,23 @@ def _api_key_reach(
     return project, scopes
 
 
-def api_key_revoke(*, api_key: ApiKey) -> ApiKey:
+def api_key_revoke(
+    *, api_key: ApiKey, actor: Any | None = None, request: Any | None = None
+) -> ApiKey:
     """Mark the key revoked; revoking twice keeps the first revocation time."""
     if api_key.revoked_at is None:
         api_key.revoked_at = django_timezone.now()
         api_key.save(update_fields=["revoked_at", "updated_at"])
         logger.info("API key %s of user %s revoked.", api_key.pk, api_key.user_id)
+        audit_record(
+            AuditAction.API_KEY_REVOKED,
+            request=request,
+            actor=actor,
+            api_key_id=api_key.pk,
+            prefix=api_key.prefix,
+            name=api_key.name,
+            owner_id=api_key.user_id,
+        )
     return api_key
 
 

@@ -85,7 +85,7 @@ class OrganizationViewSet(
         data = OrganizationUpdateSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
         organization = services.organization_update(
-            organization=organization, **data.validated_data
+            organization=organization, actor=request.user, **data.validated_data
         )
         out = OrganizationOutputSerializer(organization, context=self.get_serializer_context())
         return Response(out.data)

@@ -17,6 +17,8 @@ class Organization(TimeStampedModel):
     name = models.CharField(max_length=150)
     slug = models.SlugField(max_length=150, unique=True)
     description = models.TextField(blank=True)
+    # Members without a second factor must enrol one before they can sign in (owners set it).
+    require_mfa = models.BooleanField(default=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,

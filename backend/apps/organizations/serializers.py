@@ -65,6 +65,7 @@ class OrganizationOutputSerializer(serializers.ModelSerializer):
             "name",
             "slug",
             "description",
+            "require_mfa",
             "role",
             "member_count",
             "created_at",
@@ -96,6 +97,11 @@ class OrganizationUpdateSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=150, required=False)
     slug = _slug_field(required=False)
     description = serializers.CharField(required=False, allow_blank=True)
+    require_mfa = serializers.BooleanField(
+        required=False,
+        help_text="Members without a second factor must enrol one at their next sign-in. "
+        "Owners only, and only with a second factor of their own.",
+    )
 
 
 class OrganizationMemberOutputSerializer(serializers.ModelSerializer):

@@ -16,6 +16,8 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.text import slugify
 
+from apps.accounts.audit import AuditAction, audit_record, audit_role_changed
+from apps.accounts.mfa.policy import mfa_methods_for
 from apps.common.errors import ServiceError
 from apps.common.invitations import invitation_email_send, invitation_key_new, invitation_redeem
 from apps.organizations.models import (
@@ -99,8 +101,27 @@ def organization_update(
     name: str | None = None,
     slug: str | None = None,
     description: str | None = None,
+    require_mfa: bool | None = None,
+    actor: Any | None = None,
 ) -> Organization:
-    """Rename, re-slug or re-describe an organization; a taken slug is a field error."""
+    """Rename, re-slug or re-describe an organization; a taken slug is a field error.
+
+    Turning `require_mfa` on or off is for owners, and only one with a second factor may turn
+    it on (else they would lock themselves out at their next sign-in). The change is audited.
+    """
+    if require_mfa is not None and require_mfa != organization.require_mfa:
+        _require_owner_for(
+            actor=actor, organization=organization, action="change its sign-in policy"
+        )
+        if require_mfa and not mfa_methods_for(actor):
+            raise ServiceError(
+                "Set up two-factor authentication for your own account first.",
+                code="mfa_not_enabled",
+                status_code=409,
+            )
+    policy_changed = require_mfa is not None and require_mfa != organization.require_mfa
+    if require_mfa is not None:
+        organization.require_mfa = require_mfa
     if name is not None:
         organization.name = name
     if description is not None:
@@ -114,6 +135,13 @@ def organization_update(
             organization.save()
     except IntegrityError as exc:
         raise _slug_error() from exc
+    if policy_changed:
+        audit_record(
+            AuditAction.ORGANIZATION_POLICY_CHANGED,
+            actor=actor,
+            organization=organization,
+            require_mfa=organization.require_mfa,
+        )
     return organization
 
 
@@ -155,6 +183,9 @@ def organization_member_add(
         raise ServiceError(
             "This user is already a member of the organization.", code="already_member"
         )
+    audit_role_changed(
+        actor=actor, member=user, organization=organization, old_role=None, new_role=role
+    )
     return membership
 
 
@@ -174,8 +205,16 @@ def organization_member_update(
         and _other_owners(organization, membership.user_id) == 0
     ):
         raise ServiceError("An organization needs at least one owner.", code="last_owner")
+    old_role = membership.role
     membership.role = role
     membership.save(update_fields=["role", "updated_at"])
+    audit_role_changed(
+        actor=actor,
+        member=membership.user,
+        organization=organization,
+        old_role=old_role,
+        new_role=role,
+    )
     return membership
 
 
@@ -206,6 +245,13 @@ def organization_member_remove(
         .delete()
     )
     membership.delete()
+    audit_role_changed(
+        actor=actor,
+        member=membership.user,
+        organization=organization,
+        old_role=membership.role,
+        new_role=None,
+    )
     logger.info(
         "User %s left organization %s with %s project roles.",
         membership.user_id,
@@ -267,5 +313,12 @@ def organization_invitation_accept(*, user: Any, token: str) -> OrganizationMemb
     )
     if not created:
         raise ServiceError("You are already a member of this organization.", code="already_member")
+    audit_role_changed(
+        actor=user,
+        member=user,
+        organization=invitation.organization,
+        old_role=None,
+        new_role=invitation.role,
+    )
     logger.info("Invitation %s accepted by user %s.", invitation.pk, user.pk)
     return membership

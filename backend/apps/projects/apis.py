@@ -130,6 +130,7 @@ class ProjectMemberViewSet(ProjectScopedReadViewSet):
             project=self.project,
             user=data.validated_data["user"],
             role=data.validated_data["role"],
+            actor=request.user,
         )
         return Response(self.get_serializer(membership).data, status=status.HTTP_201_CREATED)
 
@@ -139,12 +140,12 @@ class ProjectMemberViewSet(ProjectScopedReadViewSet):
         data = ProjectMemberUpdateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         membership = services.project_member_update(
-            membership=membership, role=data.validated_data["role"]
+            membership=membership, role=data.validated_data["role"], actor=request.user
         )
         return Response(self.get_serializer(membership).data)
 
     def destroy(self, request: Request, project_pk: Any = None, pk: Any = None) -> Response:
-        services.project_member_remove(membership=self.get_object())
+        services.project_member_remove(membership=self.get_object(), actor=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

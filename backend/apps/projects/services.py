@@ -11,6 +11,7 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 
+from apps.accounts.audit import audit_role_changed
 from apps.accounts.scopes import has_staff_reach
 from apps.common.errors import ServiceError
 from apps.common.invitations import invitation_email_send, invitation_key_new, invitation_redeem
@@ -155,16 +156,34 @@ def _owners_left(project: Project, excluding_user_id: int) -> int:
     )
 
 
-def project_member_add(*, project: Project, user: Any, role: str) -> ProjectMembership:
+def _audit_project_role(
+    *, actor: Any | None, membership: ProjectMembership, old: str | None, new: str | None
+) -> None:
+    audit_role_changed(
+        actor=actor,
+        member=membership.user,
+        organization=membership.project.organization,
+        project=membership.project,
+        old_role=old,
+        new_role=new,
+    )
+
+
+def project_member_add(
+    *, project: Project, user: Any, role: str, actor: Any | None = None
+) -> ProjectMembership:
     membership, created = ProjectMembership.objects.get_or_create(
         project=project, user=user, defaults={"role": role}
     )
     if not created:
         raise ServiceError("This user is already a member of the project.", code="already_member")
+    _audit_project_role(actor=actor, membership=membership, old=None, new=role)
     return membership
 
 
-def project_member_update(*, membership: ProjectMembership, role: str) -> ProjectMembership:
+def project_member_update(
+    *, membership: ProjectMembership, role: str, actor: Any | None = None
+) -> ProjectMembership:
     if (
         membership.role == ProjectRole.OWNER
         and role != ProjectRole.OWNER
@@ -178,12 +197,15 @@ def project_member_update(*, membership: ProjectMembership, role: str) -> Projec
         and membership.project.owner_user_id == membership.user_id
     ):
         raise ServiceError("The user who owns the project stays its owner.", code="project_owner")
+    old_role = membership.role
     membership.role = role
     membership.save(update_fields=["role", "updated_at"])
+    if old_role != role:
+        _audit_project_role(actor=actor, membership=membership, old=old_role, new=role)
     return membership
 
 
-def project_member_remove(*, membership: ProjectMembership) -> None:
+def project_member_remove(*, membership: ProjectMembership, actor: Any | None = None) -> None:
     project = membership.project
     if project.owner_user_id == membership.user_id:
         raise ServiceError(
@@ -192,6 +214,7 @@ def project_member_remove(*, membership: ProjectMembership) -> None:
     if membership.role == ProjectRole.OWNER and _owners_left(project, membership.user_id) == 0:
         raise ServiceError("A project needs at least one owner.", code="last_owner")
     membership.delete()
+    _audit_project_role(actor=actor, membership=membership, old=membership.role, new=None)
 
 
 def project_invitation_send(
@@ -238,5 +261,6 @@ def project_invitation_accept(*, user: Any, token: str) -> ProjectMembership:
     )
     if not created:
         raise ServiceError("You are already a member of this project.", code="already_member")
+    _audit_project_role(actor=user, membership=membership, old=None, new=invitation.role)
     logger.info("Invitation %s accepted by user %s.", invitation.pk, user.pk)
     return membership

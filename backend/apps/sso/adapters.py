@@ -4,7 +4,8 @@
   OIDC nonce, then the account rules (apps/sso/accounts.py) and the role mapping
   (apps/sso/roles.py); a refusal goes back to the sign-in page as `?sso_error=<code>`.
 * `login`: the session starts through `session_begin`, like a password sign-in, so the
-  MFA policy applies to SSO too.
+  MFA policy applies to SSO too; `post_login` sends the browser to the web app's sign-in
+  page with the outcome (`?sso=done&status=…`), which goes on to the MFA step if needed.
 * Errors anywhere in allauth's cycle land on the sign-in page, never on an allauth template.
 """
 
@@ -130,15 +131,14 @@ class SsoAccountAdapter(DefaultAccountAdapter):
         return False
 
     def login(self, request: HttpRequest, user: Any) -> None:
-        request.sso_outcome = sso_session_begin(request, user)  # type: ignore[attr-defined]
+        method = f"sso:{getattr(request, 'sso_provider_id', '')}"
+        request.sso_outcome = sso_session_begin(  # type: ignore[attr-defined]
+            request, user, method=method
+        )
 
     def post_login(self, request: HttpRequest, user: Any, **kwargs: Any) -> HttpResponse:
-        sso_audit(
-            "sso_sign_in",
-            request=request,
-            actor=user,
-            provider=getattr(request, "sso_provider_id", ""),
-        )
+        # session_begin audits the sign-in (method "sso:<provider>") when it completes,
+        # which for a user with a second factor is after the MFA step.
         outcome = getattr(request, "sso_outcome", "signed_in")
         return HttpResponseRedirect(f"/login?sso=done&status={outcome}")
 

@@ -106,6 +106,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 60 * 60.0,
         "options": {"queue": "default"},
     },
+    "audit-events-purge": {
+        "task": "accounts.audit_events_purge",
+        "schedule": 24 * 60 * 60.0,
+        "options": {"queue": "default"},
+    },
     "api-keys-purge": {
         "task": "accounts.api_keys_purge",
         "schedule": 6 * 60 * 60.0,

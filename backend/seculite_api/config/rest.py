@@ -65,6 +65,8 @@ SPECTACULAR_SETTINGS = {
         "ReportFormatEnum": "apps.reports.models.ReportFormat",
         "ReportStatusEnum": "apps.reports.models.ReportStatus",
         "ReportKindEnum": "apps.reports.models.ReportKind",
+        "MfaMethodEnum": "apps.accounts.mfa.policy.MfaMethod",
+        "SignInStatusEnum": "apps.accounts.signin.SIGN_IN_STATUSES",
     },
     # Swagger UI is served from our own static files, not a CDN (offline installs, strict CSP).
     "SWAGGER_UI_DIST": "SIDECAR",

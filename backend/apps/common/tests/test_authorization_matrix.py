@@ -633,6 +633,10 @@ CASES = [
         lambda w: {"enabled": False},
     ),
     Case("admin users list", "get", lambda w: "/api/v1/admin/users/", staff_only(OK_R)),
+    # The audit log: staff, and owners of organizations (none in this world; see
+    # apps/accounts/tests/audit/test_audit_api.py).
+    Case("audit events", "get", lambda w: "/api/v1/audit-events/", staff_only(OK_R)),
+    Case("audit export", "get", lambda w: "/api/v1/audit-events/export/", staff_only(OK_R)),
     Case(
         "admin user invite",
         "post",

@@ -176,3 +176,33 @@ def test_connect_from_the_profile_links_even_an_unverified_address(oidc_provider
     later = Browser(browser.app_url).sign_in(OIDC_ID, "bob", PASSWORD)
     assert later.status == "signed_in"
     assert later.session.get(f"{browser.app_url}/api/v1/auth/me/").json()["username"] == "bobby"
+
+
+def test_sso_sign_in_follows_the_mfa_policy_and_is_audited(oidc_provider, browser):
+    from apps.accounts.audit import AuditEvent
+
+    staff = UserFactory(email="dave@corp.test", is_staff=True)
+
+    result = browser.sign_in(OIDC_ID, "dave", PASSWORD)
+
+    # Staff must have a second factor: SSO alone does not sign them in.
+    assert result.status == "mfa_enrolment_required"
+    assert browser.me().status_code in (401, 403)
+    linked = AuditEvent.objects.get(action="sso_account_linked")
+    assert linked.actor == staff
+    assert linked.detail["provider"] == OIDC_ID
+
+
+def test_refusals_are_audited_with_the_reason(oidc_provider, browser):
+    from apps.accounts.audit import AuditEvent
+
+    UserFactory(email="bob@corp.test")
+    browser.sign_in(OIDC_ID, "bob", PASSWORD)
+    ok = Browser(browser.app_url).sign_in(OIDC_ID, "alice", PASSWORD)
+
+    failed = AuditEvent.objects.get(action="sso_sign_in_failed")
+    assert failed.detail == {"provider": OIDC_ID, "reason": "email_unverified"}
+    assert ok.status == "signed_in"
+    signed_in = AuditEvent.objects.get(action="sso_sign_in")
+    assert signed_in.actor.email == "alice@corp.test"
+    assert signed_in.detail["method"] == f"sso:{OIDC_ID}"

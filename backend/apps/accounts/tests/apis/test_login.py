@@ -16,7 +16,8 @@ def test_login_starts_a_session_and_issues_no_api_key(api_client, user, identifi
 
     assert response.status_code == 200, response.json()
     body = response.json()
-    assert set(body) == {"user"}
+    assert set(body) == {"status", "user", "mfa_methods"}
+    assert body["status"] == "signed_in"
     assert body["user"]["id"] == user.id
     assert body["user"]["username"] == "alice"
     assert body["user"]["profile"]["timezone"] == "UTC"

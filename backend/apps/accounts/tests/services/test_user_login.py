@@ -25,7 +25,8 @@ def test_login_starts_a_session_and_creates_no_api_key(user):
 
     signed_in = user_login(request=request, username="alice@EXAMPLE.com", password=DEFAULT_PASSWORD)
 
-    assert signed_in == user
+    assert signed_in.status == "signed_in"
+    assert signed_in.user == user
     assert request.session["_auth_user_id"] == str(user.pk)
     assert not ApiKey.objects.exists()
 
