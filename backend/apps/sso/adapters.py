@@ -26,6 +26,7 @@ from apps.sso.config import options_from_settings
 from apps.sso.errors import SsoError, SsoRefused, sso_error_redirect
 from apps.sso.oidc import nonce_matches
 from apps.sso.roles import groups_from_claims, sso_roles_sync
+from apps.sso.secrets import client_secret_decrypt
 from apps.sso.session import sso_audit, sso_session_begin
 
 logger = logging.getLogger(__name__)
@@ -117,6 +118,13 @@ class SsoSocialAccountAdapter(DefaultSocialAccountAdapter):
             reason=code.value,
         )
         raise ImmediateHttpResponse(sso_error_redirect(code))
+
+    def list_apps(self, request: Any, provider: Any = None, client_id: Any = None) -> list:
+        """allauth's apps, with admin-made client secrets decrypted in memory only."""
+        apps = super().list_apps(request, provider=provider, client_id=client_id)
+        for app in apps:
+            app.secret = client_secret_decrypt(app.secret)
+        return apps
 
     def is_open_for_signup(self, request: HttpRequest, sociallogin: SocialLogin) -> bool:
         # Accounts are made in pre_social_login by our rules, never by allauth's sign-up form.

@@ -3,6 +3,8 @@ roles from the provider, and every check on its answer."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from allauth.socialaccount.models import SocialAccount
 from django.contrib.auth.models import User
@@ -206,3 +208,39 @@ def test_refusals_are_audited_with_the_reason(oidc_provider, browser):
     signed_in = AuditEvent.objects.get(action="sso_sign_in")
     assert signed_in.actor.email == "alice@corp.test"
     assert signed_in.detail["method"] == f"sso:{OIDC_ID}"
+
+
+def test_a_provider_added_in_the_admin_keeps_its_secret_encrypted_and_signs_in(
+    oidc_provider, browser, settings
+):
+    from allauth.socialaccount.models import SocialApp
+
+    from apps.sso.admin import EncryptedSecretSocialAppForm
+    from apps.sso.tests.conftest import configure_providers
+
+    configure_providers(settings, [])  # nothing from the environment
+    form = EncryptedSecretSocialAppForm(
+        data={
+            "provider": "openid_connect",
+            "provider_id": OIDC_ID,
+            "name": "Admin-made OIDC",
+            "client_id": "seculite-test",
+            "secret": "seculite-test-secret",
+            "key": "",
+            "settings": json.dumps(
+                {
+                    "server_url": f"{oidc_provider.base_url}/.well-known/openid-configuration",
+                    "scope": ["openid", "profile", "email", "groups"],
+                }
+            ),
+        }
+    )
+    assert form.is_valid(), form.errors
+    app = form.save()
+
+    stored = SocialApp.objects.get(pk=app.pk).secret
+    assert stored.startswith("enc1:")
+    assert "seculite-test-secret" not in stored
+    result = browser.sign_in(OIDC_ID, "alice", PASSWORD)
+    assert result.status == "signed_in"
+    assert SocialApp.objects.get(pk=app.pk).secret == stored
