@@ -90,3 +90,17 @@ ensure_test_packages() {
     apt-get -o DPkg::Lock::Timeout=600 update -qq && DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq "${missing[@]}" >/dev/null
   fi
 }
+
+# The identity providers the SSO tests start on loopback (frontend/e2e/idp: oidc-provider and
+# samlify, pinned in frontend/package-lock.json) run on node from the frontend's packages, and
+# pytest starts them before frontend/scripts/check.sh runs: install those packages first.
+ensure_idp_packages() {
+  local frontend="$REPO_DIR/frontend"
+  command -v node >/dev/null 2>&1 || die "node is missing (the web app and the SSO tests' identity providers need Node.js >= 20.19)"
+  if [ ! -f "$frontend/node_modules/.package-lock.json" ] \
+    || [ "$frontend/package-lock.json" -nt "$frontend/node_modules/.package-lock.json" ] \
+    || [ ! -d "$frontend/node_modules/oidc-provider" ] || [ ! -d "$frontend/node_modules/samlify" ]; then
+    log "Installing the frontend's npm packages (the SSO tests' identity providers)"
+    (cd "$frontend" && npm ci --no-audit --no-fund --loglevel=error)
+  fi
+}

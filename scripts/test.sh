@@ -9,6 +9,7 @@ set -euo pipefail
 install_backend
 "$REPO_DIR/scripts/install-scanners.sh"
 ensure_test_packages
+ensure_idp_packages
 ensure_services
 
 cd "$BACKEND_DIR"
