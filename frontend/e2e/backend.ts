@@ -1,5 +1,6 @@
 // Starts the real backend for browser tests: a fresh SQLite database and filesystem broker in a
-// temporary folder, migrations, tool sync, Django (serving the built app) and a Celery worker.
+// temporary folder, migrations, tool sync, Django (serving the built app), a Celery worker, and
+// the OpenID Connect provider the SSO spec signs in through (e2e/idp/oidc-idp.mjs).
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -12,6 +13,26 @@ export const BACKEND_DIR = resolve(FRONTEND_DIR, '../backend')
 export const SAMPLE_PROJECT = join(BACKEND_DIR, 'testdata', 'vulnerable-project')
 export const STATE_FILE = join(FRONTEND_DIR, 'test-results', 'e2e-backend.json')
 export const E2E_PORT = Number(process.env.SECULITE_E2E_PORT ?? 8765)
+// The OpenID Connect provider the SSO spec signs in through (e2e/idp/oidc-idp.mjs), on its own port.
+export const IDP_PORT = Number(process.env.SECULITE_E2E_IDP_PORT ?? E2E_PORT + 1000)
+export const IDP_URL = `http://127.0.0.1:${IDP_PORT}`
+export const IDP_PROVIDER_ID = 'test-idp'
+export const IDP_PASSWORD = 'idp-password-e2e-1'
+export const IDP_ACCOUNTS = [
+  { sub: 'e2e-sso-alice', username: 'sso-alice', email: 'sso-alice@corp.test', email_verified: true, groups: ['secops'] },
+  { sub: 'e2e-sso-bob', username: 'sso-bob', email: 'sso-bob@corp.test', email_verified: false, groups: [] },
+]
+const SSO_PROVIDERS = JSON.stringify([
+  {
+    id: IDP_PROVIDER_ID,
+    kind: 'oidc',
+    name: 'Test IdP',
+    discovery_url: `${IDP_URL}/.well-known/openid-configuration`,
+    client_id: 'seculite-e2e',
+    client_secret: 'seculite-e2e-secret',
+    scopes: ['openid', 'profile', 'email', 'groups'],
+  },
+])
 const PYTHON = process.env.SECULITE_PYTHON ?? join(BACKEND_DIR, '.venv', 'bin', 'python')
 const CELERY = join(dirname(PYTHON), 'celery')
 
@@ -38,6 +59,7 @@ function environment(varDir: string): NodeJS.ProcessEnv {
     // Account emails (activation links, invitations) land in files the specs read.
     EMAIL_URL: `filemail:///${join(varDir, 'mail')}`,
     THROTTLE_LOGIN: '1000/min',
+    SECULITE_SSO_PROVIDERS: SSO_PROVIDERS,
     PYTHONUNBUFFERED: '1',
   }
 }
@@ -97,6 +119,39 @@ async function waitForHealth(baseUrl: string, timeoutMs = 60_000): Promise<void>
   throw new Error(`backend did not become healthy: ${last}`)
 }
 
+/** The test OpenID Connect provider, with this backend's callback as its client's redirect. */
+async function startIdp(varDir: string, port: number, log: string): Promise<ChildProcess> {
+  const config = join(varDir, 'oidc-idp.json')
+  writeFileSync(
+    config,
+    JSON.stringify({
+      port: IDP_PORT,
+      admin_token: 'e2e-idp-admin',
+      clients: [
+        {
+          client_id: 'seculite-e2e',
+          client_secret: 'seculite-e2e-secret',
+          redirect_uris: [`http://127.0.0.1:${port}/accounts/oidc/${IDP_PROVIDER_ID}/login/callback/`],
+        },
+      ],
+      accounts: IDP_ACCOUNTS.map((account) => ({ ...account, password: IDP_PASSWORD })),
+    }),
+  )
+  const out = openSync(log, 'a')
+  const child = spawn(process.execPath, [join(here, 'idp', 'oidc-idp.mjs'), config], { cwd: FRONTEND_DIR, stdio: ['ignore', out, out], detached: true })
+  child.unref()
+  const deadline = Date.now() + 30_000
+  while (Date.now() < deadline) {
+    try {
+      if ((await fetch(`${IDP_URL}/.well-known/openid-configuration`)).ok) return child
+    } catch {
+      // Not listening yet.
+    }
+    await new Promise((r) => setTimeout(r, 200))
+  }
+  throw new Error(`the test identity provider did not start; see ${log}`)
+}
+
 export async function startBackend(port: number): Promise<BackendHandle> {
   rmSync(STATE_FILE, { force: true }) // never signal the pids of an earlier run
   const varDir = mkdtempSync(join(tmpdir(), 'seculite-e2e-'))
@@ -105,6 +160,7 @@ export async function startBackend(port: number): Promise<BackendHandle> {
   manage(['migrate', '--no-input', '-v', '0'], env)
   manage(['sync_tools'], env)
   const logDir = join(FRONTEND_DIR, 'test-results')
+  const idp = await startIdp(varDir, port, join(logDir, 'e2e-idp.log'))
   const web = start([PYTHON, 'manage.py', 'runserver', '--noreload', `127.0.0.1:${port}`], env, join(logDir, 'e2e-django.log'))
   const worker = start(
     [CELERY, '-A', 'seculite_api', 'worker', '-Q', 'default,scans', '-c', '2', '-n', `e2e-${port}@%h`, '-l', 'info', '--without-gossip', '--without-mingle', '--without-heartbeat'],
@@ -112,7 +168,7 @@ export async function startBackend(port: number): Promise<BackendHandle> {
     join(logDir, 'e2e-worker.log'),
   )
   const baseUrl = `http://127.0.0.1:${port}`
-  const handle: BackendHandle = { baseUrl, varDir, pids: [web.pid ?? 0, worker.pid ?? 0].filter(Boolean) }
+  const handle: BackendHandle = { baseUrl, varDir, pids: [web.pid ?? 0, worker.pid ?? 0, idp.pid ?? 0].filter(Boolean) }
   writeFileSync(STATE_FILE, JSON.stringify(handle))
   await waitForHealth(baseUrl)
   return handle
