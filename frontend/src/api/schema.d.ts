@@ -93,6 +93,43 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/audit-events/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * @description Security events: sign-ins and their failures, MFA changes, API keys, role changes.
+         *     Filters: action (repeatable), actor, actor_username, organization, since/until.
+         */
+        get: operations["audit_events_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/audit-events/export/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Download the filtered events as one JSON array (streamed). */
+        get: operations["audit_events_export_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/auth/email/change/": {
         parameters: {
             query?: never;
@@ -136,7 +173,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** @description Sign in with username or email. Starts a session (cookie; writes then need the `X-CSRFToken` header from the `csrftoken` cookie) and issues no API key: scripts use a key created at /api-keys/. Wrong credentials: 400 `invalid_credentials`; five failures from one address lock the account there: 429 `account_locked`. */
+        /** @description Sign in with username or email. Starts a session (cookie; writes then need the `X-CSRFToken` header from the `csrftoken` cookie) and issues no API key: scripts use a key created at /api-keys/. Wrong credentials: 400 `invalid_credentials`; five failures from one address lock the account there: 429 `account_locked`. `status` says what comes next: `signed_in` (`user` is set), `mfa_required` (answer one of `mfa_methods` at /auth/mfa/…) or `mfa_enrolment_required` (enrol a second factor first); until then no other endpoint sees a session. */
         post: operations["auth_login"];
         delete?: never;
         options?: never;
@@ -171,6 +208,172 @@ export interface paths {
         get: operations["auth_me"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/mfa/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["mfa_status"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/mfa/challenge/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description Answer the second-factor challenge of a pending sign-in: a TOTP code, a recovery code (spent) or a security key's assertion. Wrong answers count towards the same lockout as passwords: 429 `account_locked`. */
+        post: operations["mfa_challenge"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/mfa/challenge/webauthn/options/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description PublicKeyCredentialRequestOptions for navigator.credentials.get(). */
+        post: operations["mfa_challenge_webauthn_options"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/mfa/recovery-codes/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description Replace the recovery codes with ten new ones, shown only in this answer. */
+        post: operations["mfa_recovery_codes_regenerate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/mfa/totp/confirm/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description Enable the authenticator app with a code from it. The first factor comes with ten recovery codes, shown only in this answer. Completes a pending sign-in. */
+        post: operations["mfa_totp_confirm"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/mfa/totp/remove/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["mfa_totp_remove"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/mfa/totp/setup/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description A new authenticator app secret with its QR code (SVG), to confirm with a code at /auth/mfa/totp/confirm/. Shown only while unconfirmed. */
+        post: operations["mfa_totp_setup"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/mfa/webauthn/{credential_id}/remove/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["mfa_webauthn_remove"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/mfa/webauthn/register/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["mfa_webauthn_register"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/mfa/webauthn/register/options/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description PublicKeyCredentialCreationOptions for navigator.credentials.create(). */
+        post: operations["mfa_webauthn_register_options"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1810,6 +2013,38 @@ export interface components {
             /** @description The most severe of them. */
             results: components["schemas"]["FindingList"][];
         };
+        /**
+         * @description * `sign_in` - Signed in
+         *     * `sign_in_failed` - Sign-in failed
+         *     * `sign_out` - Signed out
+         *     * `mfa_challenge_failed` - Second factor refused
+         *     * `mfa_enrolled` - Second factor added
+         *     * `mfa_removed` - Second factor removed
+         *     * `recovery_code_used` - Recovery code used
+         *     * `recovery_codes_regenerated` - Recovery codes regenerated
+         *     * `api_key_created` - API key created
+         *     * `api_key_revoked` - API key revoked
+         *     * `role_changed` - Role changed
+         *     * `organization_policy_changed` - Organization policy changed
+         *     * `sso_sign_in` - Signed in with SSO
+         *     * `sso_sign_in_failed` - SSO sign-in failed
+         *     * `sso_account_linked` - SSO account linked
+         * @enum {string}
+         */
+        AuditActionEnum: "sign_in" | "sign_in_failed" | "sign_out" | "mfa_challenge_failed" | "mfa_enrolled" | "mfa_removed" | "recovery_code_used" | "recovery_codes_regenerated" | "api_key_created" | "api_key_revoked" | "role_changed" | "organization_policy_changed" | "sso_sign_in" | "sso_sign_in_failed" | "sso_account_linked";
+        AuditEventOutput: {
+            readonly id: number;
+            /** Format: date-time */
+            readonly at: string;
+            readonly action: components["schemas"]["AuditActionEnum"];
+            readonly actor: number | null;
+            readonly actor_username: string;
+            readonly ip: string | null;
+            readonly user_agent: string;
+            readonly organization: number | null;
+            readonly organization_name: string | null;
+            readonly detail: unknown;
+        };
         /** @enum {unknown} */
         BlankEnum: "";
         /**
@@ -1825,12 +2060,23 @@ export interface components {
          * @enum {string}
          */
         CategoryEnum: "sast" | "sca" | "secrets" | "iac" | "image" | "dast" | "tls" | "network" | "imported";
+        ChallengeInputRequest: {
+            method: components["schemas"]["MfaMethodEnum"];
+            /** @default  */
+            code: string;
+            credential?: {
+                [key: string]: unknown;
+            };
+        };
         CodeContext: {
             /** @description Number of the first line. */
             readonly start: number;
             readonly lines: string[];
             /** @description First and last flagged line numbers. */
             readonly highlight: number[];
+        };
+        CodeInputRequest: {
+            code: string;
         };
         CompareCounts: {
             /** @description Seen by the scan, not by the base scan, not triaged as false positive or accepted risk. */
@@ -2289,7 +2535,9 @@ export interface components {
             password: string;
         };
         LoginOutput: {
-            user: components["schemas"]["UserOutput"];
+            status: components["schemas"]["SignInStatusEnum"];
+            user: components["schemas"]["UserOutput"] | null;
+            mfa_methods: string[];
         };
         MetricsAgeBucket: {
             /** @description Days since first seen: 0-7, 8-30, 31-90, 91+. */
@@ -2417,6 +2665,22 @@ export interface components {
             /** @description Findings resolved that week (within the range). */
             fixed: number;
         };
+        /**
+         * @description * `totp` - Authenticator app
+         *     * `webauthn` - Security key
+         *     * `recovery_code` - Recovery code
+         * @enum {string}
+         */
+        MfaMethodEnum: "totp" | "webauthn" | "recovery_code";
+        MfaStatusOutput: {
+            methods: components["schemas"]["MfaMethodEnum"][];
+            totp_enabled: boolean;
+            webauthn_credentials: components["schemas"]["WebAuthnCredentialOutput"][];
+            recovery_codes_left: number;
+            required_reason: string;
+            /** @description The half-done sign-in, if any. */
+            pending: string;
+        };
         /** @description {id, name} of a related object (a project, a configuration). */
         NamedRef: {
             readonly id: number;
@@ -2529,6 +2793,7 @@ export interface components {
             name: string;
             slug: string;
             description?: string;
+            require_mfa?: boolean;
             /** @description The caller's role in the organization. */
             readonly role: string | null;
             readonly member_count: number;
@@ -2571,6 +2836,21 @@ export interface components {
              */
             previous?: string | null;
             results: components["schemas"]["ApiKeyOutput"][];
+        };
+        PaginatedAuditEventOutputList: {
+            /** @example 123 */
+            count: number;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=4
+             */
+            next?: string | null;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=2
+             */
+            previous?: string | null;
+            results: components["schemas"]["AuditEventOutput"][];
         };
         PaginatedFindingEventList: {
             /** @example 123 */
@@ -2844,6 +3124,8 @@ export interface components {
             name?: string;
             slug?: string;
             description?: string;
+            /** @description Members without a second factor must enrol one at their next sign-in. Owners only, and only with a second factor of their own. */
+            require_mfa?: boolean;
         };
         /** @description All fields optional; `notification_preferences` may name only the switches to change. */
         PatchedProfileUpdateInputRequest: {
@@ -3066,6 +3348,13 @@ export interface components {
             medium?: number | null;
             /** @description Days to fix a low finding from its first sighting; null: no due date. */
             low?: number | null;
+        };
+        ReauthInputRequest: {
+            password?: string;
+            code?: string;
+        };
+        RecoveryCodesOutput: {
+            recovery_codes: string[];
         };
         RegisterConfirmInputRequest: {
             uid: string;
@@ -3542,6 +3831,20 @@ export interface components {
          * @enum {string}
          */
         SeverityEnum: "critical" | "high" | "medium" | "low" | "informational" | "unknown";
+        /**
+         * @description * `signed_in` - signed_in
+         *     * `mfa_required` - mfa_required
+         *     * `mfa_enrolment_required` - mfa_enrolment_required
+         * @enum {string}
+         */
+        SignInStatusEnum: "signed_in" | "mfa_required" | "mfa_enrolment_required";
+        /** @description The login answer's shape, plus recovery codes to show once after an enrolment. */
+        SignInStepOutput: {
+            status: components["schemas"]["SignInStatusEnum"];
+            user: components["schemas"]["UserOutput"] | null;
+            mfa_methods: string[];
+            recovery_codes: string[];
+        };
         StatusCounts: {
             new: number;
             confirmed: number;
@@ -3704,6 +4007,12 @@ export interface components {
             readonly slug: string;
             readonly name: string;
         };
+        TotpSetupOutput: {
+            /** @description The key to type into an app that cannot scan. */
+            secret: string;
+            otpauth_uri: string;
+            qr_svg: string;
+        };
         TrendPoint: {
             /** Format: date */
             date: string;
@@ -3758,6 +4067,22 @@ export interface components {
             /** Format: email */
             readonly email: string;
             readonly full_name: string;
+        };
+        WebAuthnCredentialOutput: {
+            readonly id: number;
+            name: string;
+            /** Format: date-time */
+            readonly created_at: string;
+            /** Format: date-time */
+            last_used_at?: string | null;
+        };
+        WebAuthnRegisterInputRequest: {
+            /** @default Security key */
+            name: string;
+            /** @description The PublicKeyCredential, JSON-encoded. */
+            credential: {
+                [key: string]: unknown;
+            };
         };
         WebhookAttempt: {
             readonly number: number;
@@ -4091,6 +4416,79 @@ export interface operations {
             };
         };
     };
+    audit_events_list: {
+        parameters: {
+            query?: {
+                /**
+                 * @description One or more actions (repeat the parameter or separate with commas).
+                 *
+                 *     * `sign_in` - Signed in
+                 *     * `sign_in_failed` - Sign-in failed
+                 *     * `sign_out` - Signed out
+                 *     * `mfa_challenge_failed` - Second factor refused
+                 *     * `mfa_enrolled` - Second factor added
+                 *     * `mfa_removed` - Second factor removed
+                 *     * `recovery_code_used` - Recovery code used
+                 *     * `recovery_codes_regenerated` - Recovery codes regenerated
+                 *     * `api_key_created` - API key created
+                 *     * `api_key_revoked` - API key revoked
+                 *     * `role_changed` - Role changed
+                 *     * `organization_policy_changed` - Organization policy changed
+                 *     * `sso_sign_in` - Signed in with SSO
+                 *     * `sso_sign_in_failed` - SSO sign-in failed
+                 *     * `sso_account_linked` - SSO account linked
+                 */
+                action?: ("api_key_created" | "api_key_revoked" | "mfa_challenge_failed" | "mfa_enrolled" | "mfa_removed" | "organization_policy_changed" | "recovery_code_used" | "recovery_codes_regenerated" | "role_changed" | "sign_in" | "sign_in_failed" | "sign_out" | "sso_account_linked" | "sso_sign_in" | "sso_sign_in_failed")[];
+                actor?: number;
+                actor_username?: string;
+                /** @description Which field to use when ordering the results. */
+                ordering?: string;
+                organization?: number;
+                /** @description A page number within the paginated result set. */
+                page?: number;
+                /** @description Number of results to return per page. */
+                page_size?: number;
+                /** @description A search term. */
+                search?: string;
+                since?: string;
+                until?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaginatedAuditEventOutputList"];
+                };
+            };
+        };
+    };
+    audit_events_export_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Every event the list would show with the same filters, not paged. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditEventOutput"][];
+                };
+            };
+        };
+    };
     auth_email_change: {
         parameters: {
             query?: never;
@@ -4195,6 +4593,224 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["UserOutput"];
+                };
+            };
+        };
+    };
+    mfa_status: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MfaStatusOutput"];
+                };
+            };
+        };
+    };
+    mfa_challenge: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ChallengeInputRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SignInStepOutput"];
+                };
+            };
+        };
+    };
+    mfa_challenge_webauthn_options: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    mfa_recovery_codes_regenerate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["ReauthInputRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RecoveryCodesOutput"];
+                };
+            };
+        };
+    };
+    mfa_totp_confirm: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CodeInputRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SignInStepOutput"];
+                };
+            };
+        };
+    };
+    mfa_totp_remove: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["ReauthInputRequest"];
+            };
+        };
+        responses: {
+            /** @description No response body */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    mfa_totp_setup: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TotpSetupOutput"];
+                };
+            };
+        };
+    };
+    mfa_webauthn_remove: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                credential_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["ReauthInputRequest"];
+            };
+        };
+        responses: {
+            /** @description No response body */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    mfa_webauthn_register: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebAuthnRegisterInputRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SignInStepOutput"];
+                };
+            };
+        };
+    };
+    mfa_webauthn_register_options: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
                 };
             };
         };
