@@ -23,6 +23,7 @@ import pytest
 import redis
 
 from deploy_tests.client import Client
+from deploy_tests.mfa import MfaAccount
 
 REPO_DIR = Path(__file__).resolve().parents[2]
 BACKEND_DIR = REPO_DIR / "backend"
@@ -180,6 +181,8 @@ class Stack:
     upload_max_bytes: int
     started_seconds: float = 0.0
     process_groups: set[int] = field(default_factory=set)
+    # The admin is staff, so signs in with a second factor (deploy_tests/mfa.py).
+    admin_mfa: MfaAccount | None = None
 
     def script(self, *args: str, timeout: float = 600) -> subprocess.CompletedProcess[str]:
         return run([STACK_SH, *args], env=self.env, timeout=timeout, cwd=REPO_DIR)
@@ -211,11 +214,11 @@ class Stack:
 
     def admin_client(self) -> Client:
         client = self.client()
-        answer = client.post(
-            "/api/v1/auth/login/",
-            json_body={"username": self.admin_username, "password": self.admin_password},
-        )
+        if self.admin_mfa is None:
+            self.admin_mfa = MfaAccount(self.admin_username, self.admin_password)
+        answer = self.admin_mfa.sign_in(client)
         assert answer.status == 200, (answer.status, answer.text)
+        assert answer.json().get("status") == "signed_in", answer.text
         return client
 
     def sql(self, query: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:

@@ -17,6 +17,7 @@ import pytest
 
 from deploy_tests.client import Client
 from deploy_tests.conftest import FrontendBuild, Stack, wait_for
+from deploy_tests.mfa import MfaAccount
 
 pytestmark = [pytest.mark.deploy]
 
@@ -221,11 +222,22 @@ def test_login_with_csrf_then_session_reads_and_writes(stack: Stack) -> None:
     client = stack.client()
     assert client.get("/api/v1/auth/me/").status in (401, 403)
 
-    login = client.post(
+    password_only = stack.client()
+    first_step = password_only.post(
         "/api/v1/auth/login/",
         json_body={"username": stack.admin_username, "password": stack.admin_password},
     )
+    assert first_step.status == 200, first_step.text
+    # Staff need a second factor: the password alone opens no session.
+    assert first_step.json()["status"] in ("mfa_enrolment_required", "mfa_required")
+    assert first_step.json()["user"] is None
+    assert password_only.get("/api/v1/auth/me/").status in (401, 403)
+
+    if stack.admin_mfa is None:
+        stack.admin_mfa = MfaAccount(stack.admin_username, stack.admin_password)
+    login = stack.admin_mfa.sign_in(client)
     assert login.status == 200, login.text
+    assert login.json()["status"] == "signed_in", login.text
     assert client.cookie("sessionid"), "the login set no session cookie"
     assert client.cookie("csrftoken"), "the login set no CSRF cookie"
 

@@ -25,8 +25,10 @@ from rest_framework.request import Request
 from apps.accounts.audit import AuditAction, AuditEvent
 from apps.accounts.permissions import ScopedApiKeyPermission
 from apps.accounts.scopes import has_staff_reach
+from apps.common.filters import IsoDateTimeFilter
 from apps.common.ids import IdFilter, IdFilterSet
 from apps.organizations.models import OrganizationMembership, OrganizationRole
+from apps.scans.filters import CommaArrayWidget
 
 
 def audit_event_list(*, user: Any) -> QuerySet[AuditEvent]:
@@ -43,12 +45,16 @@ def audit_event_list(*, user: Any) -> QuerySet[AuditEvent]:
 
 
 class AuditEventFilter(IdFilterSet):
-    action = django_filters.MultipleChoiceFilter(choices=AuditAction.choices)
+    action = django_filters.MultipleChoiceFilter(
+        choices=AuditAction.choices,
+        widget=CommaArrayWidget,
+        label="One or more actions (repeat the parameter or separate with commas).",
+    )
     actor = IdFilter(field_name="actor_id")
     actor_username = django_filters.CharFilter(lookup_expr="iexact")
     organization = IdFilter(field_name="organization_id")
-    since = django_filters.IsoDateTimeFilter(field_name="at", lookup_expr="gte")
-    until = django_filters.IsoDateTimeFilter(field_name="at", lookup_expr="lt")
+    since = IsoDateTimeFilter(field_name="at", lookup_expr="gte")
+    until = IsoDateTimeFilter(field_name="at", lookup_expr="lt")
 
     class Meta:
         model = AuditEvent

@@ -66,6 +66,7 @@ SPECTACULAR_SETTINGS = {
         "ReportStatusEnum": "apps.reports.models.ReportStatus",
         "ReportKindEnum": "apps.reports.models.ReportKind",
         "MfaMethodEnum": "apps.accounts.mfa.policy.MfaMethod",
+        "AuditActionEnum": "apps.accounts.audit.AuditAction",
         "SignInStatusEnum": "apps.accounts.signin.SIGN_IN_STATUSES",
     },
     # Swagger UI is served from our own static files, not a CDN (offline installs, strict CSP).

@@ -1958,25 +1958,6 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
-        /**
-         * @description * `sign_in` - Signed in
-         *     * `sign_in_failed` - Sign-in failed
-         *     * `sign_out` - Signed out
-         *     * `mfa_challenge_failed` - Second factor refused
-         *     * `mfa_enrolled` - Second factor added
-         *     * `mfa_removed` - Second factor removed
-         *     * `recovery_code_used` - Recovery code used
-         *     * `recovery_codes_regenerated` - Recovery codes regenerated
-         *     * `api_key_created` - API key created
-         *     * `api_key_revoked` - API key revoked
-         *     * `role_changed` - Role changed
-         *     * `organization_policy_changed` - Organization policy changed
-         *     * `sso_sign_in` - Signed in with SSO
-         *     * `sso_sign_in_failed` - SSO sign-in failed
-         *     * `sso_account_linked` - SSO account linked
-         * @enum {string}
-         */
-        ActionEnum: "sign_in" | "sign_in_failed" | "sign_out" | "mfa_challenge_failed" | "mfa_enrolled" | "mfa_removed" | "recovery_code_used" | "recovery_codes_regenerated" | "api_key_created" | "api_key_revoked" | "role_changed" | "organization_policy_changed" | "sso_sign_in" | "sso_sign_in_failed" | "sso_account_linked";
         AdminUserInviteInputRequest: {
             /** Format: email */
             email: string;
@@ -2098,11 +2079,30 @@ export interface components {
             /** @description The most severe of them. */
             results: components["schemas"]["FindingList"][];
         };
+        /**
+         * @description * `sign_in` - Signed in
+         *     * `sign_in_failed` - Sign-in failed
+         *     * `sign_out` - Signed out
+         *     * `mfa_challenge_failed` - Second factor refused
+         *     * `mfa_enrolled` - Second factor added
+         *     * `mfa_removed` - Second factor removed
+         *     * `recovery_code_used` - Recovery code used
+         *     * `recovery_codes_regenerated` - Recovery codes regenerated
+         *     * `api_key_created` - API key created
+         *     * `api_key_revoked` - API key revoked
+         *     * `role_changed` - Role changed
+         *     * `organization_policy_changed` - Organization policy changed
+         *     * `sso_sign_in` - Signed in with SSO
+         *     * `sso_sign_in_failed` - SSO sign-in failed
+         *     * `sso_account_linked` - SSO account linked
+         * @enum {string}
+         */
+        AuditActionEnum: "sign_in" | "sign_in_failed" | "sign_out" | "mfa_challenge_failed" | "mfa_enrolled" | "mfa_removed" | "recovery_code_used" | "recovery_codes_regenerated" | "api_key_created" | "api_key_revoked" | "role_changed" | "organization_policy_changed" | "sso_sign_in" | "sso_sign_in_failed" | "sso_account_linked";
         AuditEventOutput: {
             readonly id: number;
             /** Format: date-time */
             readonly at: string;
-            readonly action: components["schemas"]["ActionEnum"];
+            readonly action: components["schemas"]["AuditActionEnum"];
             readonly actor: number | null;
             readonly actor_username: string;
             readonly ip: string | null;
@@ -4525,7 +4525,9 @@ export interface operations {
         parameters: {
             query?: {
                 /**
-                 * @description * `sign_in` - Signed in
+                 * @description One or more actions (repeat the parameter or separate with commas).
+                 *
+                 *     * `sign_in` - Signed in
                  *     * `sign_in_failed` - Sign-in failed
                  *     * `sign_out` - Signed out
                  *     * `mfa_challenge_failed` - Second factor refused

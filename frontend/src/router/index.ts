@@ -1,6 +1,6 @@
 // Routes: public sign-in pages, and the signed-in app (staff-only pages under /manage/, since
 // /admin/ belongs to Django's admin). Every page is loaded on demand.
-import { createRouter, createWebHistory, type RouteLocationNormalized, type RouteRecordRaw } from 'vue-router'
+import { createRouter, createWebHistory, type RouteLocationNormalized, type RouteRecordRaw, type Router } from 'vue-router'
 
 import { useAuthStore } from '@/stores/useAuthStore'
 
@@ -14,6 +14,8 @@ declare module 'vue-router' {
 
 export const routes: RouteRecordRaw[] = [
   { path: '/login', name: 'login', component: () => import('@/views/LoginView.vue'), meta: { public: true, title: 'Sign in' } },
+  { path: '/login/two-factor', name: 'mfa-challenge', component: () => import('@/views/MfaChallengeView.vue'), meta: { public: true, title: 'Two-factor sign-in' } },
+  { path: '/login/two-factor/setup', name: 'mfa-enrol', component: () => import('@/views/MfaEnrolView.vue'), meta: { public: true, title: 'Set up two-factor authentication' } },
   { path: '/register', name: 'register', component: () => import('@/views/RegisterView.vue'), meta: { public: true, title: 'Create an account' } },
   { path: '/forgot-password', name: 'forgot-password', component: () => import('@/views/ForgotPasswordView.vue'), meta: { public: true, title: 'Forgotten password' } },
   { path: '/reset-password', name: 'reset-password', component: () => import('@/views/ResetPasswordView.vue'), meta: { public: true, title: 'Choose a new password' } },
@@ -50,6 +52,7 @@ export const routes: RouteRecordRaw[] = [
   { path: '/findings', name: 'findings', component: () => import('@/views/FindingsView.vue'), meta: { title: 'Findings' } },
   { path: '/findings/:id(\\d+)', name: 'finding', component: () => import('@/views/FindingView.vue'), props: (r) => ({ id: Number(r.params.id) }), meta: { title: 'Finding' } },
   { path: '/profile', name: 'profile', component: () => import('@/views/ProfileView.vue'), meta: { title: 'Profile' } },
+  { path: '/audit', name: 'audit-log', component: () => import('@/views/AuditLogView.vue'), meta: { title: 'Audit log' } },
   { path: '/manage/users', name: 'admin-users', component: () => import('@/views/AdminUsersView.vue'), meta: { staff: true, title: 'Users' } },
   { path: '/manage/tools', name: 'admin-tools', component: () => import('@/views/AdminToolsView.vue'), meta: { staff: true, title: 'Tools' } },
   { path: '/manage/health', name: 'admin-health', component: () => import('@/views/AdminHealthView.vue'), meta: { staff: true, title: 'System health' } },
@@ -61,6 +64,15 @@ export function safeNext(next: unknown): string {
   return typeof next === 'string' && next.startsWith('/') && !next.startsWith('//') ? next : '/'
 }
 
+/** After a sign-in: back to `next` in the app, or to the Django admin (a page of its own). */
+export async function goAfterSignIn(router: Router, next: unknown): Promise<void> {
+  if (typeof next === 'string' && next.startsWith('/admin/')) {
+    window.location.assign(next)
+    return
+  }
+  await router.replace(safeNext(next))
+}
+
 export async function authGuard(to: RouteLocationNormalized) {
   const auth = useAuthStore()
   try {
@@ -69,7 +81,7 @@ export async function authGuard(to: RouteLocationNormalized) {
     // Server unreachable: let the page render and show its own error.
   }
   if (to.meta.public) {
-    if (auth.isAuthenticated && to.name === 'login') return safeNext(to.query.next)
+    if (auth.isAuthenticated && (to.name === 'login' || to.name === 'mfa-challenge')) return safeNext(to.query.next)
     return true
   }
   if (!auth.isAuthenticated) return { name: 'login', query: { next: to.fullPath } }

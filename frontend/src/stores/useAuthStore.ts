@@ -1,13 +1,23 @@
-// The signed-in user: loaded once at start, set by sign-in, cleared by sign-out or expiry.
+// The signed-in user: loaded once at start, set by sign-in, cleared by sign-out or expiry. A
+// sign-in that still needs a second factor (or its enrolment) is kept as `pending` until the
+// challenge or enrolment pages finish it.
 import { defineStore } from 'pinia'
 import { computed, ref } from 'vue'
 
 import * as authApi from '@/api/auth'
 import { ApiError } from '@/api/client'
+import type { MfaMethod } from '@/api/mfa'
 import type { User } from '@/api/types'
+
+export type SignInStatus = 'signed_in' | 'mfa_required' | 'mfa_enrolment_required'
+export interface PendingSignIn {
+  status: Exclude<SignInStatus, 'signed_in'>
+  methods: MfaMethod[]
+}
 
 export const useAuthStore = defineStore('auth', () => {
   const user = ref<User | null>(null)
+  const pending = ref<PendingSignIn | null>(null)
   /** True once we know whether a session exists (the first /auth/me/ answered). */
   const checked = ref(false)
 
@@ -39,11 +49,24 @@ export const useAuthStore = defineStore('auth', () => {
     if (!checked.value) await fetchMe()
   }
 
-  async function login(username: string, password: string): Promise<User> {
+  /** Check the password: signed in at once, or a pending sign-in for the MFA pages. */
+  async function login(username: string, password: string): Promise<SignInStatus> {
     const result = await authApi.login({ username, password })
-    user.value = result.user
     checked.value = true
-    return result.user
+    if (result.status === 'signed_in' && result.user) {
+      completeSignIn(result.user)
+      return 'signed_in'
+    }
+    user.value = null
+    pending.value = { status: result.status as PendingSignIn['status'], methods: (result.mfa_methods ?? []) as MfaMethod[] }
+    return result.status
+  }
+
+  /** The second factor was accepted (or enrolled): the session is signed in as `next`. */
+  function completeSignIn(next: User): void {
+    user.value = next
+    pending.value = null
+    checked.value = true
   }
 
   async function logout(): Promise<void> {
@@ -51,6 +74,7 @@ export const useAuthStore = defineStore('auth', () => {
       await authApi.logout()
     } finally {
       user.value = null
+      pending.value = null
     }
   }
 
@@ -63,5 +87,5 @@ export const useAuthStore = defineStore('auth', () => {
     user.value = next
   }
 
-  return { user, checked, isAuthenticated, isStaff, displayName, fetchMe, ensureChecked, login, logout, expire, setUser }
+  return { user, pending, checked, isAuthenticated, isStaff, displayName, fetchMe, ensureChecked, login, completeSignIn, logout, expire, setUser }
 })

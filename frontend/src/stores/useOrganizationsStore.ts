@@ -24,6 +24,8 @@ export function orgPermissions(role: string | null | undefined) {
     canEdit: orgRoleAtLeast(role, 'admin'),
     canManageMembers: orgRoleAtLeast(role, 'admin'),
     canDelete: orgRoleAtLeast(role, 'owner'),
+    /** The sign-in policy (require two-factor authentication) is the owners'. */
+    canSetSignInPolicy: orgRoleAtLeast(role, 'owner'),
     /** Roles the caller may hand out. */
     grantableRoles: orgRoleAtLeast(role, 'owner') ? ORGANIZATION_ROLES : orgRoleAtLeast(role, 'admin') ? ORGANIZATION_ROLES.filter((r) => r !== 'owner') : [],
   }

@@ -12,7 +12,7 @@ import type { Organization } from '@/api/types'
 import { canManageMember, organizationChanges, orgPermissions, useOrganizationsStore } from '@/stores/useOrganizationsStore'
 
 const org = (id: number, name: string, role: string | null): Organization => ({
-  id, name, slug: name.toLowerCase(), description: '', role, member_count: 1, created_at: '', updated_at: '',
+  id, name, slug: name.toLowerCase(), description: '', require_mfa: false, role, member_count: 1, created_at: '', updated_at: '',
 })
 
 beforeEach(() => {
@@ -54,10 +54,10 @@ describe('useOrganizationsStore', () => {
 
 describe('orgPermissions', () => {
   it('follows the API: admins edit and manage members, only owners delete and grant owner', () => {
-    expect(orgPermissions('owner')).toEqual({ canEdit: true, canManageMembers: true, canDelete: true, grantableRoles: ['owner', 'admin', 'member'] })
-    expect(orgPermissions('admin')).toEqual({ canEdit: true, canManageMembers: true, canDelete: false, grantableRoles: ['admin', 'member'] })
+    expect(orgPermissions('owner')).toEqual({ canEdit: true, canManageMembers: true, canDelete: true, canSetSignInPolicy: true, grantableRoles: ['owner', 'admin', 'member'] })
+    expect(orgPermissions('admin')).toEqual({ canEdit: true, canManageMembers: true, canDelete: false, canSetSignInPolicy: false, grantableRoles: ['admin', 'member'] })
     for (const role of ['member', null, undefined, 'auditor']) {
-      expect(orgPermissions(role)).toEqual({ canEdit: false, canManageMembers: false, canDelete: false, grantableRoles: [] })
+      expect(orgPermissions(role)).toEqual({ canEdit: false, canManageMembers: false, canDelete: false, canSetSignInPolicy: false, grantableRoles: [] })
     }
   })
 

@@ -58,18 +58,32 @@ describe('useAuthStore', () => {
     expect(auth.displayName).toBe('Alice Doe')
   })
 
+  it('keeps a sign-in that needs a second factor pending, signed out, until it completes', async () => {
+    vi.mocked(authApi.login).mockResolvedValue({ status: 'mfa_required', user: null, mfa_methods: ['totp', 'recovery_code'] } as never)
+    const auth = useAuthStore()
+
+    expect(await auth.login('alice', 'pw')).toBe('mfa_required')
+    expect(auth.isAuthenticated).toBe(false)
+    expect(auth.pending).toEqual({ status: 'mfa_required', methods: ['totp', 'recovery_code'] })
+
+    auth.completeSignIn(alice as never)
+    expect(auth.isAuthenticated).toBe(true)
+    expect(auth.pending).toBeNull()
+  })
+
   it('re-throws other errors so the page can show them', async () => {
     vi.mocked(authApi.getMe).mockRejectedValue(new ApiError(0, 'network', 'Offline'))
     await expect(useAuthStore().fetchMe()).rejects.toMatchObject({ code: 'network' })
   })
 
   it('signs in, signs out and expires', async () => {
-    vi.mocked(authApi.login).mockResolvedValue({ user: { ...alice, is_staff: true } } as never)
+    vi.mocked(authApi.login).mockResolvedValue({ status: 'signed_in', user: { ...alice, is_staff: true }, mfa_methods: [] } as never)
     vi.mocked(authApi.logout).mockResolvedValue(undefined)
     const auth = useAuthStore()
 
-    await auth.login('alice', 'pw')
+    expect(await auth.login('alice', 'pw')).toBe('signed_in')
     expect(auth.isStaff).toBe(true)
+    expect(auth.pending).toBeNull()
     expect(authApi.login).toHaveBeenCalledWith({ username: 'alice', password: 'pw' })
 
     await auth.logout()

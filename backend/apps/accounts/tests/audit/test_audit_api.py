@@ -91,6 +91,10 @@ def test_filters(client_for, staff, events):
         "sign_in",
         "sign_in_failed",
     ]
+    assert _actions(client.get(URL, {"action": "sign_in,role_changed"})) == [
+        "role_changed",
+        "sign_in",
+    ]
     assert len(_actions(client.get(URL, {"actor": bob.id}))) == 3
     assert _actions(client.get(URL, {"organization": acme.id})) == ["role_changed"]
     assert len(_actions(client.get(URL, {"since": since}))) == 3
