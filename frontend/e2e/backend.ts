@@ -21,6 +21,7 @@ export const IDP_PASSWORD = 'idp-password-e2e-1'
 export const IDP_ACCOUNTS = [
   { sub: 'e2e-sso-alice', username: 'sso-alice', email: 'sso-alice@corp.test', email_verified: true, groups: ['secops'] },
   { sub: 'e2e-sso-bob', username: 'sso-bob', email: 'sso-bob@corp.test', email_verified: false, groups: [] },
+  { sub: 'e2e-sso-carol', username: 'sso-carol', email: 'sso-carol@corp.test', email_verified: true, groups: [] },
 ]
 const SSO_PROVIDERS = JSON.stringify([
   {

@@ -1,11 +1,14 @@
 // Single sign-on in a real browser: the sign-in page's provider button, the OpenID Connect
 // provider's own login page (e2e/idp/oidc-idp.mjs, oidc-provider from npm), back to the app
-// signed in; a refusal shown on the sign-in page; the profile's connected accounts.
+// signed in; a refusal shown on the sign-in page; the profile's connected accounts; and a
+// staff account, linked by its verified e-mail, that must enrol TOTP after the provider and
+// answers it the next time.
 import { mkdirSync, readFileSync } from 'node:fs'
 
 import { expect, test, type Page } from '@playwright/test'
 
 import { IDP_ACCOUNTS, IDP_PASSWORD, IDP_URL, STATE_FILE, manageRunning, type BackendHandle } from './backend'
+import { answerTotp, enrolTotp } from './helpers'
 
 const SHOTS = process.env.SECULITE_SHOTS_DIR ?? 'test-results/shots'
 
@@ -61,4 +64,33 @@ test('a refused sign-in comes back to the sign-in page with the reason', async (
   await expect(page.getByTestId('sso-error')).toContainText('does not vouch for the address')
   await expect(page.getByTestId('signed-in-as')).toHaveCount(0)
   await shoot(page, 'sso-error')
+})
+
+test('a staff account signs in through the provider, enrols TOTP, then answers it', async ({ page }) => {
+  const backend = JSON.parse(readFileSync(STATE_FILE, 'utf8')) as BackendHandle
+  const carol = IDP_ACCOUNTS.find((account) => account.username === 'sso-carol')!
+  manageRunning(backend, [
+    'shell',
+    '-c',
+    `from django.contrib.auth.models import User; User.objects.create_user("carol-admin", "${carol.email}", is_staff=True)`,
+  ])
+
+  // The provider vouches for the address: linked to the staff account, which must enrol.
+  await throughTheProvider(page, 'sso-carol')
+  await page.waitForURL('**/login/two-factor/setup')
+  // Nothing but the enrolment until then.
+  expect([401, 403]).toContain((await page.request.get('/api/v1/projects/')).status())
+  const codes = await enrolTotp(page, 'carol-admin')
+  expect(codes).toHaveLength(10)
+  await expect(page.getByTestId('signed-in-as')).toContainText('carol-admin')
+
+  // Next time: the provider, then the code from the app.
+  // (Still signed in at the provider, as people usually are: it sends the browser straight back.)
+  await page.getByTestId('sign-out').click()
+  await page.waitForURL('**/login')
+  await page.getByTestId('sso-test-idp').click()
+  await page.waitForURL('**/login/two-factor')
+  await shoot(page, 'sso-mfa-challenge')
+  await answerTotp(page, 'carol-admin')
+  await expect(page.getByTestId('signed-in-as')).toContainText('carol-admin')
 })

@@ -22,4 +22,8 @@ onUnauthorized(() => {
   }
 })
 
-app.mount('#app')
+// Mount once the first route is resolved: before that the current route is the empty start
+// location, which is not a public page, so the signed-in shell would mount on a sign-in page
+// (its calls answer 401 and the handler above would cancel the navigation in progress, as it
+// did when single sign-on sends the browser back to /login?sso=done).
+void router.isReady().then(() => app.mount('#app'))
