@@ -144,6 +144,7 @@ def world(db, settings, tmp_path) -> dict[str, Any]:
         "staff": staff,
         "ids": {
             "project_pk": project.pk,
+            "provider_id": "any-provider",
             "configuration_id": configuration.pk,
             "org_pk": organization.pk,
             "finding_pk": finding.pk,
