@@ -78,14 +78,3 @@ def callback(request: HttpRequest, provider_id: str) -> HttpResponse:
         return view(request)
     except SocialApp.DoesNotExist as exc:
         raise Http404 from exc
-
-
-def login(request: HttpRequest, provider_id: str) -> HttpResponse:
-    """allauth's login view (POST with CSRF token; our start endpoint is the way in)."""
-    from allauth.socialaccount.providers.oauth2.views import OAuth2LoginView
-
-    try:
-        view = OAuth2LoginView.adapter_view(CheckedOIDCAdapter(request, provider_id))
-        return view(request)
-    except SocialApp.DoesNotExist as exc:
-        raise Http404 from exc

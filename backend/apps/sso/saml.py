@@ -17,7 +17,7 @@ from typing import Any
 from allauth.core.exceptions import ImmediateHttpResponse
 from allauth.socialaccount.providers.saml.provider import SAMLProvider
 from django.db import IntegrityError, transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
 
 from apps.sso.config import saml_security_settings
@@ -83,3 +83,9 @@ def finish_acs(request: HttpRequest, organization_slug: str) -> HttpResponse:
     except (XMLSyntaxError, ValueError, KeyError) as exc:
         logger.warning("SAML response for %s is malformed: %s", organization_slug, exc)
         return sso_error_redirect(SsoError.INVALID_RESPONSE)
+
+
+def sls_not_offered(request: HttpRequest, organization_slug: str) -> HttpResponse:
+    """SAML single logout is not offered: an IdP's (possibly unsigned) logout request must
+    not end SecuLite sessions."""
+    raise Http404("Single logout is not offered.")

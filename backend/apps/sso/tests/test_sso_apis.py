@@ -193,3 +193,19 @@ def test_bad_provider_configuration_stops_start_up_with_the_reason(raw, message)
 
     with pytest.raises(ImproperlyConfigured, match=message):
         allauth_apps_from_env(raw)
+
+
+def test_only_our_browser_routes_exist_under_accounts(client, providers):
+    metadata = client.get("/accounts/saml/corp/metadata/")
+    assert metadata.status_code == 200
+    assert b'WantAssertionsSigned="true"' in metadata.content
+    # allauth's own pages and provider login pages are not routed: the one-time start URL is
+    # the only way into a provider, and allauth's password login does not exist.
+    for path in (
+        "/accounts/oidc/okta/login/",
+        "/accounts/saml/corp/login/",
+        "/accounts/saml/corp/sls/",
+        "/accounts/login/",
+        "/accounts/signup/",
+    ):
+        assert client.get(path).status_code == 404, path
