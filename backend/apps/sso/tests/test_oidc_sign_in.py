@@ -40,6 +40,14 @@ def test_first_sign_in_creates_the_account_with_the_mapped_roles(oidc_provider, 
     assert SocialAccount.objects.get(user=user).uid == "alice-1"
     assert OrganizationMembership.objects.get(organization=organization, user=user).role == "admin"
     assert ProjectMembership.objects.get(project=project, user=user).role == "member"
+    # Through the organization and project services, so the audit log has the role changes.
+    from apps.accounts.audit import AuditEvent
+
+    changes = AuditEvent.objects.filter(action="role_changed", detail__member_id=user.pk)
+    assert sorted((e.detail["scope"], e.detail["new_role"]) for e in changes) == [
+        ("organization", "admin"),
+        ("project", "member"),
+    ]
 
 
 def test_a_changed_group_changes_the_role_and_hand_granted_roles_stay(oidc_provider, browser, acme):
