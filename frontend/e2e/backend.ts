@@ -38,6 +38,7 @@ function environment(varDir: string): NodeJS.ProcessEnv {
     // Account emails (activation links, invitations) land in files the specs read.
     EMAIL_URL: `filemail:///${join(varDir, 'mail')}`,
     THROTTLE_LOGIN: '1000/min',
+    THROTTLE_MFA: '1000/min',
     PYTHONUNBUFFERED: '1',
   }
 }
