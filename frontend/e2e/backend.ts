@@ -61,6 +61,7 @@ function environment(varDir: string): NodeJS.ProcessEnv {
     EMAIL_URL: `filemail:///${join(varDir, 'mail')}`,
     THROTTLE_LOGIN: '1000/min',
     SECULITE_SSO_PROVIDERS: SSO_PROVIDERS,
+    THROTTLE_MFA: '1000/min',
     PYTHONUNBUFFERED: '1',
   }
 }

@@ -568,11 +568,23 @@ def user_admin_update(
         raise ServiceError(
             "Only superusers can change a superuser.", code="permission_denied", status_code=403
         )
+    was_staff, was_active = user.is_staff, user.is_active
     if is_active is not None:
         user.is_active = is_active
     if is_staff is not None:
         user.is_staff = is_staff
     user.save(update_fields=["is_active", "is_staff"])
+    if (was_staff, was_active) != (user.is_staff, user.is_active):
+        audit_record(
+            AuditAction.ROLE_CHANGED,
+            actor=actor,
+            scope="platform",
+            member_id=user.pk,
+            member=user.get_username(),
+            old_role=("staff" if was_staff else "user") + ("" if was_active else " (inactive)"),
+            new_role=("staff" if user.is_staff else "user")
+            + ("" if user.is_active else " (inactive)"),
+        )
     logger.info(
         "User %s set is_active=%s is_staff=%s on user %s.",
         actor.pk,

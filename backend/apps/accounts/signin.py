@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth import get_user_model, login
+from django.contrib.auth import SESSION_KEY, get_user_model, login
 from django.http import HttpRequest
 
 from apps.accounts.audit import AuditAction, audit_record
@@ -70,8 +70,13 @@ def session_begin(request: Any, user: Any, *, method: str) -> SignInOutcome:
     else:
         _login(django_request, user, method=method, factor="")
         return SignInOutcome(status=SIGNED_IN, user=user)
-    # A fresh session key, so a session id planted before sign-in is worth nothing.
-    django_request.session.cycle_key()
+    # A fresh session key, so a session id planted before sign-in is worth nothing; a session
+    # signed in as someone else ends here rather than living on beside the pending sign-in.
+    # (DRF has already set request.user to anonymous on the login API: the session tells.)
+    if django_request.session.get(SESSION_KEY) is not None:
+        django_request.session.flush()
+    else:
+        django_request.session.cycle_key()
     django_request.session[PENDING_SESSION_KEY] = {
         "user_id": user.pk,
         "backend": _backend_of(user),

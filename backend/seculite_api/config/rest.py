@@ -37,6 +37,8 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "apps.common.errors.api_exception_handler",
     "DEFAULT_THROTTLE_RATES": {
         "login": env.str("THROTTLE_LOGIN", default="10/min"),
+        # Second-factor calls (enrolment, challenge, removal); wrong codes also lock out.
+        "mfa": env.str("THROTTLE_MFA", default="30/min"),
         "register": env.str("THROTTLE_REGISTER", default="5/hour"),
         "password_reset": env.str("THROTTLE_PASSWORD_RESET", default="5/hour"),
         # Each export streams up to every finding a user can see: generous, but bounded.

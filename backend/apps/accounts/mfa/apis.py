@@ -43,7 +43,7 @@ class MfaApi(APIView):
     permission_classes = [AllowAny]
     parser_classes = [DepthLimitedJSONParser]
     throttle_classes = [ScopedRateThrottle]
-    throttle_scope = "login"
+    throttle_scope = "mfa"
     # Which pending sign-in may use the endpoint besides a signed-in session.
     pending_status: str | None = signin.MFA_ENROLMENT_REQUIRED
 

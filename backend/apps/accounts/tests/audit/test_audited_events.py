@@ -86,3 +86,20 @@ def test_project_role_change_is_audited(client_for):
         .values_list("detail__old_role", "detail__new_role", "detail__scope")
     )
     assert changes == [("member", "auditor", "project"), ("auditor", None, "project")]
+
+
+def test_granting_staff_is_audited_as_a_platform_role_change(client_for, staff, user):
+    response = client_for(staff).patch(
+        f"/api/v1/admin/users/{user.id}/", {"is_staff": True}, format="json"
+    )
+
+    assert response.status_code == 200, response.json()
+    event = AuditEvent.objects.get(action=AuditAction.ROLE_CHANGED)
+    assert event.actor == staff
+    assert event.detail == {
+        "scope": "platform",
+        "member_id": user.id,
+        "member": "alice",
+        "old_role": "user",
+        "new_role": "staff",
+    }

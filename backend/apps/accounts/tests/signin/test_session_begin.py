@@ -112,3 +112,13 @@ def test_a_pending_sign_in_expires(settings):
 
     with pytest.raises(LookupError):
         session_complete(request, factor="totp")
+
+
+def test_a_password_sign_in_over_another_session_ends_that_session(api_client, user):
+    UserFactory(username="frank")
+    assert login(api_client, "frank").json()["status"] == "signed_in"
+    _with_totp(user)
+
+    assert login(api_client, "alice").json()["status"] == "mfa_required"
+
+    assert api_client.get(ME_URL).status_code in (401, 403)
