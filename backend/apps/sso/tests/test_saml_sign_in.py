@@ -75,3 +75,18 @@ def test_a_malformed_response_goes_back_to_the_sign_in_page(saml_provider, brows
     )
 
     assert "/login?sso_error=" in landed.url
+
+
+def test_a_provider_configured_from_the_idps_metadata_xml_signs_in(
+    saml_provider, settings, browser
+):
+    import requests
+
+    metadata = requests.get(f"{saml_provider.base_url}/metadata", timeout=10).text
+    entry = saml_entry(saml_provider)
+    del entry["idp"]
+    configure_providers(settings, [{**entry, "idp_metadata_xml": metadata}])
+
+    result = browser.sign_in(SAML_ID, "sam", PASSWORD)
+
+    assert result.status == "signed_in"
