@@ -248,8 +248,9 @@ class ChallengeApi(ChallengeOptionsApi):
         "the same lockout as passwords: 429 `account_locked`.",
     )
     def post(self, request: Request) -> Response:
-        pending = self._pending(request)
+        # The body first: a malformed one is a 400 whatever the session holds.
         data = ChallengeInputSerializer(data=request.data)
+        pending = self._pending(request)
         data.is_valid(raise_exception=True)
         services.mfa_verify(request=request, user=pending.user, **data.validated_data)
         user = signin.session_complete(request, factor=data.validated_data["method"])

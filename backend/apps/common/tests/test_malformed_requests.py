@@ -149,6 +149,8 @@ def world(db, settings, tmp_path) -> dict[str, Any]:
             "org_pk": organization.pk,
             "finding_pk": finding.pk,
             "result_id": result.pk,
+            # A security key id: the malformed body is refused before the key is looked up.
+            "credential_id": 1,
             "/api/v1/organizations/{org_pk}/members/": org_membership.pk,
             "/api/v1/projects/{project_pk}/members/": membership.pk,
             "/api/v1/projects/{project_pk}/targets/": target.pk,
