@@ -41,7 +41,23 @@ class ApiKeyAuthentication(authentication.TokenAuthentication):
 
 
 class CsrfSessionAuthentication(authentication.SessionAuthentication):
-    """Session auth; DRF's base class already enforces CSRF for authenticated writes."""
+    """Session auth; DRF's base class already enforces CSRF for authenticated writes.
+
+    Only sessions signed in by apps.accounts.signin count (they carry the second factor used,
+    or "" when none was needed): a session logged in any other way, such as one from before
+    two-factor sign-in existed, is treated as signed out and must sign in again.
+    """
+
+    def authenticate(self, request: Request) -> tuple[Any, None] | None:
+        # Imported here: signin imports the models this module's import chain is loading.
+        from apps.accounts.signin import MFA_SESSION_KEY
+
+        result = super().authenticate(request)
+        if result is None:
+            return None
+        if request._request.session.get(MFA_SESSION_KEY) is None:
+            return None
+        return result
 
     def authenticate_header(self, request: Request) -> str:
         # Makes unauthenticated calls answer 401 rather than 403.

@@ -46,3 +46,15 @@ def test_staff_signed_in_with_their_second_factor_reach_the_admin(staff):
 
     assert TotpDevice.objects.get(user=staff).confirmed_at is not None
     assert client.get("/admin/").status_code == 200
+
+
+def test_the_api_ignores_a_session_that_skipped_the_sign_in_flow(user):
+    client = Client()
+    client.force_login(user)  # e.g. a session from before two-factor sign-in existed
+
+    assert client.get("/api/v1/auth/me/").status_code == 401
+
+    session = client.session
+    session["seculite_mfa"] = ""
+    session.save()
+    assert client.get("/api/v1/auth/me/").status_code == 200

@@ -5,6 +5,7 @@ from django.conf import settings
 from django.db import connection
 
 from apps.common.testing.factories import UserFactory
+from apps.common.testing.sessions import session_sign_in
 
 pytestmark = [
     pytest.mark.smoke,
@@ -25,7 +26,7 @@ def test_embedded_default_serves_health_and_a_session_workflow(client):
     assert "filesystem" in health["broker"]["transport"].lower()
 
     user = UserFactory()
-    client.force_login(user)
+    session_sign_in(client, user, factor="")
     created = client.post("/api/v1/projects/", {"name": "Smoke"}, content_type="application/json")
     assert created.status_code == 201, created.json()
     listed = client.get("/api/v1/projects/").json()

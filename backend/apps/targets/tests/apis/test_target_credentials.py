@@ -10,6 +10,7 @@ import pytest
 from django.db import connection
 
 from apps.common.testing.factories import TargetAssetFactory
+from apps.common.testing.sessions import session_sign_in
 from apps.targets.credentials import credential_decrypt
 from apps.targets.models import AssetType, TargetAsset
 
@@ -186,7 +187,7 @@ def test_the_admin_shows_only_the_credential_kind(client, project_with_roles):
         credential_encrypted=stored,
     )
     admin = UserFactory(is_staff=True, is_superuser=True)
-    client.force_login(admin)
+    session_sign_in(client, admin)
     page = client.get(f"/admin/targets/targetasset/{target.pk}/change/")
     assert page.status_code == 200
     html = page.content.decode()
